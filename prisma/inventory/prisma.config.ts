@@ -1,0 +1,3 @@
+import { serviceConfig } from '../service-config';
+
+export default serviceConfig('inventory');
