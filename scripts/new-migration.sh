@@ -26,7 +26,7 @@ if compgen -G "$migrations/*/migration.sql" >/dev/null; then
 fi
 
 sql=$(npx prisma migrate diff --config "$schema_dir/prisma.config.ts" \
-  "${from[@]}" --to-schema-datamodel "$schema_dir" --script 2>/dev/null)
+  "${from[@]}" --to-schema-datamodel "$schema_dir" --script 2> >(grep -Ev "^Loaded Prisma config|^Prisma config detected|^$" >&2))
 
 if ! grep -qvE '^\s*(--.*)?$' <<<"$sql"; then
   echo "$service: the schema has not changed since $base; nothing written"
