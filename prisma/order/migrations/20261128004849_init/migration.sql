@@ -8,7 +8,7 @@ CREATE TYPE "outbox_status" AS ENUM ('PENDING', 'SENT', 'FAILED');
 CREATE TYPE "order_status" AS ENUM ('PENDING', 'COMPLETED', 'CANCELLED');
 
 -- CreateEnum
-CREATE TYPE "saga_status" AS ENUM ('RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED');
+CREATE TYPE "saga_status" AS ENUM ('RUNNING', 'COMPLETED', 'COMPENSATED');
 
 -- CreateTable
 CREATE TABLE "outbox_message" (

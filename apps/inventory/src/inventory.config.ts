@@ -1,0 +1,8 @@
+import { loadConfig, serviceConfigSchema } from '@platform/service-kit';
+import type { z } from 'zod';
+
+export const inventoryConfigSchema = serviceConfigSchema('inventory', 3001);
+export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;
+
+export const loadInventoryConfig = (env = process.env): InventoryConfig =>
+  loadConfig('inventory', inventoryConfigSchema, env);

@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Queues } from '@platform/messaging';
+import { PlatformModule } from '@platform/service-kit';
+import type { InventoryConfig } from './inventory.config';
+import { InventoryDatabase } from './inventory.database';
+import { ProductsHttpController } from './products/products.http.controller';
+import { ProductsService } from './products/products.service';
+import { ReservationsMessageController } from './reservations/reservations.message.controller';
+import { ReservationsService } from './reservations/reservations.service';
+
+@Module({})
+export class InventoryModule {
+  static register(config: InventoryConfig): DynamicModule {
+    return {
+      module: InventoryModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: 'inventory',
+          config,
+          database: InventoryDatabase,
+          rabbitmq: true,
+          kafka: false,
+          rabbitQueues: [Queues.inventoryCommands],
+        }),
+      ],
+      controllers: [ProductsHttpController],
+      providers: [ProductsService, ReservationsService, ReservationsMessageController],
+    };
+  }
+}

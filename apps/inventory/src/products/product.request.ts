@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+export const skuParam = z.string().min(1).max(64);
+
+export const PutProductRequest = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  priceCents: z.number().int().min(0).max(100_000_000),
+  stock: z.number().int().min(0).max(100_000_000),
+});
+export type PutProductRequest = z.infer<typeof PutProductRequest>;

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type PayloadOf,
+  type ReserveStock,
+  StockReservationRejected,
+  StockReserved,
+} from '@platform/contracts';
+import type { InboundMessage } from '@platform/messaging';
+import { OutboxWriter } from '@platform/outbox';
+import { replyTo } from '@platform/service-kit';
+import type { InventoryTransaction } from '../inventory.database';
+
+type ReserveStockCommand = PayloadOf<typeof ReserveStock>;
+
+interface LockedProduct {
+  sku: string;
+  price_cents: number;
+  available: number;
+}
+
+/**
+ * Holds stock for orders. Every change runs in the caller's transaction, together with the
+ * inbox row of the command and the outbox row of the reply.
+ */
+@Injectable()
+export class ReservationsService {
+  constructor(private readonly outbox: OutboxWriter) {}
+
+  /**
+   * All or nothing: either every line is held at its current price, or nothing is and the reply
+   * says why. The product rows are locked in sku order, so concurrent reservations of the same
+   * products queue up instead of overselling or deadlocking.
+   */
+  async reserve(tx: InventoryTransaction, command: ReserveStockCommand, message: InboundMessage): Promise<void> {
+    const existing = await tx.reservation.findMany({ where: { orderId: command.orderId } });
+    if (existing.length > 0) {
+      // The saga asked again (not a redelivery: a new message id). Answer as the first time.
+      return this.outbox.append(tx, [replyTo(message, StockReserved, { orderId: command.orderId, lines: existing })]);
+    }
+
+    const skus = [...new Set(command.items.map((item) => item.sku))].sort();
+    const locked = await tx.$queryRaw<LockedProduct[]>`
+      SELECT sku, price_cents, available FROM product WHERE sku = ANY(${skus}) ORDER BY sku FOR UPDATE`;
+    const bySku = new Map(locked.map((product) => [product.sku, product]));
+
+    const unknown = skus.filter((sku) => !bySku.has(sku));
+    if (unknown.length > 0) return this.reject(tx, message, command.orderId, 'UNKNOWN_PRODUCT', unknown);
+    const short = command.items.filter((item) => bySku.get(item.sku)!.available < item.quantity).map((item) => item.sku);
+    if (short.length > 0) return this.reject(tx, message, command.orderId, 'OUT_OF_STOCK', short);
+
+    const lines = command.items.map((item) => ({
+      sku: item.sku,
+      quantity: item.quantity,
+      unitPriceCents: bySku.get(item.sku)!.price_cents,
+    }));
+    for (const line of lines) {
+      await tx.product.update({
+        where: { sku: line.sku },
+        data: { available: { decrement: line.quantity }, reserved: { increment: line.quantity } },
+      });
+    }
+    await tx.reservation.createMany({ data: lines.map((line) => ({ orderId: command.orderId, ...line })) });
+    await this.outbox.append(tx, [replyTo(message, StockReserved, { orderId: command.orderId, lines })]);
+  }
+
+  /** Compensation: the held units go back to available. A second release finds nothing to do. */
+  async release(tx: InventoryTransaction, orderId: string): Promise<void> {
+    const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' } });
+    for (const line of held) {
+      await tx.product.update({
+        where: { sku: line.sku },
+        data: { available: { increment: line.quantity }, reserved: { decrement: line.quantity } },
+      });
+    }
+    await tx.reservation.updateMany({ where: { orderId, status: 'RESERVED' }, data: { status: 'RELEASED' } });
+  }
+
+  /** The order completed: the held units leave stock for good. */
+  async commit(tx: InventoryTransaction, orderId: string): Promise<void> {
+    const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' } });
+    for (const line of held) {
+      await tx.product.update({ where: { sku: line.sku }, data: { reserved: { decrement: line.quantity } } });
+    }
+    await tx.reservation.updateMany({ where: { orderId, status: 'RESERVED' }, data: { status: 'COMMITTED' } });
+  }
+
+  private reject(
+    tx: InventoryTransaction,
+    message: InboundMessage,
+    orderId: string,
+    reason: 'UNKNOWN_PRODUCT' | 'OUT_OF_STOCK',
+    skus: string[],
+  ): Promise<void> {
+    return this.outbox.append(tx, [replyTo(message, StockReservationRejected, { orderId, reason, skus })]);
+  }
+}

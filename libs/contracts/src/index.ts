@@ -1,0 +1,4 @@
+export * from './message-contract';
+export * from './inventory.messages';
+export * from './payment.messages';
+export * from './order.messages';

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { defineMessage, orderId, customerId, sku, cents } from './message-contract';
+
+export const CancellationReason = z.enum([
+  'OUT_OF_STOCK',
+  'UNKNOWN_PRODUCT',
+  'PAYMENT_DECLINED',
+  'UNKNOWN_CUSTOMER',
+  'PAYMENT_TIMEOUT',
+]);
+export type CancellationReason = z.infer<typeof CancellationReason>;
+
+const orderLine = z.object({ sku, quantity: z.number().int().min(1), unitPriceCents: cents });
+
+/** Integration event: an order reached COMPLETED. Points are earned from it, a notification is sent. */
+export const OrderCompleted = defineMessage(
+  'order.completed',
+  1,
+  z.object({ orderId, customerId, totalCents: cents, lines: z.array(orderLine) }),
+);
+
+/** Integration event: an order reached CANCELLED. */
+export const OrderCancelled = defineMessage(
+  'order.cancelled',
+  1,
+  z.object({ orderId, customerId, reason: CancellationReason }),
+);

@@ -1,0 +1,2 @@
+export * from './idempotent-consumer';
+export * from './redis-seen-cache';

@@ -1,0 +1,38 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { describeError } from '@platform/messaging';
+
+/**
+ * A cache of "this consumer already processed this message", in front of the database inbox.
+ * It only ever answers "seen" for messages whose transaction committed, so a wrong or missing
+ * entry can cost a database round trip but never skip real work. Redis being down makes the
+ * service slower, not wrong: every failure here falls through to the inbox.
+ */
+export class RedisSeenCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async hasSeen(consumer: string, messageId: string): Promise<boolean> {
+    try {
+      return (await this.redis.exists(key(consumer, messageId))) === 1;
+    } catch (error) {
+      this.logger.debug({ err: describeError(error) }, 'redis unavailable; checking the inbox instead');
+      return false;
+    }
+  }
+
+  async markSeen(consumer: string, messageId: string): Promise<void> {
+    try {
+      await this.redis.set(key(consumer, messageId), '1', 'EX', this.ttlSeconds, 'NX');
+    } catch (error) {
+      this.logger.debug({ err: describeError(error) }, 'redis unavailable; the inbox still records the message');
+    }
+  }
+}
+
+function key(consumer: string, messageId: string): string {
+  return `inbox:${consumer}:${messageId}`;
+}

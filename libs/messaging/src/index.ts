@@ -1,0 +1,12 @@
+export * from './errors';
+export * from './message';
+export * from './message-handlers';
+export * from './publisher';
+export * from './topology';
+export * from './rabbitmq/rabbit-connection';
+export * from './rabbitmq/rabbit-publisher';
+export * from './rabbitmq/rabbit-consumer';
+export * from './rabbitmq/rabbit-topology';
+export { createKafka, ensureTopics, type KafkaClientOptions } from './kafka/kafka-client';
+export * from './kafka/kafka-publisher';
+export { KafkaSubscription, type KafkaSubscriptionOptions } from './kafka/kafka-consumer';

@@ -1,0 +1,54 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaTopicSpec } from '../topology';
+import { deadLetterTopicOf } from '../topology';
+
+export interface KafkaClientOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  readonly partitions: number;
+}
+
+/** kafkajs talks through the service's own structured logger, warnings and up. */
+export function createKafka(options: KafkaClientOptions, logger: Logger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 8 },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        if (level <= logLevel.ERROR) kafkaLogger.error(extra, message);
+        else kafkaLogger.warn(extra, message);
+      },
+  });
+}
+
+/**
+ * Creates the platform's topics and their dead-letter topics with the configured partition count.
+ * Auto-creation is off on the broker, so this is the only way a topic comes to exist.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly KafkaTopicSpec[],
+  partitions: number,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.flatMap(({ topic }) => [topic, deadLetterTopicOf(topic)]);
+    const missing = wanted.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,118 @@
+import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { describeError, PermanentMessageError } from '../errors';
+import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
+import { deadLetterTopicOf } from '../topology';
+import { readHeader } from './kafka-headers';
+
+export interface KafkaSubscriptionOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Attempts at a failing message before it goes to the dead-letter topic. */
+  readonly maxAttempts?: number;
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * One consumer group member. A partition is processed in order, one message at a time; the
+ * message's offset is marked consumed only after the handler (and its transaction) returned, and
+ * kafkajs commits marked offsets after each batch.
+ *
+ * A message that keeps failing is retried a bounded number of times, then copied to the topic's
+ * dead-letter topic with the error and its origin in headers, and the partition moves on. A
+ * message that can never succeed (PermanentMessageError) goes there at once.
+ */
+export class KafkaSubscription {
+  private readonly consumer: Consumer;
+  private readonly deadLetters: Producer;
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: KafkaSubscriptionOptions,
+    private readonly handle: InboundHandler,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.consumer.on('consumer.crash', (event) =>
+      this.logger.error({ group: options.groupId, err: describeError(event.payload.error) }, 'kafka consumer crashed'),
+    );
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.deadLetters.connect();
+    await this.consumer.connect();
+    // A new group starts at the beginning of the log: events written before the service first ran still count.
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+    await this.deadLetters.disconnect();
+  }
+
+  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const origin = { topic, partition, offset: message.offset };
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.handle(this.decode(topic, partition, message));
+        return;
+      } catch (error) {
+        const permanent = error instanceof PermanentMessageError;
+        if (permanent || attempt >= maxAttempts) {
+          await this.deadLetter(origin, message, error, attempt);
+          return;
+        }
+        this.logger.warn({ ...origin, attempt, err: describeError(error) }, 'kafka message failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private decode(topic: string, partition: number, message: EachMessagePayload['message']): InboundMessage {
+    const metadata = metadataFromHeaders((name) => readHeader(message.headers, name));
+    if ('invalid' in metadata) throw new PermanentMessageError(metadata.invalid);
+    const body = decodePayload(message.value);
+    if ('invalid' in body) throw new PermanentMessageError(body.invalid);
+    return { ...metadata, payload: body.payload, source: topic, position: { partition, offset: message.offset } };
+  }
+
+  private async deadLetter(
+    origin: { topic: string; partition: number; offset: string },
+    message: EachMessagePayload['message'],
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const reason = describeError(error);
+    this.logger.error({ ...origin, attempts, reason }, 'kafka message dead-lettered');
+    await this.deadLetters.send({
+      topic: deadLetterTopicOf(origin.topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlt-error': reason,
+            'dlt-attempts': String(attempts),
+            'dlt-original-topic': origin.topic,
+            'dlt-original-partition': String(origin.partition),
+            'dlt-original-offset': origin.offset,
+            'dlt-consumer-group': this.options.groupId,
+            'dlt-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { describeError } from '../errors';
+import { metadataHeaders, type OutboundMessage } from '../message';
+import type { MessagePublisher, PublishResult } from '../publisher';
+
+/**
+ * The idempotent producer with acks=all: the broker deduplicates the producer's own retries, and
+ * a batch counts as sent only when every in-sync replica has it. Messages are keyed by their
+ * destination key (the order id), so one order's events land in one partition, in order.
+ */
+export class KafkaPublisher implements MessagePublisher {
+  readonly broker = 'kafka' as const;
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly logger: Logger,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3_000 },
+    });
+    this.producer.on('producer.disconnect', () => {
+      this.connected = false;
+    });
+    this.producer.on('producer.connect', () => {
+      this.connected = true;
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  async publish(messages: readonly OutboundMessage[]): Promise<PublishResult[]> {
+    const byTopic = new Map<string, Message[]>();
+    for (const message of messages) {
+      const { destination } = message;
+      if (destination.broker !== 'kafka') {
+        return messages.map(() => ({ ok: false, error: `not a Kafka destination: ${destination.broker}` }));
+      }
+      const batch = byTopic.get(destination.topic) ?? [];
+      batch.push({
+        key: destination.key,
+        value: JSON.stringify(message.payload),
+        headers: { ...metadataHeaders(message), 'content-type': 'application/json' },
+        timestamp: String(Date.parse(message.occurredAt)),
+      });
+      byTopic.set(destination.topic, batch);
+    }
+    try {
+      if (!this.connected) await this.producer.connect();
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
+      });
+      return messages.map(() => ({ ok: true }));
+    } catch (error) {
+      const reason = describeError(error);
+      this.logger.warn({ err: reason, messages: messages.length }, 'kafka batch not acknowledged');
+      return messages.map(() => ({ ok: false, error: reason }));
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import * as amqp from 'amqplib';
+import type { Logger } from 'pino';
+import { describeError } from '../errors';
+import type { RabbitTopology } from '../topology';
+import { declareTopology } from './rabbit-topology';
+
+export interface RabbitConnectionOptions {
+  readonly url: string;
+  /** Shown in the RabbitMQ management UI's connection list. */
+  readonly connectionName: string;
+  readonly topology: RabbitTopology;
+  readonly reconnectInitialDelayMs?: number;
+  readonly reconnectMaxDelayMs?: number;
+}
+
+/** Work to redo on every new connection: open channels, start consumers. */
+export type ConnectionListener = (connection: amqp.ChannelModel) => Promise<void>;
+
+/**
+ * One AMQP connection per process that comes back by itself. When the broker goes away, it
+ * reconnects with exponential backoff, declares the topology again, then lets every registered
+ * publisher and consumer open fresh channels.
+ *
+ * Written here rather than taken from a connection-manager library on purpose: after a
+ * reconnect a delivery tag from the old channel must never be acked on the new one (tags restart
+ * at 1 and would ack a different message), so each consumer acks on the exact channel that
+ * delivered, and a channel that died simply means the broker redelivers.
+ */
+export class RabbitConnection {
+  private connection: amqp.ChannelModel | null = null;
+  private readonly listeners: ConnectionListener[] = [];
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private failedAttempts = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly options: RabbitConnectionOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get isConnected(): boolean {
+    return this.connection !== null;
+  }
+
+  /** Register before start(); listeners run in registration order on each connection. */
+  onConnected(listener: ConnectionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Starts connecting in the background; readiness reports the state until it succeeds. */
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const connection = this.connection;
+    this.connection = null;
+    if (connection) await connection.close().catch((error: unknown) => this.logCloseError(error));
+  }
+
+  private async connect(): Promise<void> {
+    this.reconnectTimer = null;
+    let connection: amqp.ChannelModel | null = null;
+    try {
+      connection = await amqp.connect(this.options.url, {
+        clientProperties: { connection_name: this.options.connectionName },
+      });
+      connection.on('error', (error: unknown) =>
+        this.logger.warn({ err: describeError(error) }, 'rabbitmq connection error'),
+      );
+      connection.on('close', () => this.onClosed(connection!));
+      const setup = await connection.createChannel();
+      await declareTopology(setup, this.options.topology);
+      await setup.close();
+      for (const listener of this.listeners) await listener(connection);
+      if (this.stopped) return void (await connection.close());
+      this.connection = connection;
+      this.failedAttempts = 0;
+      this.logger.info({ connection: this.options.connectionName }, 'rabbitmq connected, topology declared');
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'rabbitmq connection attempt failed');
+      if (connection) await connection.close().catch((closeError: unknown) => this.logCloseError(closeError));
+      this.scheduleReconnect();
+    }
+  }
+
+  private onClosed(connection: amqp.ChannelModel): void {
+    if (this.connection !== connection) return;
+    this.connection = null;
+    this.logger.warn('rabbitmq connection lost; reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const initial = this.options.reconnectInitialDelayMs ?? 250;
+    const max = this.options.reconnectMaxDelayMs ?? 15_000;
+    const ceiling = Math.min(max, initial * 2 ** this.failedAttempts);
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.failedAttempts += 1;
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private logCloseError(error: unknown): void {
+    this.logger.debug({ err: describeError(error) }, 'rabbitmq connection was already closing');
+  }
+}

@@ -1,0 +1,98 @@
+import type * as amqp from 'amqplib';
+import type { Logger } from 'pino';
+import { describeError } from '../errors';
+import { encodePayload, metadataHeaders, type OutboundMessage } from '../message';
+import type { MessagePublisher, PublishResult } from '../publisher';
+import type { RabbitConnection } from './rabbit-connection';
+
+/**
+ * Publishes on a confirm channel: a message counts as sent only once the broker has confirmed it.
+ * Every message is `mandatory`, so one that matches no binding is returned by the broker (before
+ * its confirm) and reported as failed instead of vanishing.
+ */
+export class RabbitPublisher implements MessagePublisher {
+  readonly broker = 'rabbitmq' as const;
+  private channel: amqp.ConfirmChannel | null = null;
+  private readonly returned = new Set<string>();
+
+  constructor(
+    connection: RabbitConnection,
+    private readonly logger: Logger,
+    private readonly confirmTimeoutMs = 10_000,
+  ) {
+    connection.onConnected((model) => this.openChannel(model));
+  }
+
+  private async openChannel(connection: amqp.ChannelModel): Promise<void> {
+    const channel = await connection.createConfirmChannel();
+    channel.on('return', (message: amqp.ConsumeMessage) => {
+      if (message.properties.messageId) this.returned.add(String(message.properties.messageId));
+    });
+    channel.on('error', (error: unknown) =>
+      this.logger.warn({ err: describeError(error) }, 'rabbitmq publish channel error'),
+    );
+    channel.on('close', () => {
+      if (this.channel === channel) this.channel = null;
+    });
+    this.channel = channel;
+  }
+
+  async publish(messages: readonly OutboundMessage[]): Promise<PublishResult[]> {
+    const channel = this.channel;
+    if (!channel) return messages.map(() => ({ ok: false, error: 'RabbitMQ is not connected' }));
+    const confirms = messages.map((message) => this.publishOne(channel, message));
+    return Promise.all(confirms.map((confirm) => this.withTimeout(confirm)));
+  }
+
+  private publishOne(channel: amqp.ConfirmChannel, message: OutboundMessage): Promise<PublishResult> {
+    const { destination } = message;
+    if (destination.broker !== 'rabbitmq') {
+      return Promise.resolve({ ok: false, error: `not a RabbitMQ destination: ${destination.broker}` });
+    }
+    return new Promise<PublishResult>((resolve) => {
+      try {
+        channel.publish(
+          destination.exchange,
+          destination.routingKey,
+          encodePayload(message.payload),
+          {
+            persistent: true,
+            mandatory: true,
+            contentType: 'application/json',
+            messageId: message.messageId,
+            type: message.type,
+            correlationId: message.correlationId,
+            replyTo: message.replyTo,
+            timestamp: Math.floor(Date.parse(message.occurredAt) / 1000),
+            headers: metadataHeaders(message),
+          },
+          (error: unknown) => {
+            if (this.returned.delete(message.messageId)) {
+              resolve({
+                ok: false,
+                error: `unroutable: no queue is bound to exchange ${destination.exchange} for key ${destination.routingKey}`,
+              });
+            } else if (error) {
+              resolve({ ok: false, error: `not confirmed by the broker: ${describeError(error)}` });
+            } else {
+              resolve({ ok: true });
+            }
+          },
+        );
+      } catch (error) {
+        resolve({ ok: false, error: describeError(error) });
+      }
+    });
+  }
+
+  private withTimeout(confirm: Promise<PublishResult>): Promise<PublishResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<PublishResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ ok: false, error: `no confirm within ${this.confirmTimeoutMs} ms` }),
+        this.confirmTimeoutMs,
+      );
+    });
+    return Promise.race([confirm, timeout]).finally(() => clearTimeout(timer));
+  }
+}

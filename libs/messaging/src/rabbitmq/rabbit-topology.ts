@@ -1,0 +1,41 @@
+import type { Channel } from 'amqplib';
+import { deadLetterQueueOf, Exchanges, type QueueSpec, type RabbitTopology } from '../topology';
+
+/**
+ * Declares exchanges, work queues, their dead-letter queues and bindings. Safe to repeat: it runs
+ * on every (re)connection, so a broker that lost its definitions gets them back.
+ *
+ * Work queues are quorum queues: replicated and durable, and they count deliveries, so a message
+ * that keeps failing is dead-lettered by the broker after `deliveryLimit` attempts instead of
+ * cycling forever. At-least-once dead-lettering makes the broker keep a rejected message until
+ * its dead-letter queue has confirmed it.
+ */
+export async function declareTopology(channel: Channel, topology: RabbitTopology): Promise<void> {
+  for (const exchange of topology.exchanges) {
+    await channel.assertExchange(exchange.name, exchange.type, { durable: true });
+  }
+  for (const queue of topology.queues) {
+    await declareWorkQueue(channel, queue);
+  }
+}
+
+async function declareWorkQueue(channel: Channel, queue: QueueSpec): Promise<void> {
+  const deadLetterQueue = deadLetterQueueOf(queue.name);
+  await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(deadLetterQueue, Exchanges.deadLetters, queue.name);
+
+  await channel.assertQueue(queue.name, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': queue.deliveryLimit,
+      'x-dead-letter-exchange': Exchanges.deadLetters,
+      'x-dead-letter-routing-key': queue.name,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  });
+  for (const binding of queue.bindings) {
+    await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
+  }
+}

@@ -1,0 +1,121 @@
+import type { MessageContract } from '@platform/contracts';
+import type { Destination } from './message';
+
+/**
+ * The whole messaging topology of the platform, declared in one place. Every service declares
+ * all of it when it connects (declarations are idempotent), so a publisher never finds its
+ * target missing because the consuming service has not started yet.
+ */
+
+export const Exchanges = {
+  /** direct: saga commands, routed by command type to the participant that owns it. */
+  sagaCommands: 'saga.commands',
+  /** direct: saga replies, routed to the reply queue the command named in reply-to. */
+  sagaReplies: 'saga.replies',
+  /** topic: order integration events (order.completed, order.cancelled) for whoever binds a pattern. */
+  orderEvents: 'order.events',
+  /** direct: where a work queue's rejected messages go, routed by the queue's name. */
+  deadLetters: 'dead-letters',
+} as const;
+
+export const Queues = {
+  inventoryCommands: 'inventory.commands',
+  paymentCommands: 'payment.commands',
+  orderSagaReplies: 'order.saga-replies',
+  notificationOrderEvents: 'notification.order-events',
+} as const;
+
+export const KafkaTopics = {
+  /** The order event log, keyed by order id: one order's events stay in one partition, in order. */
+  orders: 'orders',
+} as const;
+
+export type ExchangeType = 'direct' | 'topic' | 'fanout' | 'headers';
+
+export interface ExchangeSpec {
+  readonly name: string;
+  readonly type: ExchangeType;
+}
+
+export interface BindingSpec {
+  readonly exchange: string;
+  readonly routingKey: string;
+}
+
+export interface QueueSpec {
+  readonly name: string;
+  readonly bindings: readonly BindingSpec[];
+  /** Deliveries before the broker dead-letters a message that keeps failing. */
+  readonly deliveryLimit: number;
+}
+
+export interface RabbitTopology {
+  readonly exchanges: readonly ExchangeSpec[];
+  readonly queues: readonly QueueSpec[];
+}
+
+export interface KafkaTopicSpec {
+  readonly topic: string;
+}
+
+export const rabbitTopology: RabbitTopology = {
+  exchanges: [
+    { name: Exchanges.sagaCommands, type: 'direct' },
+    { name: Exchanges.sagaReplies, type: 'direct' },
+    { name: Exchanges.orderEvents, type: 'topic' },
+    { name: Exchanges.deadLetters, type: 'direct' },
+  ],
+  queues: [
+    {
+      name: Queues.inventoryCommands,
+      bindings: ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'].map(
+        (routingKey) => ({ exchange: Exchanges.sagaCommands, routingKey }),
+      ),
+      deliveryLimit: 5,
+    },
+    {
+      name: Queues.paymentCommands,
+      bindings: ['payment.charge', 'payment.refund'].map((routingKey) => ({
+        exchange: Exchanges.sagaCommands,
+        routingKey,
+      })),
+      deliveryLimit: 5,
+    },
+    {
+      name: Queues.orderSagaReplies,
+      bindings: [{ exchange: Exchanges.sagaReplies, routingKey: Queues.orderSagaReplies }],
+      deliveryLimit: 5,
+    },
+    {
+      name: Queues.notificationOrderEvents,
+      bindings: [{ exchange: Exchanges.orderEvents, routingKey: 'order.*' }],
+      deliveryLimit: 5,
+    },
+  ],
+};
+
+export const kafkaTopics: readonly KafkaTopicSpec[] = [{ topic: KafkaTopics.orders }];
+
+export function deadLetterQueueOf(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+export function deadLetterTopicOf(topic: string): string {
+  return `${topic}.dlt`;
+}
+
+/** Where each kind of message goes: the only place that maps a message to an exchange or topic. */
+export const Routes = {
+  sagaCommand(contract: MessageContract): Destination {
+    return { broker: 'rabbitmq', exchange: Exchanges.sagaCommands, routingKey: contract.type };
+  },
+  sagaReply(replyTo: string): Destination {
+    return { broker: 'rabbitmq', exchange: Exchanges.sagaReplies, routingKey: replyTo };
+  },
+  orderEventBroadcast(contract: MessageContract): Destination {
+    return { broker: 'rabbitmq', exchange: Exchanges.orderEvents, routingKey: contract.type };
+  },
+  orderEventLog(orderId: string): Destination {
+    return { broker: 'kafka', topic: KafkaTopics.orders, key: orderId };
+  },
+};

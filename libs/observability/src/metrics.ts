@@ -1,0 +1,69 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/**
+ * The service's Prometheus registry and the counters the messaging libraries report to.
+ * Every series carries a `service` label.
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+
+  private readonly messagesPublished = new Counter({
+    name: 'outbox_messages_published_total',
+    help: 'Outbox messages the broker acknowledged',
+    labelNames: ['broker'],
+    registers: [this.registry],
+  });
+
+  private readonly publishFailures = new Counter({
+    name: 'outbox_publish_failures_total',
+    help: 'Outbox publish attempts the broker did not acknowledge (each is retried)',
+    labelNames: ['broker'],
+    registers: [this.registry],
+  });
+
+  private readonly messagesParked = new Counter({
+    name: 'outbox_messages_failed_total',
+    help: 'Outbox messages that used up their attempts and wait for an operator',
+    registers: [this.registry],
+  });
+
+  private readonly messagesHandled = new Counter({
+    name: 'messages_consumed_total',
+    help: 'Messages handled by a consumer, by outcome (processed, duplicate, duplicate-cached)',
+    labelNames: ['consumer', 'outcome'],
+    registers: [this.registry],
+  });
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  published(broker: string, count: number): void {
+    if (count > 0) this.messagesPublished.inc({ broker }, count);
+  }
+
+  publishFailed(broker: string, count: number): void {
+    this.publishFailures.inc({ broker }, count);
+  }
+
+  parked(count: number): void {
+    this.messagesParked.inc(count);
+  }
+
+  handled(consumer: string, outcome: string): void {
+    this.messagesHandled.inc({ consumer, outcome });
+  }
+
+  /** A gauge whose value is read when Prometheus scrapes, e.g. the outbox backlog. */
+  gaugeOnScrape(name: string, help: string, read: () => Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  }
+}

@@ -1,0 +1,275 @@
+import type { Broker, Destination, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
+import { describeError } from '@platform/messaging';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import { OUTBOX_CHANNEL } from './outbox-writer';
+
+export interface OutboxRelayOptions {
+  /** Rows claimed and published per round trip. */
+  readonly batchSize: number;
+  /** Fallback poll when no NOTIFY arrives (a missed notification, a row whose backoff ended). */
+  readonly pollIntervalMs: number;
+  /** Publish attempts before a row is parked as FAILED for an operator. */
+  readonly maxAttempts: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+}
+
+export interface OutboxRelayMetrics {
+  published(broker: string, count: number): void;
+  publishFailed(broker: string, count: number): void;
+  parked(count: number): void;
+}
+
+interface OutboxRecord {
+  id: string;
+  aggregate_id: string;
+  message_type: string;
+  message_version: number;
+  broker: Broker;
+  destination: string;
+  routing_key: string;
+  payload: unknown;
+  headers: { causationId?: string; replyTo?: string };
+  attempts: number;
+  created_at: Date;
+}
+
+/**
+ * Claims the oldest publishable rows. SKIP LOCKED lets several relays of one service share the
+ * table without waiting on (or publishing) each other's rows. A row waits while an earlier row of
+ * its aggregate is backing off or parked, so one order's messages never overtake each other.
+ */
+const CLAIM_BATCH = `
+  SELECT m.id, m.aggregate_id, m.message_type, m.message_version, m.broker, m.destination,
+         m.routing_key, m.payload, m.headers, m.attempts, m.created_at
+    FROM outbox_message m
+   WHERE m.status = 'PENDING'
+     AND m.next_attempt_at <= now()
+     AND NOT EXISTS (
+           SELECT 1 FROM outbox_message earlier
+            WHERE earlier.aggregate_id = m.aggregate_id
+              AND earlier.sequence < m.sequence
+              AND (earlier.status = 'FAILED'
+                   OR (earlier.status = 'PENDING' AND earlier.next_attempt_at > now())))
+   ORDER BY m.sequence
+   LIMIT $1
+     FOR UPDATE OF m SKIP LOCKED`;
+
+const MARK_SENT = `
+  UPDATE outbox_message SET status = 'SENT', sent_at = now(), last_error = NULL
+   WHERE id = ANY($1::uuid[])`;
+
+const RECORD_FAILURES = `
+  UPDATE outbox_message m
+     SET attempts = m.attempts + 1,
+         last_error = f.error,
+         status = CASE WHEN m.attempts + 1 >= $4 THEN 'FAILED'::outbox_status ELSE 'PENDING'::outbox_status END,
+         next_attempt_at = now() + make_interval(secs => f.delay_seconds)
+    FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS f(id, error, delay_seconds)
+   WHERE m.id = f.id
+  RETURNING m.status`;
+
+/**
+ * Moves outbox rows to the brokers: claim a batch, publish it with broker acknowledgement, mark
+ * what was acknowledged as SENT in one statement, and schedule the rest for a retry with
+ * exponential backoff. A crash after publishing and before marking re-publishes the batch later
+ * with the same message ids, which the consumers' inboxes ignore: at-least-once, never lost.
+ *
+ * It sleeps until a transaction that wrote outbox rows commits (LISTEN/NOTIFY), so an idle service
+ * does no work and a new row is picked up at once; a slow poll covers anything NOTIFY cannot.
+ */
+export class OutboxRelay {
+  private readonly publishers: Map<Broker, MessagePublisher>;
+  private listener: PoolClient | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private wakeRequested = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    publishers: readonly MessagePublisher[],
+    private readonly options: OutboxRelayOptions,
+    private readonly logger: Logger,
+    private readonly metrics?: OutboxRelayMetrics,
+  ) {
+    this.publishers = new Map(publishers.map((publisher) => [publisher.broker, publisher]));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.nudge();
+    await this.running;
+    this.running = null;
+    await this.stopListening();
+  }
+
+  /** Wake the loop now (used by NOTIFY and by tests that want an immediate round). */
+  nudge(): void {
+    this.wakeRequested = true;
+    this.wake?.();
+  }
+
+  /** Claims, publishes and records one batch; returns how many rows it claimed. */
+  async relayBatch(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize]);
+      if (rows.length > 0) await this.publishAndRecord(client, rows);
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) =>
+        this.logger.warn({ err: describeError(rollbackError) }, 'outbox rollback failed'),
+      );
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async publishAndRecord(client: PoolClient, rows: OutboxRecord[]): Promise<void> {
+    const results = await this.publishAll(rows);
+    const sent: string[] = [];
+    const failed: { row: OutboxRecord; error: string }[] = [];
+    rows.forEach((row, index) => {
+      const result = results[index];
+      if (result.ok) sent.push(row.id);
+      else failed.push({ row, error: result.error });
+    });
+    if (sent.length > 0) await client.query(MARK_SENT, [sent]);
+    if (failed.length > 0) await this.recordFailures(client, failed);
+  }
+
+  /** One publish call per broker, run side by side; results come back in row order. */
+  private async publishAll(rows: OutboxRecord[]): Promise<PublishResult[]> {
+    const results: PublishResult[] = new Array(rows.length);
+    const byBroker = new Map<Broker, number[]>();
+    rows.forEach((row, index) => byBroker.set(row.broker, [...(byBroker.get(row.broker) ?? []), index]));
+    await Promise.all(
+      [...byBroker].map(async ([broker, indexes]) => {
+        const publisher = this.publishers.get(broker);
+        const brokerResults: PublishResult[] = publisher
+          ? await publisher.publish(indexes.map((index) => toOutboundMessage(rows[index])))
+          : indexes.map(() => ({ ok: false, error: `this service has no ${broker} publisher` }));
+        indexes.forEach((rowIndex, i) => (results[rowIndex] = brokerResults[i]));
+        const okCount = brokerResults.filter((result) => result.ok).length;
+        this.metrics?.published(broker, okCount);
+        if (okCount < indexes.length) this.metrics?.publishFailed(broker, indexes.length - okCount);
+      }),
+    );
+    return results;
+  }
+
+  private async recordFailures(client: PoolClient, failed: { row: OutboxRecord; error: string }[]): Promise<void> {
+    const delays = failed.map(({ row }) => this.retryDelayMs(row.attempts + 1) / 1000);
+    const { rows } = await client.query<{ status: string }>(RECORD_FAILURES, [
+      failed.map(({ row }) => row.id),
+      failed.map(({ error }) => error),
+      delays,
+      this.options.maxAttempts,
+    ]);
+    const parked = rows.filter((row) => row.status === 'FAILED').length;
+    if (parked > 0) this.metrics?.parked(parked);
+    for (const { row, error } of failed) {
+      this.logger.warn(
+        { messageId: row.id, type: row.message_type, orderId: row.aggregate_id, attempt: row.attempts + 1, error },
+        'outbox publish failed; will retry',
+      );
+    }
+  }
+
+  private retryDelayMs(attempt: number): number {
+    const { retryBaseDelayMs, retryMaxDelayMs } = this.options;
+    return Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** (attempt - 1));
+  }
+
+  private async run(): Promise<void> {
+    let consecutiveErrors = 0;
+    while (!this.stopping) {
+      await this.ensureListening();
+      try {
+        const claimed = await this.relayBatch();
+        consecutiveErrors = 0;
+        if (claimed >= this.options.batchSize) continue;
+        await this.waitForWork(this.options.pollIntervalMs);
+      } catch (error) {
+        consecutiveErrors += 1;
+        this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
+        await this.waitForWork(Math.min(this.options.retryMaxDelayMs, 100 * 2 ** consecutiveErrors));
+      }
+    }
+  }
+
+  private waitForWork(timeoutMs: number): Promise<void> {
+    if (this.wakeRequested || this.stopping) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = null;
+        self.wakeRequested = false;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** A dedicated connection for LISTEN; if it drops, the poll keeps the relay going until it is back. */
+  private async ensureListening(): Promise<void> {
+    if (this.listener) return;
+    try {
+      const client = await this.pool.connect();
+      client.on('notification', () => this.nudge());
+      client.on('error', (error: unknown) => {
+        this.logger.warn({ err: describeError(error) }, 'outbox LISTEN connection lost');
+        if (this.listener === client) this.listener = null;
+        client.release(true);
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = client;
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'outbox relay cannot LISTEN; polling only');
+    }
+  }
+
+  private async stopListening(): Promise<void> {
+    const client = this.listener;
+    this.listener = null;
+    if (!client) return;
+    await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch((error: unknown) =>
+      this.logger.debug({ err: describeError(error) }, 'UNLISTEN failed on a closing connection'),
+    );
+    client.release();
+  }
+}
+
+function toOutboundMessage(row: OutboxRecord): OutboundMessage {
+  const destination: Destination =
+    row.broker === 'kafka'
+      ? { broker: 'kafka', topic: row.destination, key: row.routing_key }
+      : { broker: 'rabbitmq', exchange: row.destination, routingKey: row.routing_key };
+  return {
+    messageId: row.id,
+    type: row.message_type,
+    version: row.message_version,
+    correlationId: row.aggregate_id,
+    occurredAt: row.created_at.toISOString(),
+    causationId: row.headers.causationId,
+    replyTo: row.headers.replyTo,
+    destination,
+    payload: row.payload,
+  };
+}

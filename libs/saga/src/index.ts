@@ -1,0 +1,3 @@
+export * from './saga-definition';
+export * from './saga-machine';
+export * from './saga-orchestrator';

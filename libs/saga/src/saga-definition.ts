@@ -1,0 +1,124 @@
+import type { MessageContract, PayloadOf } from '@platform/contracts';
+
+/** A command the saga sends to a participant. */
+export interface SagaCommand {
+  readonly contract: MessageContract;
+  readonly payload: unknown;
+}
+
+export function command<C extends MessageContract>(contract: C, payload: PayloadOf<C>): SagaCommand {
+  return { contract, payload };
+}
+
+type DataUpdate<Data> = (data: Data, reply: never) => Data;
+
+export interface ReplyHandler<Data> {
+  readonly contract: MessageContract;
+  /** Success replies move the saga forward; failure replies make it compensate. */
+  readonly kind: 'success' | 'failure';
+  readonly update: DataUpdate<Data>;
+}
+
+export interface SagaStep<Data> {
+  readonly name: string;
+  /** Sends a command and waits for one of `replies` before the saga moves on. */
+  readonly invoke?: (data: Data) => SagaCommand;
+  /** Sends a command and moves on at once: for participants that only need to be told. */
+  readonly notify?: (data: Data) => SagaCommand;
+  readonly replies: ReadonlyMap<string, ReplyHandler<Data>>;
+  /** Undoes this step's effect when a later step fails. */
+  readonly compensation?: (data: Data) => SagaCommand;
+}
+
+export interface SagaDefinition<Data> {
+  readonly type: string;
+  readonly steps: readonly SagaStep<Data>[];
+}
+
+/**
+ * Declares a saga as an ordered list of steps, read top to bottom:
+ *
+ *   defineSaga<Data>('place-order')
+ *     .step('reserve-stock')
+ *       .invokeParticipant((data) => command(ReserveStock, ...))
+ *       .onReply(StockReserved, (data, reply) => ...)
+ *       .onFailureReply(StockReservationRejected, (data, reply) => ...)
+ *       .withCompensation((data) => command(ReleaseStock, ...))
+ *     .step(...)
+ *     .build();
+ */
+export function defineSaga<Data>(type: string): SagaBuilder<Data> {
+  return new SagaBuilder<Data>(type, []);
+}
+
+interface MutableStep<Data> {
+  name: string;
+  invoke?: (data: Data) => SagaCommand;
+  notify?: (data: Data) => SagaCommand;
+  replies: Map<string, ReplyHandler<Data>>;
+  compensation?: (data: Data) => SagaCommand;
+}
+
+export class SagaBuilder<Data> {
+  constructor(
+    protected readonly type: string,
+    protected readonly steps: MutableStep<Data>[],
+  ) {}
+
+  step(name: string): StepBuilder<Data> {
+    if (this.steps.some((step) => step.name === name)) throw new Error(`step ${name} is declared twice`);
+    const step: MutableStep<Data> = { name, replies: new Map() };
+    this.steps.push(step);
+    return new StepBuilder<Data>(this.type, this.steps, step);
+  }
+
+  build(): SagaDefinition<Data> {
+    for (const step of this.steps) {
+      if (step.invoke && step.replies.size === 0) throw new Error(`step ${step.name} invokes a participant but handles no reply`);
+      if (!step.invoke && step.replies.size > 0) throw new Error(`step ${step.name} handles replies but sends no command`);
+    }
+    return { type: this.type, steps: this.steps };
+  }
+}
+
+export class StepBuilder<Data> extends SagaBuilder<Data> {
+  constructor(
+    type: string,
+    steps: MutableStep<Data>[],
+    private readonly current: MutableStep<Data>,
+  ) {
+    super(type, steps);
+  }
+
+  invokeParticipant(send: (data: Data) => SagaCommand): this {
+    this.current.invoke = send;
+    return this;
+  }
+
+  notifyParticipant(send: (data: Data) => SagaCommand): this {
+    this.current.notify = send;
+    return this;
+  }
+
+  onReply<C extends MessageContract>(contract: C, update: (data: Data, reply: PayloadOf<C>) => Data): this {
+    return this.addReply(contract, 'success', update);
+  }
+
+  onFailureReply<C extends MessageContract>(contract: C, update: (data: Data, reply: PayloadOf<C>) => Data): this {
+    return this.addReply(contract, 'failure', update);
+  }
+
+  withCompensation(compensate: (data: Data) => SagaCommand): this {
+    this.current.compensation = compensate;
+    return this;
+  }
+
+  private addReply<C extends MessageContract>(
+    contract: C,
+    kind: 'success' | 'failure',
+    update: (data: Data, reply: PayloadOf<C>) => Data,
+  ): this {
+    this.current.replies.set(contract.type, { contract, kind, update: update as DataUpdate<Data> });
+    return this;
+  }
+}

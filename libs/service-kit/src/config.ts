@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const envInt = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: `must be a whole number between ${min} and ${max}` })
+    .int({ error: `must be a whole number between ${min} and ${max}` })
+    .min(min, { error: `must be a whole number between ${min} and ${max}` })
+    .max(max, { error: `must be a whole number between ${min} and ${max}` })
+    .default(fallback);
+
+const url = (protocols: string[], fallback: string) =>
+  z
+    .url({ error: `must be a ${protocols.join(' or ')} URL` })
+    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
+      error: `must be a ${protocols.join(' or ')} URL`,
+    })
+    .default(fallback);
+
+/** The variables every service reads. Defaults are the local services on this machine. */
+export function serviceConfigSchema(service: string, port: number) {
+  return z.object({
+    PORT: envInt(port, 1, 65_535),
+    DATABASE_URL: url(['postgresql', 'postgres'], `postgresql://postgres@127.0.0.1:5432/${service}_service`),
+    RABBITMQ_URL: url(['amqp', 'amqps'], 'amqp://guest:guest@127.0.0.1:5672'),
+    REDIS_URL: url(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+    LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+    /** When set, admin endpoints require the X-API-Key header. */
+    API_KEY: z.string().min(8, { error: 'must be at least 8 characters when set' }).optional(),
+    /** Unacked RabbitMQ messages per consumer: enough to keep the handler busy, few enough to share. */
+    RABBITMQ_PREFETCH: envInt(20, 1, 10_000),
+    OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
+    OUTBOX_POLL_INTERVAL_MS: envInt(1_000, 10, 600_000),
+    OUTBOX_MAX_ATTEMPTS: envInt(10, 1, 1_000),
+    INBOX_CACHE_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400),
+  });
+}
+
+/** Added by the services that use Kafka. */
+export const kafkaConfigShape = {
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((broker) => broker.trim()))
+    .pipe(
+      z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'must be a comma-separated list of host:port' }))
+        .min(1),
+    ),
+  KAFKA_TOPIC_PARTITIONS: envInt(3, 1, 1_000),
+};
+
+export type ServiceConfig = z.infer<ReturnType<typeof serviceConfigSchema>>;
+export type KafkaConfig = { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PARTITIONS: number };
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/**
+ * Parses the environment against the service's schema, or throws one message that names every
+ * bad variable, what it must be, and what it was.
+ */
+export function loadConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(environment)');
+    const value = env[variable];
+    const shown = value === undefined ? 'unset' : `"${variable.includes('KEY') ? '***' : value}"`;
+    return `  ${variable}: ${issue.message} (got ${shown})`;
+  });
+  return fail(`the ${service} service refuses to start: invalid configuration\n${problems.join('\n')}`);
+}
+
+function fail(message: string): never {
+  throw new ConfigurationError(message);
+}

@@ -1,0 +1,58 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { createLogger, PlatformMetrics } from '@platform/observability';
+import { OutboxWriter } from '@platform/outbox';
+import { LoggerModule } from 'nestjs-pino';
+import { ApiKeyGuard } from './admin.guard';
+import { HealthController, MetricsController } from './platform.controllers';
+import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { PlatformRuntime } from './platform.runtime';
+import { SERVICE_DATABASE } from './platform.tokens';
+
+const quietPaths = ['/health/live', '/health/ready', '/metrics'];
+
+/**
+ * Everything a service is built on besides its own domain: structured logs, metrics, health,
+ * the database client, the outbox writer and relay, the inbox, and broker connections.
+ * A service module imports PlatformModule.forRoot({...}) and writes only its business code.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const logger = createLogger(options.service, options.config.LOG_LEVEL);
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        DiscoveryModule,
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            autoLogging: { ignore: (request) => quietPaths.includes(request.url ?? '') },
+            customProps: (request) => ({ orderId: orderIdOf(request.url) }),
+            serializers: {
+              req: (request: { method: string; url: string }) => ({ method: request.method, url: request.url }),
+              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+            },
+          },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: PLATFORM_OPTIONS, useValue: options },
+        { provide: PLATFORM_LOGGER, useValue: logger },
+        { provide: PlatformMetrics, useValue: new PlatformMetrics(options.service) },
+        ApiKeyGuard,
+        options.database,
+        { provide: SERVICE_DATABASE, useExisting: options.database },
+        OutboxWriter,
+        PlatformRuntime,
+      ],
+      exports: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, ApiKeyGuard, options.database, OutboxWriter],
+    };
+  }
+}
+
+function orderIdOf(url: string | undefined): string | undefined {
+  return /^\/orders\/([0-9a-f-]{36})/i.exec(url ?? '')?.[1];
+}

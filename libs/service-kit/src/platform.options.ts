@@ -1,0 +1,20 @@
+import type { Type } from '@nestjs/common';
+import type { KafkaConfig, ServiceConfig } from './config';
+import type { ServiceDatabase } from './service-database';
+
+export interface PlatformOptions {
+  /** Short service name: logs, metrics, connection names, database default. */
+  readonly service: string;
+  readonly config: ServiceConfig & Partial<KafkaConfig>;
+  /** The service's Prisma client class; provided by the platform module for the whole app. */
+  readonly database: Type<ServiceDatabase>;
+  /** Connect to RabbitMQ (publish through the outbox, and consume `rabbitQueues`). */
+  readonly rabbitmq: boolean;
+  /** Connect to Kafka (publish through the outbox, and consume `kafkaGroup`). Needs KAFKA_* config. */
+  readonly kafka: boolean;
+  readonly rabbitQueues?: readonly string[];
+  readonly kafkaGroup?: { readonly groupId: string; readonly topics: readonly string[] };
+}
+
+export const PLATFORM_OPTIONS = Symbol('platform-options');
+export const PLATFORM_LOGGER = Symbol('platform-logger');

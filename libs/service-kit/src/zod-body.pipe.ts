@@ -1,0 +1,30 @@
+import { BadRequestException, type PipeTransform } from '@nestjs/common';
+import type { z } from 'zod';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * Validates a request body against a zod schema. A bad body is answered 400 with every bad field
+ * named, before any handler (and so any write) runs.
+ */
+export class ZodBodyPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
+  constructor(private readonly schema: S) {}
+
+  transform(value: unknown): z.output<S> {
+    const parsed = this.schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const fields: FieldError[] = parsed.error.issues.map((issue) => ({
+      field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
+      message: issue.message,
+    }));
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `invalid request body: ${[...new Set(fields.map(({ field }) => field))].join(', ')}`,
+      fields,
+    });
+  }
+}
