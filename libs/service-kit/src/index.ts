@@ -6,6 +6,6 @@ export * from './platform.module';
 export * from './platform.options';
 export * from './platform.tokens';
 export * from './service-database';
-export * from './zod-body.pipe';
+export * from './zod-validation.pipe';
 export * from './saga-participant';
 export * from './prisma-database';

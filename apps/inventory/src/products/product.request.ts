@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const skuParam = z.string().min(1).max(64);
 
-export const PutProductRequest = z.strictObject({
+export const PutProductRequest = z.object({
   name: z.string().min(1).max(200).optional(),
   priceCents: z.number().int().min(0).max(100_000_000),
   stock: z.number().int().min(0).max(100_000_000),

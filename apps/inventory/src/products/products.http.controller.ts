@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { AdminEndpoint, ZodBodyPipe } from '@platform/service-kit';
+import { AdminEndpoint, ZodValidationPipe } from '@platform/service-kit';
 import { PutProductRequest, skuParam } from './product.request';
 import { type ProductView, ProductsService } from './products.service';
 
@@ -10,8 +10,8 @@ export class ProductsHttpController {
   @Put(':sku')
   @AdminEndpoint()
   put(
-    @Param('sku', new ZodBodyPipe(skuParam)) sku: string,
-    @Body(new ZodBodyPipe(PutProductRequest)) body: PutProductRequest,
+    @Param('sku', new ZodValidationPipe(skuParam, 'sku')) sku: string,
+    @Body(new ZodValidationPipe(PutProductRequest)) body: PutProductRequest,
   ): Promise<ProductView> {
     return this.products.put(sku, body);
   }

@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PLATFORM_LOGGER } from '@platform/service-kit';
+import type { Logger } from 'pino';
+
+export type Channel = 'email' | 'sms';
+
+export interface OutgoingNotification {
+  readonly channel: Channel;
+  readonly to: string;
+  readonly template: string;
+  readonly body: string;
+  readonly orderId: string;
+}
+
+/**
+ * Stands in for an e-mail or SMS gateway: it writes what it would send to the log. A real
+ * gateway would be called with the notification id as its idempotency key, since a handler can
+ * run again after a crash between sending and committing.
+ */
+@Injectable()
+export class SimulatedNotificationSender {
+  constructor(@Inject(PLATFORM_LOGGER) private readonly logger: Logger) {}
+
+  async send(notification: OutgoingNotification): Promise<void> {
+    this.logger.info({ ...notification }, `simulated ${notification.channel} sent`);
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { OrderCancelled, OrderCompleted } from '@platform/contracts';
+import { type InboundMessage, Queues, Routes } from '@platform/messaging';
+import { outgoing, OutboxWriter } from '@platform/outbox';
+import { type SagaCommand, SagaOrchestrator, type SagaState } from '@platform/saga';
+import type { OrderTransaction } from '../order.database';
+import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
+import { PrismaSagaStore } from './prisma-saga.store';
+
+/**
+ * Runs the place-order saga for the order service: commands go out through the outbox with
+ * this service's reply queue as reply-to, and the saga's end is written to the order itself and
+ * announced as an integration event (Kafka log + RabbitMQ topic exchange), all in the same
+ * transaction as the saga's last step.
+ */
+@Injectable()
+export class PlaceOrderSagaService {
+  private readonly orchestrator: SagaOrchestrator<PlaceOrderSagaData, OrderTransaction>;
+
+  constructor(private readonly outbox: OutboxWriter) {
+    this.orchestrator = new SagaOrchestrator(
+      placeOrderSaga,
+      new PrismaSagaStore(),
+      (tx, sagaId, commands, causationId) => this.sendCommands(tx, sagaId, commands, causationId),
+      { completed: (tx, state) => this.complete(tx, state), compensated: (tx, state) => this.cancel(tx, state) },
+    );
+  }
+
+  start(tx: OrderTransaction, data: PlaceOrderSagaData): Promise<SagaState<PlaceOrderSagaData>> {
+    return this.orchestrator.start(tx, data.orderId, data);
+  }
+
+  handleReply(tx: OrderTransaction, reply: InboundMessage, payload: unknown) {
+    return this.orchestrator.handleReply(tx, {
+      sagaId: reply.correlationId,
+      messageId: reply.messageId,
+      type: reply.type,
+      payload,
+    });
+  }
+
+  private sendCommands(
+    tx: OrderTransaction,
+    sagaId: string,
+    commands: readonly SagaCommand[],
+    causationId?: string,
+  ): Promise<void> {
+    return this.outbox.append(
+      tx,
+      commands.map(({ contract, payload }) =>
+        outgoing(contract, payload, {
+          correlationId: sagaId,
+          destination: Routes.sagaCommand(contract),
+          replyTo: Queues.orderSagaReplies,
+          causationId,
+        }),
+      ),
+    );
+  }
+
+  private async complete(tx: OrderTransaction, { data: order }: SagaState<PlaceOrderSagaData>): Promise<void> {
+    const lines = [...(order.lines ?? [])];
+    const totalCents = order.totalCents ?? 0;
+    await this.endOrder(tx, order.orderId, { status: 'COMPLETED', totalCents, items: lines });
+    const event = { orderId: order.orderId, customerId: order.customerId, totalCents, lines };
+    await this.outbox.append(tx, [
+      outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
+      outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventBroadcast(OrderCompleted) }),
+    ]);
+  }
+
+  private async cancel(tx: OrderTransaction, { data: order }: SagaState<PlaceOrderSagaData>): Promise<void> {
+    const reason = order.cancellationReason;
+    if (!reason) throw new Error(`saga of order ${order.orderId} compensated without a cancellation reason`);
+    await this.endOrder(tx, order.orderId, { status: 'CANCELLED', cancellationReason: reason });
+    const event = { orderId: order.orderId, customerId: order.customerId, reason };
+    await this.outbox.append(tx, [
+      outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
+      outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventBroadcast(OrderCancelled) }),
+    ]);
+  }
+
+  /** A terminal status is written once: only a PENDING order can end. */
+  private async endOrder(
+    tx: OrderTransaction,
+    orderId: string,
+    outcome:
+      | { status: 'COMPLETED'; totalCents: number; items: object[] }
+      | { status: 'CANCELLED'; cancellationReason: string },
+  ): Promise<void> {
+    const { count } = await tx.order.updateMany({ where: { id: orderId, status: 'PENDING' }, data: outcome });
+    if (count !== 1) throw new Error(`order ${orderId} is not PENDING; its saga and its status disagree`);
+  }
+}

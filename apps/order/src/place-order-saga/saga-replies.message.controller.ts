@@ -1,0 +1,51 @@
+import { Inject } from '@nestjs/common';
+import {
+  type PayloadOf,
+  PaymentCharged,
+  PaymentRejected,
+  StockReservationRejected,
+  StockReserved,
+} from '@platform/contracts';
+import { Queues } from '@platform/messaging';
+import { MessageConsumer, type MessageContext, OnMessage, PLATFORM_LOGGER } from '@platform/service-kit';
+import type { Logger } from 'pino';
+import type { OrderTransaction } from '../order.database';
+import { PlaceOrderSagaService } from './place-order-saga.service';
+
+type Context = MessageContext<OrderTransaction>;
+
+/** Participants' replies, handed to the saga; the saga's state decides whether they still matter. */
+@MessageConsumer(Queues.orderSagaReplies)
+export class SagaRepliesMessageController {
+  constructor(
+    private readonly saga: PlaceOrderSagaService,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @OnMessage(StockReserved)
+  stockReserved(reply: PayloadOf<typeof StockReserved>, context: Context): Promise<void> {
+    return this.apply(reply, context);
+  }
+
+  @OnMessage(StockReservationRejected)
+  stockReservationRejected(reply: PayloadOf<typeof StockReservationRejected>, context: Context): Promise<void> {
+    return this.apply(reply, context);
+  }
+
+  @OnMessage(PaymentCharged)
+  paymentCharged(reply: PayloadOf<typeof PaymentCharged>, context: Context): Promise<void> {
+    return this.apply(reply, context);
+  }
+
+  @OnMessage(PaymentRejected)
+  paymentRejected(reply: PayloadOf<typeof PaymentRejected>, context: Context): Promise<void> {
+    return this.apply(reply, context);
+  }
+
+  private async apply(payload: unknown, { tx, message }: Context): Promise<void> {
+    const result = await this.saga.handleReply(tx, message, payload);
+    if (!result.applied) {
+      this.logger.warn({ orderId: message.correlationId, type: message.type, reason: result.reason }, 'saga reply ignored');
+    }
+  }
+}

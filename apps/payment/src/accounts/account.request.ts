@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+export const customerIdParam = z.string().min(1).max(64);
+export const orderIdQuery = z.string({ error: 'is required' }).min(1, { error: 'is required' });
+
+export const PutAccountRequest = z.object({
+  creditLimitCents: z.number().int().min(0).max(1_000_000_000_000),
+});
+export type PutAccountRequest = z.infer<typeof PutAccountRequest>;
