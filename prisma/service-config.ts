@@ -15,7 +15,8 @@ export function serviceConfig(service: string) {
     async adapter() {
       const connectionString = process.env.DATABASE_URL;
       if (!connectionString) throw new Error('DATABASE_URL is not set');
-      return new PrismaPg({ connectionString });
+      // The CLI never closes the pool; a short idle timeout lets the process exit as soon as it is done.
+      return new PrismaPg({ connectionString, idleTimeoutMillis: 50, allowExitOnIdle: true });
     },
   });
 }

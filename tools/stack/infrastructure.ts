@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { adminDatabaseUrl, ROOT } from './stack.config';
+
+const run = promisify(execFile);
+
+export interface Dependency {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** The command that starts it on these machines, and the program it needs. */
+  readonly start: { readonly needs: string; readonly command: string };
+  readonly stop: string;
+  readonly install: string;
+}
+
+export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[] {
+  const postgres = new URL(adminDatabaseUrl(env));
+  const rabbit = new URL(env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+  const redis = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const [kafkaHost, kafkaPort] = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0].split(':');
+  return [
+    {
+      name: 'PostgreSQL',
+      host: postgres.hostname,
+      port: Number(postgres.port || 5432),
+      start: {
+        needs: 'pg_ctlcluster',
+        command: 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start',
+      },
+      stop: 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main stop',
+      install: 'apt-get install -y postgresql, or set DATABASE_ADMIN_URL to a server you have',
+    },
+    {
+      name: 'RabbitMQ',
+      host: rabbit.hostname,
+      port: Number(rabbit.port || 5672),
+      start: { needs: 'rabbitmq-server', command: 'rabbitmq-server -detached' },
+      stop: 'rabbitmqctl stop',
+      install: 'apt-get install -y rabbitmq-server, or set RABBITMQ_URL to a broker you have',
+    },
+    {
+      name: 'Redis',
+      host: redis.hostname,
+      port: Number(redis.port || 6379),
+      start: {
+        needs: 'redis-server',
+        command: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+      },
+      stop: 'redis-cli -p 6379 shutdown nosave',
+      install: 'apt-get install -y redis-server, or set REDIS_URL to a server you have',
+    },
+    {
+      name: 'Kafka',
+      host: kafkaHost,
+      port: Number(kafkaPort),
+      start: { needs: 'java', command: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" start` },
+      stop: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" stop`,
+      install: 'install a JDK 17+ and Maven (apt-get install -y openjdk-17-jre-headless maven); scripts/kafka.sh fetches Kafka itself',
+    },
+  ];
+}
+
+export function answers(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export class MissingDependencyError extends Error {
+  override readonly name = 'MissingDependencyError';
+}
+
+async function hasProgram(program: string): Promise<boolean> {
+  try {
+    await run('sh', ['-c', `command -v ${program}`]);
+    return true;
+  } catch {
+    return false; // `command -v` exits non-zero exactly when the program is missing
+  }
+}
+
+/**
+ * Makes every dependency answer: reuses what runs, starts what is down and can be started here,
+ * and otherwise throws one line saying what is missing and how to get it.
+ * Returns the dependencies it started, so the caller can stop exactly those.
+ */
+export async function ensureDependencies(log: (line: string) => void): Promise<Dependency[]> {
+  const started: Dependency[] = [];
+  for (const dependency of dependencies()) {
+    const where = `${dependency.host}:${dependency.port}`;
+    if (await answers(dependency.host, dependency.port)) {
+      log(`${dependency.name} answers on ${where}`);
+      continue;
+    }
+    const local = ['127.0.0.1', 'localhost', '::1'].includes(dependency.host);
+    if (!local || !(await hasProgram(dependency.start.needs))) {
+      throw new MissingDependencyError(
+        `${dependency.name} is not answering on ${where} and cannot be started here: ${dependency.install}`,
+      );
+    }
+    log(`${dependency.name} is down; starting it`);
+    try {
+      await run('bash', ['-c', dependency.start.command], { cwd: ROOT, timeout: 180_000 });
+    } catch (error) {
+      const output = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ');
+      throw new MissingDependencyError(`${dependency.name} failed to start (${output || (error as Error).message})`);
+    }
+    await waitFor(() => answers(dependency.host, dependency.port), 60_000, `${dependency.name} on ${where}`);
+    started.push(dependency);
+  }
+  return started;
+}
+
+export async function stopDependencies(started: readonly Dependency[], log: (line: string) => void): Promise<void> {
+  for (const dependency of [...started].reverse()) {
+    log(`stopping ${dependency.name}`);
+    await run('bash', ['-c', dependency.stop], { cwd: ROOT, timeout: 60_000 }).catch((error: Error) =>
+      log(`${dependency.name} did not stop cleanly: ${error.message}`),
+    );
+  }
+}
+
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new MissingDependencyError(`${what} did not come up within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -1,0 +1,42 @@
+import { MissingDependencyError } from './infrastructure';
+import { LOG_DIR } from './stack.config';
+import { startStack } from './stack';
+
+const log = (line: string): void => void process.stdout.write(`[stack] ${line}\n`);
+
+/** `npm start`: the whole platform in the foreground; Ctrl-C (or `npm run stop`) stops what it started. */
+async function main(): Promise<void> {
+  const stack = await startStack(log);
+  log('the platform is up:');
+  for (const service of stack.services) {
+    log(`  ${service.spec.name.padEnd(12)} ${service.url}   (log: ${service.logFile})`);
+  }
+  log('  rabbitmq     amqp://127.0.0.1:5672   kafka 127.0.0.1:9092');
+  log(`logs are JSON lines in ${LOG_DIR}; try: tail -f ${LOG_DIR}/order.log`);
+  log('press Ctrl-C to stop');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping what this run started`);
+    stack.stop().then(
+      () => {
+        log('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log(`stop failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof MissingDependencyError) process.stderr.write(`[stack] ${error.message}\n`);
+  else process.stderr.write(`[stack] start failed: ${(error as Error).message}\n`);
+  process.exit(1);
+});
