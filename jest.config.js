@@ -18,7 +18,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
       testTimeout: 120000,
-      maxWorkers: 1,
     },
   ],
 };

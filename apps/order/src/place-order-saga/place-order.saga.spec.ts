@@ -1,0 +1,121 @@
+import {
+  ChargePayment,
+  CommitStock,
+  PaymentCharged,
+  PaymentRejected,
+  ReleaseStock,
+  ReserveStock,
+  StockReservationRejected,
+  StockReserved,
+} from '@platform/contracts';
+import { applyReply, type SagaState, type SagaTransition, startSaga } from '@platform/saga';
+import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
+
+const orderId = '6f1c2a52-8a8e-4d7b-9a9f-1f2d3c4b5a69';
+const paymentId = '0b00b235-72e9-4a3e-81d0-c702908c1d99';
+const order: PlaceOrderSagaData = {
+  orderId,
+  customerId: 'customer-1',
+  items: [
+    { sku: 'mug', quantity: 3 },
+    { sku: 'tea', quantity: 1 },
+  ],
+};
+const reservedLines = [
+  { sku: 'mug', quantity: 3, unitPriceCents: 1250 },
+  { sku: 'tea', quantity: 1, unitPriceCents: 499 },
+];
+
+const sent = (transition: SagaTransition<PlaceOrderSagaData>) =>
+  transition.commands.map(({ contract, payload }) => ({ type: contract.type, payload }));
+
+function reply(state: SagaState<PlaceOrderSagaData>, type: string, payload: unknown) {
+  const decision = applyReply(placeOrderSaga, state, { type, payload });
+  if (!decision.applied) throw new Error(`reply was not applied: ${decision.reason}`);
+  return decision.transition;
+}
+
+const started = () => startSaga(placeOrderSaga, orderId, order);
+const reserved = () => reply(started().state, StockReserved.type, { orderId, lines: reservedLines });
+
+describe('the place-order saga', () => {
+  it('when an order is placed, then inventory is asked to reserve every line', () => {
+    const transition = started();
+
+    expect(sent(transition)).toEqual([{ type: ReserveStock.type, payload: { orderId, items: order.items } }]);
+    expect(transition.state).toMatchObject({ status: 'RUNNING', currentStep: 0 });
+  });
+
+  it('when the stock is reserved, then payment is asked to charge the sum of price x quantity', () => {
+    const transition = reserved();
+
+    expect(sent(transition)).toEqual([
+      { type: ChargePayment.type, payload: { orderId, customerId: 'customer-1', amountCents: 3 * 1250 + 499 } },
+    ]);
+    expect(transition.state.data.totalCents).toBe(4249);
+    expect(transition.state).toMatchObject({ status: 'RUNNING', currentStep: 1 });
+  });
+
+  it('when the payment is charged, then the reservation is committed and the saga completes', () => {
+    const transition = reply(reserved().state, PaymentCharged.type, { orderId, paymentId, amountCents: 4249 });
+
+    expect(sent(transition)).toEqual([{ type: CommitStock.type, payload: { orderId } }]);
+    expect(transition.outcome).toBe('completed');
+    expect(transition.state.status).toBe('COMPLETED');
+  });
+
+  it.each(['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'] as const)(
+    'when inventory rejects the reservation with %s, then nothing is compensated and the saga ends with that reason',
+    (reason) => {
+      const transition = reply(started().state, StockReservationRejected.type, { orderId, reason, skus: ['mug'] });
+
+      expect(sent(transition)).toEqual([]);
+      expect(transition.outcome).toBe('compensated');
+      expect(transition.state.data.cancellationReason).toBe(reason);
+    },
+  );
+
+  it.each(['PAYMENT_DECLINED', 'UNKNOWN_CUSTOMER'] as const)(
+    'when payment rejects the charge with %s, then the reservation is released and the saga ends with that reason',
+    (reason) => {
+      const transition = reply(reserved().state, PaymentRejected.type, { orderId, reason });
+
+      expect(sent(transition)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
+      expect(transition.outcome).toBe('compensated');
+      expect(transition.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: reason } });
+    },
+  );
+
+  it('when a reply arrives that the current step does not expect, then it is ignored', () => {
+    const decision = applyReply(placeOrderSaga, started().state, {
+      type: PaymentCharged.type,
+      payload: { orderId, paymentId, amountCents: 1 },
+    });
+
+    expect(decision).toEqual({ applied: false, reason: 'step reserve-stock does not expect payment.charged' });
+  });
+
+  it('when a reply arrives after the saga ended, then it changes nothing', () => {
+    const ended = reply(reserved().state, PaymentRejected.type, { orderId, reason: 'PAYMENT_DECLINED' }).state;
+
+    const decision = applyReply(placeOrderSaga, ended, { type: PaymentCharged.type, payload: { orderId, paymentId, amountCents: 4249 } });
+
+    expect(decision.applied).toBe(false);
+  });
+
+  it('records every step of the way in the history, in order', () => {
+    const completed = reply(reserved().state, PaymentCharged.type, { orderId, paymentId, amountCents: 4249 });
+    const history = [...started().history, ...reserved().history, ...completed.history].map(
+      ({ step, event }) => `${step}: ${event}`,
+    );
+
+    expect(history).toEqual([
+      'reserve-stock: command-sent',
+      'reserve-stock: reply-received',
+      'charge-payment: command-sent',
+      'charge-payment: reply-received',
+      'commit-stock: participant-notified',
+      'commit-stock: saga-completed',
+    ]);
+  });
+});

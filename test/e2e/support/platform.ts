@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+
+/** The services' base URLs, as CONTRACT.md publishes them. */
+export const urls = {
+  order: 'http://127.0.0.1:3000',
+  inventory: 'http://127.0.0.1:3001',
+  payment: 'http://127.0.0.1:3002',
+  notification: 'http://127.0.0.1:3003',
+  points: 'http://127.0.0.1:3004',
+};
+
+export interface HttpResult<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function http<T = unknown>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult<T>> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+}
+
+/** Unique names per test, so tests never share data and can run against a long-lived stack. */
+export const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function putProduct(sku: string, priceCents: number, stock: number): Promise<void> {
+  const result = await http('PUT', `${urls.inventory}/products/${sku}`, { name: sku, priceCents, stock });
+  if (result.status !== 200) throw new Error(`PUT product failed: ${result.status} ${JSON.stringify(result.body)}`);
+}
+
+export async function putAccount(customerId: string, creditLimitCents: number): Promise<void> {
+  const result = await http('PUT', `${urls.payment}/accounts/${customerId}`, { creditLimitCents });
+  if (result.status !== 200) throw new Error(`PUT account failed: ${result.status} ${JSON.stringify(result.body)}`);
+}
+
+export interface OrderView {
+  id: string;
+  customerId: string;
+  status: string;
+  totalCents?: number;
+  cancellationReason?: string;
+  items: { sku: string; quantity: number; unitPriceCents?: number }[];
+  history: { step: string; event: string; at: string }[];
+}
+
+export async function placeOrder(
+  customerId: string,
+  items: { sku: string; quantity: number }[],
+  headers: Record<string, string> = {},
+): Promise<HttpResult<OrderView>> {
+  return http<OrderView>('POST', `${urls.order}/orders`, { customerId, items }, headers);
+}
+
+/**
+ * Polls until `probe` returns a value `done` accepts, and returns it. Tests wait for an
+ * observable outcome this way, never for a fixed time.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 30_000, intervalMs = 100, what = 'the expected state' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    last = await probe();
+  }
+  return last;
+}
+
+export async function terminalOrder(orderId: string): Promise<OrderView> {
+  return eventually(
+    async () => (await http<OrderView>('GET', `${urls.order}/orders/${orderId}`)).body,
+    (order) => order.status === 'COMPLETED' || order.status === 'CANCELLED',
+    { what: `order ${orderId} to reach a terminal status` },
+  );
+}
