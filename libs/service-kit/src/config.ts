@@ -10,13 +10,13 @@ export const envInt = (fallback: number, min: number, max = Number.MAX_SAFE_INTE
     .max(max, { error: `must be a whole number between ${min} and ${max}` })
     .default(fallback);
 
-const url = (protocols: string[], fallback: string) =>
-  z
-    .url({ error: `must be a ${protocols.join(' or ')} URL` })
-    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
-      error: `must be a ${protocols.join(' or ')} URL`,
-    })
+const url = (protocols: string[], fallback: string) => {
+  const rule = `must be a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`;
+  return z
+    .url({ error: rule })
+    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)), { error: rule })
     .default(fallback);
+};
 
 /** The variables every service reads. Defaults are the local services on this machine. */
 export function serviceConfigSchema(service: string, port: number) {

@@ -42,10 +42,14 @@ export class OrdersService {
   }
 
   async get(orderId: string): Promise<OrderView> {
-    const [order, history] = await Promise.all([
-      this.db.order.findUnique({ where: { id: orderId } }),
-      this.db.sagaHistoryEntry.findMany({ where: { sagaId: orderId }, orderBy: { id: 'asc' } }),
-    ]);
+    // One snapshot for both reads, so the status and the history always tell the same story.
+    const [order, history] = await this.db.$transaction(
+      [
+        this.db.order.findUnique({ where: { id: orderId } }),
+        this.db.sagaHistoryEntry.findMany({ where: { sagaId: orderId }, orderBy: { id: 'asc' } }),
+      ],
+      { isolationLevel: 'RepeatableRead' },
+    );
     if (!order) throw new NotFoundException(`no order ${orderId}`);
     return toOrderView(order, history);
   }

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ConfigurationError, kafkaConfigShape, loadConfig, serviceConfigSchema } from './config';
+
+const schema = serviceConfigSchema('order', 3000).extend(kafkaConfigShape);
+
+function refusal(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig('order', schema, env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.message;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('service configuration', () => {
+  it('when nothing is set, then the local services on this machine are used', () => {
+    const config = loadConfig('order', schema, {});
+
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/order_service',
+      RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+      KAFKA_TOPIC_PARTITIONS: 3,
+    });
+    expect(config.API_KEY).toBeUndefined();
+  });
+
+  it('when a variable is wrong, then start-up is refused with its name, the rule and the value seen', () => {
+    const message = refusal({ PORT: 'eighty' });
+
+    expect(message).toContain('the order service refuses to start');
+    expect(message).toMatch(/PORT: must be a whole number between 1 and 65535 \(got "eighty"\)/);
+  });
+
+  it('names every bad variable at once', () => {
+    const message = refusal({ RABBITMQ_URL: 'http://rabbit', KAFKA_BROKERS: 'localhost', LOG_LEVEL: 'loud', PORT: '70000' });
+
+    for (const variable of ['RABBITMQ_URL', 'KAFKA_BROKERS', 'LOG_LEVEL', 'PORT']) expect(message).toContain(`${variable}:`);
+  });
+
+  it('does not print the value of a secret', () => {
+    const message = refusal({ API_KEY: 'short' });
+
+    expect(message).toContain('API_KEY: must be at least 8 characters when set (got "***")');
+    expect(message).not.toContain('short"');
+  });
+
+  it('splits a broker list and reads numbers from text', () => {
+    const config = loadConfig('order', schema.extend({ EXTRA: z.string().optional() }), {
+      KAFKA_BROKERS: 'a:9092, b:9093',
+      OUTBOX_BATCH_SIZE: '50',
+    });
+
+    expect(config.KAFKA_BROKERS).toEqual(['a:9092', 'b:9093']);
+    expect(config.OUTBOX_BATCH_SIZE).toBe(50);
+  });
+});
