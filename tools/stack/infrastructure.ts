@@ -10,8 +10,8 @@ export interface Dependency {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** The command that starts it on these machines, and the program it needs. */
-  readonly start: { readonly needs: string; readonly command: string };
+  /** The command that starts it on these machines (on its default port), and the program it needs. */
+  readonly start: { readonly needs: string; readonly command: string; readonly port: number };
   readonly stop: string;
   readonly install: string;
 }
@@ -28,6 +28,7 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
       port: Number(postgres.port || 5432),
       start: {
         needs: 'pg_ctlcluster',
+        port: 5432,
         command: 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start',
       },
       stop: 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main stop',
@@ -37,7 +38,7 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
       name: 'RabbitMQ',
       host: rabbit.hostname,
       port: Number(rabbit.port || 5672),
-      start: { needs: 'rabbitmq-server', command: 'rabbitmq-server -detached' },
+      start: { needs: 'rabbitmq-server', port: 5672, command: 'rabbitmq-server -detached' },
       stop: 'rabbitmqctl stop',
       install: 'apt-get install -y rabbitmq-server, or set RABBITMQ_URL to a broker you have',
     },
@@ -47,6 +48,7 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
       port: Number(redis.port || 6379),
       start: {
         needs: 'redis-server',
+        port: 6379,
         command: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
       },
       stop: 'redis-cli -p 6379 shutdown nosave',
@@ -56,7 +58,7 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
       name: 'Kafka',
       host: kafkaHost,
       port: Number(kafkaPort),
-      start: { needs: 'java', command: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" start` },
+      start: { needs: 'java', port: 9092, command: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" start` },
       stop: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" stop`,
       install: 'install a JDK 17+ and Maven (apt-get install -y openjdk-17-jre-headless maven); scripts/kafka.sh fetches Kafka itself',
     },
@@ -102,8 +104,9 @@ export async function ensureDependencies(log: (line: string) => void): Promise<D
       log(`${dependency.name} answers on ${where}`);
       continue;
     }
-    const local = ['127.0.0.1', 'localhost', '::1'].includes(dependency.host);
-    if (!local || !(await hasProgram(dependency.start.needs))) {
+    const startable =
+      ['127.0.0.1', 'localhost', '::1'].includes(dependency.host) && dependency.port === dependency.start.port;
+    if (!startable || !(await hasProgram(dependency.start.needs))) {
       throw new MissingDependencyError(
         `${dependency.name} is not answering on ${where} and cannot be started here: ${dependency.install}`,
       );

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { PLATFORM_LOGGER } from '@platform/service-kit';
+import type { Logger } from 'pino';
 import { isUniqueViolation, OrderDatabase } from '../order.database';
 import { PlaceOrderSagaService } from '../place-order-saga/place-order-saga.service';
 import { toOrderView, type OrderView } from './order.view';
@@ -10,6 +12,7 @@ export class OrdersService {
   constructor(
     private readonly db: OrderDatabase,
     private readonly saga: PlaceOrderSagaService,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
@@ -38,6 +41,7 @@ export class OrdersService {
       }
       throw error;
     }
+    this.logger.info({ orderId, customerId: request.customerId, lines: request.items.length }, 'order placed');
     return this.get(orderId);
   }
 

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OrderCancelled, OrderCompleted } from '@platform/contracts';
 import { type InboundMessage, Queues, Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { type SagaCommand, SagaOrchestrator, type SagaState } from '@platform/saga';
+import { PLATFORM_LOGGER } from '@platform/service-kit';
+import type { Logger } from 'pino';
 import type { OrderTransaction } from '../order.database';
 import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
 import { PrismaSagaStore } from './prisma-saga.store';
@@ -17,7 +19,10 @@ import { PrismaSagaStore } from './prisma-saga.store';
 export class PlaceOrderSagaService {
   private readonly orchestrator: SagaOrchestrator<PlaceOrderSagaData, OrderTransaction>;
 
-  constructor(private readonly outbox: OutboxWriter) {
+  constructor(
+    private readonly outbox: OutboxWriter,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+  ) {
     this.orchestrator = new SagaOrchestrator(
       placeOrderSaga,
       new PrismaSagaStore(),
@@ -62,6 +67,7 @@ export class PlaceOrderSagaService {
     const lines = [...(order.lines ?? [])];
     const totalCents = order.totalCents ?? 0;
     await this.endOrder(tx, order.orderId, { status: 'COMPLETED', totalCents, items: lines });
+    this.logger.info({ orderId: order.orderId, totalCents }, 'order completed');
     const event = { orderId: order.orderId, customerId: order.customerId, totalCents, lines };
     await this.outbox.append(tx, [
       outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
@@ -73,6 +79,7 @@ export class PlaceOrderSagaService {
     const reason = order.cancellationReason;
     if (!reason) throw new Error(`saga of order ${order.orderId} compensated without a cancellation reason`);
     await this.endOrder(tx, order.orderId, { status: 'CANCELLED', cancellationReason: reason });
+    this.logger.info({ orderId: order.orderId, reason }, 'order cancelled');
     const event = { orderId: order.orderId, customerId: order.customerId, reason };
     await this.outbox.append(tx, [
       outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
