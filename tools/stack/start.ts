@@ -1,12 +1,31 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { MissingDependencyError } from './infrastructure';
-import { LOG_DIR } from './stack.config';
-import { startStack } from './stack';
+import { LOG_DIR, RUN_DIR, STATE_FILE } from './stack.config';
+import { type Stack, startStack } from './stack';
+
+/** What `npm run stop` needs to find this run: written by `npm start` only, removed when it stops. */
+export interface StackState {
+  readonly runnerPid: number;
+  readonly services: { name: string; pid: number }[];
+  readonly dependencies: string[];
+}
+
+function writeState(stack: Stack): void {
+  mkdirSync(RUN_DIR, { recursive: true });
+  const state: StackState = {
+    runnerPid: process.pid,
+    services: stack.services.flatMap(({ spec, process: child }) => (child?.pid ? [{ name: spec.name, pid: child.pid }] : [])),
+    dependencies: stack.startedDependencies.map(({ name }) => name),
+  };
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+}
 
 const log = (line: string): void => void process.stdout.write(`[stack] ${line}\n`);
 
 /** `npm start`: the whole platform in the foreground; Ctrl-C (or `npm run stop`) stops what it started. */
 async function main(): Promise<void> {
   const stack = await startStack(log);
+  writeState(stack);
   log('the platform is up:');
   for (const service of stack.services) {
     log(`  ${service.spec.name.padEnd(12)} ${service.url}   (log: ${service.logFile})`);
@@ -22,6 +41,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping what this run started`);
     stack.stop().then(
       () => {
+        rmSync(STATE_FILE, { force: true });
         log('stopped');
         process.exit(0);
       },

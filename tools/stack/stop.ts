@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { STATE_FILE } from './stack.config';
-import type { StackState } from './stack';
+import type { StackState } from './start';
 
 const log = (line: string): void => void process.stdout.write(`[stack] ${line}\n`);
 
