@@ -14,6 +14,8 @@ export interface Dependency {
   readonly start: { readonly needs: string; readonly command: string; readonly port: number };
   readonly stop: string;
   readonly install: string;
+  /** The environment variable that points the platform at another instance. */
+  readonly variable: string;
 }
 
 export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[] {
@@ -24,6 +26,7 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
   return [
     {
       name: 'PostgreSQL',
+      variable: 'DATABASE_ADMIN_URL',
       host: postgres.hostname,
       port: Number(postgres.port || 5432),
       start: {
@@ -32,18 +35,20 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
         command: 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start',
       },
       stop: 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main stop',
-      install: 'apt-get install -y postgresql, or set DATABASE_ADMIN_URL to a server you have',
+      install: 'apt-get install -y postgresql',
     },
     {
       name: 'RabbitMQ',
+      variable: 'RABBITMQ_URL',
       host: rabbit.hostname,
       port: Number(rabbit.port || 5672),
       start: { needs: 'rabbitmq-server', port: 5672, command: 'rabbitmq-server -detached' },
       stop: 'rabbitmqctl stop',
-      install: 'apt-get install -y rabbitmq-server, or set RABBITMQ_URL to a broker you have',
+      install: 'apt-get install -y rabbitmq-server',
     },
     {
       name: 'Redis',
+      variable: 'REDIS_URL',
       host: redis.hostname,
       port: Number(redis.port || 6379),
       start: {
@@ -52,15 +57,16 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
         command: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
       },
       stop: 'redis-cli -p 6379 shutdown nosave',
-      install: 'apt-get install -y redis-server, or set REDIS_URL to a server you have',
+      install: 'apt-get install -y redis-server',
     },
     {
       name: 'Kafka',
+      variable: 'KAFKA_BROKERS',
       host: kafkaHost,
       port: Number(kafkaPort),
       start: { needs: 'java', port: 9092, command: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" start` },
       stop: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" stop`,
-      install: 'install a JDK 17+ and Maven (apt-get install -y openjdk-17-jre-headless maven); scripts/kafka.sh fetches Kafka itself',
+      install: 'apt-get install -y openjdk-17-jre-headless maven (scripts/kafka.sh then fetches Kafka itself)',
     },
   ];
 }
@@ -106,9 +112,14 @@ export async function ensureDependencies(log: (line: string) => void): Promise<D
     }
     const startable =
       ['127.0.0.1', 'localhost', '::1'].includes(dependency.host) && dependency.port === dependency.start.port;
-    if (!startable || !(await hasProgram(dependency.start.needs))) {
+    if (!startable) {
       throw new MissingDependencyError(
-        `${dependency.name} is not answering on ${where} and cannot be started here: ${dependency.install}`,
+        `${dependency.name} is not answering on ${where}: start it there, or set ${dependency.variable} to one that runs`,
+      );
+    }
+    if (!(await hasProgram(dependency.start.needs))) {
+      throw new MissingDependencyError(
+        `${dependency.name} is not answering on ${where} and ${dependency.start.needs} is not installed: ${dependency.install}, or set ${dependency.variable} to one that runs`,
       );
     }
     log(`${dependency.name} is down; starting it`);
