@@ -10,6 +10,8 @@ const shared = {
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  // End-to-end tests wait for real brokers and restarts; each waits on outcomes with its own, shorter, limits.
+  testTimeout: 180000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,test}/**/*.spec.ts'] },
     {
@@ -18,7 +20,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

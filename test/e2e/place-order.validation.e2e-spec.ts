@@ -1,20 +1,9 @@
-import { Client } from 'pg';
+import { ordersStoredFor } from './support/database';
 import { http, putProduct, unique, urls } from './support/platform';
 
 interface BadRequest {
   statusCode: number;
   fields: { field: string; message: string }[];
-}
-
-async function ordersStoredFor(customerId: string): Promise<number> {
-  const client = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/order_service' });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM orders WHERE customer_id = $1', [customerId]);
-    return Number(rows[0].count);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('a malformed POST /orders', () => {

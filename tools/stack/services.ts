@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { answers } from './infrastructure';
 import { LOG_DIR, SERVICES, type ServiceSpec, serviceDatabaseUrl, serviceEntry, servicePort } from './stack.config';
@@ -8,8 +8,64 @@ export interface RunningService {
   readonly spec: ServiceSpec;
   readonly url: string;
   readonly logFile: string;
-  /** Absent when the service was already running and is only reused. */
+  /** The current process; absent when the service was already running and is only reused. */
   readonly process?: ChildProcess;
+}
+
+/**
+ * A service process this stack owns, restarted when it dies on its own, like a container with a
+ * restart policy: kill one on purpose and the platform heals. A process that keeps dying quickly
+ * is restarted with a growing delay; one that refused its configuration is not restarted.
+ */
+class SupervisedService implements RunningService {
+  private child: ChildProcess;
+  private stopping = false;
+  private restartDelayMs = 500;
+
+  constructor(
+    readonly spec: ServiceSpec,
+    readonly url: string,
+    readonly logFile: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: (line: string) => void,
+  ) {
+    this.child = this.spawn();
+  }
+
+  get process(): ChildProcess {
+    return this.child;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private spawn(): ChildProcess {
+    const output = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, ['--enable-source-maps', serviceEntry(this.spec)], {
+      env: this.env,
+      stdio: ['ignore', output, output],
+    });
+    closeSync(output);
+    const startedAt = Date.now();
+    child.once('exit', (code, signal) => {
+      // 78 is a refusal to start on bad configuration: restarting cannot fix that.
+      if (this.stopping || code === 78) return;
+      this.restartDelayMs = Date.now() - startedAt > 10_000 ? 500 : Math.min(this.restartDelayMs * 2, 30_000);
+      this.log(`${this.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${this.restartDelayMs} ms`);
+      setTimeout(() => {
+        if (!this.stopping) this.child = this.spawn();
+      }, this.restartDelayMs);
+    });
+    return child;
+  }
 }
 
 export async function isReady(url: string): Promise<boolean> {
@@ -45,12 +101,8 @@ export async function startServices(
     }
     const entry = serviceEntry(spec);
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
-    const output = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
-      env: { ...process.env, ...extraEnv, PORT: String(port), DATABASE_URL: serviceDatabaseUrl(spec) },
-      stdio: ['ignore', output, output],
-    });
-    running.push({ spec, url, logFile, process: child });
+    const env = { ...process.env, ...extraEnv, PORT: String(port), DATABASE_URL: serviceDatabaseUrl(spec) };
+    running.push(new SupervisedService(spec, url, logFile, env, log));
   }
   await Promise.all(running.map((service) => waitUntilReady(service)));
   return running;
@@ -59,10 +111,11 @@ export async function startServices(
 async function waitUntilReady(service: RunningService, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await isReady(service.url))) {
-    const exited = service.process && service.process.exitCode !== null;
+    const child = service.process;
+    const exited = child && child.exitCode !== null;
     if (exited || Date.now() > deadline) {
       const tail = readFileSync(service.logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
-      const why = exited ? `exited with code ${service.process!.exitCode}` : `was not ready after ${timeoutMs / 1000} s`;
+      const why = exited ? `exited with code ${child.exitCode}` : `was not ready after ${timeoutMs / 1000} s`;
       throw new Error(`${service.spec.name} ${why}; last lines of ${service.logFile}:\n${tail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -71,14 +124,5 @@ async function waitUntilReady(service: RunningService, timeoutMs = 120_000): Pro
 
 /** SIGTERM lets each service finish in-flight work and close its connections; SIGKILL after 15 s. */
 export async function stopServices(services: readonly RunningService[]): Promise<void> {
-  await Promise.all(
-    services.map(async ({ process: child }) => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
+  await Promise.all(services.map((service) => (service instanceof SupervisedService ? service.stop() : undefined)));
 }

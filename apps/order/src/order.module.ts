@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { Queues } from '@platform/messaging';
+import { Queues, rabbitTopology, sagaTimeoutQueue, withDelayQueues } from '@platform/messaging';
 import { PlatformModule } from '@platform/service-kit';
-import type { OrderConfig } from './order.config';
+import { ORDER_CONFIG, type OrderConfig } from './order.config';
 import { OrderDatabase } from './order.database';
 import { OrdersHttpController } from './orders/orders.http.controller';
 import { OrdersService } from './orders/orders.service';
@@ -21,10 +21,13 @@ export class OrderModule {
           rabbitmq: true,
           kafka: true,
           rabbitQueues: [Queues.orderSagaReplies],
+          rabbitTopology: withDelayQueues(rabbitTopology, [
+            sagaTimeoutQueue(config.PAYMENT_TIMEOUT_MS, Queues.orderSagaReplies),
+          ]),
         }),
       ],
       controllers: [OrdersHttpController],
-      providers: [OrdersService, PlaceOrderSagaService, SagaRepliesMessageController],
+      providers: [{ provide: ORDER_CONFIG, useValue: config }, OrdersService, PlaceOrderSagaService, SagaRepliesMessageController],
     };
   }
 }

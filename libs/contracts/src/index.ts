@@ -2,3 +2,4 @@ export * from './message-contract';
 export * from './inventory.messages';
 export * from './payment.messages';
 export * from './order.messages';
+export * from './saga.messages';

@@ -16,6 +16,8 @@ export const Exchanges = {
   orderEvents: 'order.events',
   /** direct: where a work queue's rejected messages go, routed by the queue's name. */
   deadLetters: 'dead-letters',
+  /** direct: saga deadlines, routed to the delay queue of their duration (`after-<ms>ms`). */
+  sagaTimeouts: 'saga.timeouts',
 } as const;
 
 export const Queues = {
@@ -49,9 +51,23 @@ export interface QueueSpec {
   readonly deliveryLimit: number;
 }
 
+/**
+ * A queue that holds every message for the same time, then dead-letters it to its destination:
+ * a delayed message without the delayed-message plugin. One queue per delay, because RabbitMQ
+ * expires messages only at the head of a queue; when all share one TTL the head is always the
+ * first due, so no message waits behind a longer one.
+ */
+export interface DelayQueueSpec {
+  readonly name: string;
+  readonly delayMs: number;
+  readonly binding: BindingSpec;
+  readonly deliverTo: BindingSpec;
+}
+
 export interface RabbitTopology {
   readonly exchanges: readonly ExchangeSpec[];
   readonly queues: readonly QueueSpec[];
+  readonly delayQueues: readonly DelayQueueSpec[];
 }
 
 export interface KafkaTopicSpec {
@@ -64,6 +80,7 @@ export const rabbitTopology: RabbitTopology = {
     { name: Exchanges.sagaReplies, type: 'direct' },
     { name: Exchanges.orderEvents, type: 'topic' },
     { name: Exchanges.deadLetters, type: 'direct' },
+    { name: Exchanges.sagaTimeouts, type: 'direct' },
   ],
   queues: [
     {
@@ -92,7 +109,24 @@ export const rabbitTopology: RabbitTopology = {
       deliveryLimit: 5,
     },
   ],
+  delayQueues: [],
 };
+
+const sagaTimeoutKey = (delayMs: number) => `after-${delayMs}ms`;
+
+/** The delay queue that returns a saga's deadline to its reply queue after `delayMs`. */
+export function sagaTimeoutQueue(delayMs: number, replyQueue: string): DelayQueueSpec {
+  return {
+    name: `${Exchanges.sagaTimeouts}.${sagaTimeoutKey(delayMs)}`,
+    delayMs,
+    binding: { exchange: Exchanges.sagaTimeouts, routingKey: sagaTimeoutKey(delayMs) },
+    deliverTo: { exchange: Exchanges.sagaReplies, routingKey: replyQueue },
+  };
+}
+
+export function withDelayQueues(topology: RabbitTopology, delayQueues: readonly DelayQueueSpec[]): RabbitTopology {
+  return { ...topology, delayQueues: [...topology.delayQueues, ...delayQueues] };
+}
 
 export const kafkaTopics: readonly KafkaTopicSpec[] = [{ topic: KafkaTopics.orders }];
 
@@ -111,6 +145,9 @@ export const Routes = {
   },
   sagaReply(replyTo: string): Destination {
     return { broker: 'rabbitmq', exchange: Exchanges.sagaReplies, routingKey: replyTo };
+  },
+  sagaTimeout(delayMs: number): Destination {
+    return { broker: 'rabbitmq', exchange: Exchanges.sagaTimeouts, routingKey: sagaTimeoutKey(delayMs) };
   },
   orderEventBroadcast(contract: MessageContract): Destination {
     return { broker: 'rabbitmq', exchange: Exchanges.orderEvents, routingKey: contract.type };

@@ -19,6 +19,21 @@ export interface ReplyHandler<Data> {
   readonly update: DataUpdate<Data>;
 }
 
+/** What happens when a step waits too long: the step counts as failed, with this change to the data. */
+export interface StepTimeout<Data> {
+  readonly afterMs: number;
+  readonly update: (data: Data) => Data;
+}
+
+/**
+ * A reply that arrives after the saga has ended, and the command that undoes its effect
+ * (e.g. a charge confirmed after the payment timed out is refunded).
+ */
+export interface LateReplyHandler<Data> {
+  readonly contract: MessageContract;
+  readonly undo: (data: Data, reply: never) => SagaCommand;
+}
+
 export interface SagaStep<Data> {
   readonly name: string;
   /** Sends a command and waits for one of `replies` before the saga moves on. */
@@ -28,6 +43,8 @@ export interface SagaStep<Data> {
   readonly replies: ReadonlyMap<string, ReplyHandler<Data>>;
   /** Undoes this step's effect when a later step fails. */
   readonly compensation?: (data: Data) => SagaCommand;
+  readonly timeout?: StepTimeout<Data>;
+  readonly lateReplies: ReadonlyMap<string, LateReplyHandler<Data>>;
 }
 
 export interface SagaDefinition<Data> {
@@ -44,7 +61,10 @@ export interface SagaDefinition<Data> {
  *       .onReply(StockReserved, (data, reply) => ...)
  *       .onFailureReply(StockReservationRejected, (data, reply) => ...)
  *       .withCompensation((data) => command(ReleaseStock, ...))
- *     .step(...)
+ *     .step('charge-payment')
+ *       ...
+ *       .timeoutAfter(30_000, (data) => ...)
+ *       .onLateReply(PaymentCharged, (data) => command(RefundPayment, ...))
  *     .build();
  */
 export function defineSaga<Data>(type: string): SagaBuilder<Data> {
@@ -57,6 +77,8 @@ interface MutableStep<Data> {
   notify?: (data: Data) => SagaCommand;
   replies: Map<string, ReplyHandler<Data>>;
   compensation?: (data: Data) => SagaCommand;
+  timeout?: StepTimeout<Data>;
+  lateReplies: Map<string, LateReplyHandler<Data>>;
 }
 
 export class SagaBuilder<Data> {
@@ -67,7 +89,7 @@ export class SagaBuilder<Data> {
 
   step(name: string): StepBuilder<Data> {
     if (this.steps.some((step) => step.name === name)) throw new Error(`step ${name} is declared twice`);
-    const step: MutableStep<Data> = { name, replies: new Map() };
+    const step: MutableStep<Data> = { name, replies: new Map(), lateReplies: new Map() };
     this.steps.push(step);
     return new StepBuilder<Data>(this.type, this.steps, step);
   }
@@ -76,6 +98,7 @@ export class SagaBuilder<Data> {
     for (const step of this.steps) {
       if (step.invoke && step.replies.size === 0) throw new Error(`step ${step.name} invokes a participant but handles no reply`);
       if (!step.invoke && step.replies.size > 0) throw new Error(`step ${step.name} handles replies but sends no command`);
+      if (!step.invoke && step.timeout) throw new Error(`step ${step.name} has a timeout but waits for no reply`);
     }
     return { type: this.type, steps: this.steps };
   }
@@ -110,6 +133,18 @@ export class StepBuilder<Data> extends SagaBuilder<Data> {
 
   withCompensation(compensate: (data: Data) => SagaCommand): this {
     this.current.compensation = compensate;
+    return this;
+  }
+
+  /** If no reply arrives within `afterMs`, the step fails and the saga compensates. */
+  timeoutAfter(afterMs: number, update: (data: Data) => Data): this {
+    if (!Number.isInteger(afterMs) || afterMs <= 0) throw new Error(`step ${this.current.name}: timeout must be > 0 ms`);
+    this.current.timeout = { afterMs, update };
+    return this;
+  }
+
+  onLateReply<C extends MessageContract>(contract: C, undo: (data: Data, reply: PayloadOf<C>) => SagaCommand): this {
+    this.current.lateReplies.set(contract.type, { contract, undo: undo as LateReplyHandler<Data>['undo'] });
     return this;
   }
 

@@ -20,16 +20,31 @@ export interface SagaHistoryEvent {
     | 'reply-received'
     | 'failure-reply-received'
     | 'compensation-sent'
+    | 'step-timed-out'
+    | 'late-reply-undone'
     | 'saga-completed'
     | 'saga-compensated';
   readonly detail?: Record<string, unknown>;
 }
 
-/** What handling one event did: the new state, the commands to send, and what to record. */
+/** A deadline for the step the saga now waits on; it comes back as a SagaTimeout if nothing else came first. */
+export interface ScheduledTimeout {
+  readonly step: string;
+  readonly stepIndex: number;
+  readonly afterMs: number;
+}
+
+export interface SagaTimeout {
+  readonly step: string;
+  readonly stepIndex: number;
+}
+
+/** What handling one event did: the new state, the commands to send, what to record and schedule. */
 export interface SagaTransition<Data> {
   readonly state: SagaState<Data>;
   readonly commands: readonly SagaCommand[];
   readonly history: readonly SagaHistoryEvent[];
+  readonly timeouts: readonly ScheduledTimeout[];
   readonly outcome?: 'completed' | 'compensated';
 }
 
@@ -38,7 +53,7 @@ export interface SagaReply {
   readonly payload: unknown;
 }
 
-export type ReplyDecision<Data> =
+export type SagaDecision<Data> =
   | { readonly applied: true; readonly transition: SagaTransition<Data> }
   | { readonly applied: false; readonly reason: string };
 
@@ -55,7 +70,8 @@ export function applyReply<Data>(
   definition: SagaDefinition<Data>,
   state: SagaState<Data>,
   reply: SagaReply,
-): ReplyDecision<Data> {
+): SagaDecision<Data> {
+  if (state.status === 'COMPENSATED') return undoLateReply(definition, state, reply);
   if (state.status !== 'RUNNING') {
     return { applied: false, reason: `saga is ${state.status}; ${reply.type} changes nothing` };
   }
@@ -72,6 +88,41 @@ export function applyReply<Data>(
   }
   const failed: SagaHistoryEvent = { step: step.name, event: 'failure-reply-received', detail: { type: reply.type } };
   return { applied: true, transition: compensate(definition, updated, state.currentStep - 1, [failed]) };
+}
+
+/**
+ * A step's deadline passed. It matters only if the saga is still waiting on that very step;
+ * otherwise the reply won the race and the timeout is stale.
+ */
+export function applyTimeout<Data>(
+  definition: SagaDefinition<Data>,
+  state: SagaState<Data>,
+  timeout: SagaTimeout,
+): SagaDecision<Data> {
+  const step = definition.steps[timeout.stepIndex];
+  if (state.status !== 'RUNNING' || state.currentStep !== timeout.stepIndex || step?.name !== timeout.step || !step.timeout) {
+    return { applied: false, reason: `timeout of step ${timeout.step} is stale: saga is ${state.status} at step ${state.currentStep}` };
+  }
+  const updated: SagaState<Data> = { ...state, data: step.timeout.update(state.data) };
+  const timedOut: SagaHistoryEvent = { step: step.name, event: 'step-timed-out', detail: { afterMs: step.timeout.afterMs } };
+  return { applied: true, transition: compensate(definition, updated, timeout.stepIndex - 1, [timedOut]) };
+}
+
+/** After the saga was compensated, a reply that still did something is undone, as the definition says. */
+function undoLateReply<Data>(definition: SagaDefinition<Data>, state: SagaState<Data>, reply: SagaReply): SagaDecision<Data> {
+  const step = definition.steps.find((candidate) => candidate.lateReplies.has(reply.type));
+  const handler = step?.lateReplies.get(reply.type);
+  if (!step || !handler) return { applied: false, reason: `saga is ${state.status}; ${reply.type} changes nothing` };
+  const undo = handler.undo(state.data, reply.payload as never);
+  return {
+    applied: true,
+    transition: {
+      state,
+      commands: [undo],
+      history: [{ step: step.name, event: 'late-reply-undone', detail: { type: reply.type, undo: undo.contract.type } }],
+      timeouts: [],
+    },
+  };
 }
 
 /** Runs steps from `from` until one must wait for a reply, or the saga is complete. */
@@ -93,12 +144,13 @@ function runForward<Data>(
       const sent = step.invoke(state.data);
       commands.push(sent);
       history.push({ step: step.name, event: 'command-sent', detail: { type: sent.contract.type } });
-      return { state: { ...state, status: 'RUNNING', currentStep: index }, commands, history };
+      const timeouts = step.timeout ? [{ step: step.name, stepIndex: index, afterMs: step.timeout.afterMs }] : [];
+      return { state: { ...state, status: 'RUNNING', currentStep: index }, commands, history, timeouts };
     }
   }
   const last = definition.steps.length - 1;
   history.push({ step: definition.steps[last]?.name ?? 'start', event: 'saga-completed' });
-  return { state: { ...state, status: 'COMPLETED', currentStep: last }, commands, history, outcome: 'completed' };
+  return { state: { ...state, status: 'COMPLETED', currentStep: last }, commands, history, timeouts: [], outcome: 'completed' };
 }
 
 /** Sends the compensations of the steps that had succeeded, newest first. */
@@ -117,5 +169,5 @@ function compensate<Data>(
     history.push({ step: step.name, event: 'compensation-sent', detail: { type: sent.contract.type } });
   }
   history.push({ step: definition.steps[state.currentStep].name, event: 'saga-compensated' });
-  return { state: { ...state, status: 'COMPENSATED' }, commands, history, outcome: 'compensated' };
+  return { state: { ...state, status: 'COMPENSATED' }, commands, history, timeouts: [], outcome: 'compensated' };
 }

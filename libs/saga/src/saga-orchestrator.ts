@@ -1,5 +1,16 @@
 import type { SagaCommand, SagaDefinition } from './saga-definition';
-import { applyReply, type SagaHistoryEvent, type SagaReply, type SagaState, startSaga, type SagaTransition } from './saga-machine';
+import {
+  applyReply,
+  applyTimeout,
+  type SagaDecision,
+  type SagaHistoryEvent,
+  type SagaReply,
+  type SagaState,
+  type SagaTimeout,
+  type SagaTransition,
+  type ScheduledTimeout,
+  startSaga,
+} from './saga-machine';
 
 /** Where saga instances live. `lockForUpdate` must block other transactions on the same saga. */
 export interface SagaStore<Tx> {
@@ -16,6 +27,9 @@ export type SagaCommandSender<Tx> = (
   causationId?: string,
 ) => Promise<void>;
 
+/** Schedules deadlines (a delayed message), inside the same transaction. */
+export type SagaTimeoutScheduler<Tx> = (tx: Tx, sagaId: string, timeouts: readonly ScheduledTimeout[]) => Promise<void>;
+
 /** What the owning service does when its saga ends, in the same transaction. */
 export interface SagaEndings<Data, Tx> {
   completed(tx: Tx, state: SagaState<Data>): Promise<void>;
@@ -27,6 +41,13 @@ export interface ReplyEnvelope extends SagaReply {
   readonly messageId: string;
 }
 
+export interface TimeoutEnvelope extends SagaTimeout {
+  readonly sagaId: string;
+  readonly messageId: string;
+}
+
+export type HandleResult = { applied: true } | { applied: false; reason: string };
+
 /**
  * Runs a saga definition: stores each transition, sends its commands, and calls the service's
  * endings, all in the caller's transaction. The saga row is locked while a reply is applied, so
@@ -34,12 +55,22 @@ export interface ReplyEnvelope extends SagaReply {
  * not expect (a duplicate, a stale or a late one) changes nothing.
  */
 export class SagaOrchestrator<Data, Tx> {
+  private readonly store: SagaStore<Tx>;
+  private readonly send: SagaCommandSender<Tx>;
+  private readonly schedule: SagaTimeoutScheduler<Tx>;
+  private readonly endings: SagaEndings<Data, Tx>;
+
   constructor(
     private readonly definition: SagaDefinition<Data>,
-    private readonly store: SagaStore<Tx>,
-    private readonly send: SagaCommandSender<Tx>,
-    private readonly endings: SagaEndings<Data, Tx>,
-  ) {}
+    ports: {
+      store: SagaStore<Tx>;
+      send: SagaCommandSender<Tx>;
+      schedule: SagaTimeoutScheduler<Tx>;
+      endings: SagaEndings<Data, Tx>;
+    },
+  ) {
+    ({ store: this.store, send: this.send, schedule: this.schedule, endings: this.endings } = ports);
+  }
 
   async start(tx: Tx, sagaId: string, data: Data): Promise<SagaState<Data>> {
     const transition = startSaga(this.definition, sagaId, data);
@@ -48,21 +79,35 @@ export class SagaOrchestrator<Data, Tx> {
     return transition.state;
   }
 
-  async handleReply(tx: Tx, reply: ReplyEnvelope): Promise<{ applied: boolean; reason?: string }> {
-    const state = (await this.store.lockForUpdate(tx, reply.sagaId)) as SagaState<Data> | null;
-    if (!state) return { applied: false, reason: `no saga ${reply.sagaId}` };
+  handleReply(tx: Tx, reply: ReplyEnvelope): Promise<HandleResult> {
+    return this.decide(tx, reply.sagaId, reply.messageId, (state) => applyReply(this.definition, state, reply));
+  }
+
+  handleTimeout(tx: Tx, timeout: TimeoutEnvelope): Promise<HandleResult> {
+    return this.decide(tx, timeout.sagaId, timeout.messageId, (state) => applyTimeout(this.definition, state, timeout));
+  }
+
+  private async decide(
+    tx: Tx,
+    sagaId: string,
+    causationId: string,
+    decide: (state: SagaState<Data>) => SagaDecision<Data>,
+  ): Promise<HandleResult> {
+    const state = (await this.store.lockForUpdate(tx, sagaId)) as SagaState<Data> | null;
+    if (!state) return { applied: false, reason: `no saga ${sagaId}` };
     if (state.sagaType !== this.definition.type) {
-      return { applied: false, reason: `saga ${reply.sagaId} is a ${state.sagaType}, not a ${this.definition.type}` };
+      return { applied: false, reason: `saga ${sagaId} is a ${state.sagaType}, not a ${this.definition.type}` };
     }
-    const decision = applyReply(this.definition, state, reply);
+    const decision = decide(state);
     if (!decision.applied) return { applied: false, reason: decision.reason };
     await this.store.update(tx, decision.transition.state, decision.transition.history);
-    await this.carryOut(tx, decision.transition, reply.messageId);
+    await this.carryOut(tx, decision.transition, causationId);
     return { applied: true };
   }
 
   private async carryOut(tx: Tx, transition: SagaTransition<Data>, causationId?: string): Promise<void> {
     await this.send(tx, transition.state.sagaId, transition.commands, causationId);
+    if (transition.timeouts.length > 0) await this.schedule(tx, transition.state.sagaId, transition.timeouts);
     if (transition.outcome === 'completed') await this.endings.completed(tx, transition.state);
     if (transition.outcome === 'compensated') await this.endings.compensated(tx, transition.state);
   }

@@ -7,11 +7,11 @@ import { PlatformRuntime } from './platform.runtime';
 export class HealthController {
   constructor(private readonly runtime: PlatformRuntime) {}
 
-  /** The process is up and its event loop answers. */
+  /** The process is up and its event loop answers; the pid lets fault-injection tests find it. */
   @Get('live')
   @HttpCode(200)
-  live(): { status: 'live' } {
-    return { status: 'live' };
+  live(): { status: 'live'; pid: number; uptimeSeconds: number } {
+    return { status: 'live', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) };
   }
 
   /** 200 only when the database and every broker this service uses answer; 503 otherwise. */

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { RabbitTopology } from '@platform/messaging';
 import type { KafkaConfig, ServiceConfig } from './config';
 import type { ServiceDatabase } from './service-database';
 
@@ -13,6 +14,8 @@ export interface PlatformOptions {
   /** Connect to Kafka (publish through the outbox, and consume `kafkaGroup`). Needs KAFKA_* config. */
   readonly kafka: boolean;
   readonly rabbitQueues?: readonly string[];
+  /** What to declare on RabbitMQ; the platform's whole topology unless a service adds to it (e.g. its delay queues). */
+  readonly rabbitTopology?: RabbitTopology;
   readonly kafkaGroup?: { readonly groupId: string; readonly topics: readonly string[] };
 }
 

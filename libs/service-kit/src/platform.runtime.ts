@@ -88,7 +88,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
 
     if (options.rabbitmq) {
       this.rabbit = new RabbitConnection(
-        { url: config.RABBITMQ_URL, connectionName: `${service}-service`, topology: rabbitTopology },
+        { url: config.RABBITMQ_URL, connectionName: `${service}-service`, topology: options.rabbitTopology ?? rabbitTopology },
         this.logger.child({ component: 'rabbitmq' }),
       );
       this.publishers.push(new RabbitPublisher(this.rabbit, this.logger.child({ component: 'rabbitmq' })));

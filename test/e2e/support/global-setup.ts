@@ -5,11 +5,18 @@ declare global {
 }
 
 /**
+ * The payment timeout of the services this setup starts: short, so the timeout scenario runs in
+ * seconds. Services reused from `npm start` keep their own (30 s by default); the timeout test
+ * waits long enough for either.
+ */
+export const E2E_PAYMENT_TIMEOUT_MS = 5_000;
+
+/**
  * Starts what the end-to-end suites need, once: brokers and databases that are down, the
  * migrations, and the five services built in dist/. Whatever already runs (npm start in another
  * terminal) is reused and left alone.
  */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[e2e stack] ${line}\n`);
-  globalThis.e2eStack = await startStack(log);
+  globalThis.e2eStack = await startStack(log, { PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS) });
 }

@@ -80,10 +80,10 @@ export async function eventually<T>(
   return last;
 }
 
-export async function terminalOrder(orderId: string): Promise<OrderView> {
+export async function terminalOrder(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
   return eventually(
     async () => (await http<OrderView>('GET', `${urls.order}/orders/${orderId}`)).body,
     (order) => order.status === 'COMPLETED' || order.status === 'CANCELLED',
-    { what: `order ${orderId} to reach a terminal status` },
+    { timeoutMs, what: `order ${orderId} to reach a terminal status` },
   );
 }

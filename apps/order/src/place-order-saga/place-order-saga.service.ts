@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OrderCancelled, OrderCompleted } from '@platform/contracts';
+import { OrderCancelled, OrderCompleted, SagaStepTimedOut } from '@platform/contracts';
 import { type InboundMessage, Queues, Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
-import { type SagaCommand, SagaOrchestrator, type SagaState } from '@platform/saga';
+import {
+  type SagaCommand,
+  type SagaDefinition,
+  SagaOrchestrator,
+  type SagaState,
+  type ScheduledTimeout,
+} from '@platform/saga';
 import { PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
+import { ORDER_CONFIG, type OrderConfig } from '../order.config';
 import type { OrderTransaction } from '../order.database';
 import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
 import { PrismaSagaStore } from './prisma-saga.store';
@@ -17,18 +24,21 @@ import { PrismaSagaStore } from './prisma-saga.store';
  */
 @Injectable()
 export class PlaceOrderSagaService {
+  private readonly saga: SagaDefinition<PlaceOrderSagaData>;
   private readonly orchestrator: SagaOrchestrator<PlaceOrderSagaData, OrderTransaction>;
 
   constructor(
     private readonly outbox: OutboxWriter,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+    @Inject(ORDER_CONFIG) config: OrderConfig,
   ) {
-    this.orchestrator = new SagaOrchestrator(
-      placeOrderSaga,
-      new PrismaSagaStore(),
-      (tx, sagaId, commands, causationId) => this.sendCommands(tx, sagaId, commands, causationId),
-      { completed: (tx, state) => this.complete(tx, state), compensated: (tx, state) => this.cancel(tx, state) },
-    );
+    this.saga = placeOrderSaga({ paymentTimeoutMs: config.PAYMENT_TIMEOUT_MS });
+    this.orchestrator = new SagaOrchestrator(this.saga, {
+      store: new PrismaSagaStore(),
+      send: (tx, sagaId, commands, causationId) => this.sendCommands(tx, sagaId, commands, causationId),
+      schedule: (tx, sagaId, timeouts) => this.scheduleTimeouts(tx, sagaId, timeouts),
+      endings: { completed: (tx, state) => this.complete(tx, state), compensated: (tx, state) => this.cancel(tx, state) },
+    });
   }
 
   start(tx: OrderTransaction, data: PlaceOrderSagaData): Promise<SagaState<PlaceOrderSagaData>> {
@@ -41,6 +51,15 @@ export class PlaceOrderSagaService {
       messageId: reply.messageId,
       type: reply.type,
       payload,
+    });
+  }
+
+  handleTimeout(tx: OrderTransaction, timeout: InboundMessage, payload: { step: string; stepIndex: number }) {
+    return this.orchestrator.handleTimeout(tx, {
+      sagaId: timeout.correlationId,
+      messageId: timeout.messageId,
+      step: payload.step,
+      stepIndex: payload.stepIndex,
     });
   }
 
@@ -63,6 +82,20 @@ export class PlaceOrderSagaService {
     );
   }
 
+  /** A deadline is a message parked in the delay queue of its duration, which hands it back to our reply queue. */
+  private scheduleTimeouts(tx: OrderTransaction, sagaId: string, timeouts: readonly ScheduledTimeout[]): Promise<void> {
+    return this.outbox.append(
+      tx,
+      timeouts.map(({ step, stepIndex, afterMs }) =>
+        outgoing(
+          SagaStepTimedOut,
+          { sagaType: this.saga.type, step, stepIndex },
+          { correlationId: sagaId, destination: Routes.sagaTimeout(afterMs) },
+        ),
+      ),
+    );
+  }
+
   private async complete(tx: OrderTransaction, { data: order }: SagaState<PlaceOrderSagaData>): Promise<void> {
     const lines = [...(order.lines ?? [])];
     const totalCents = order.totalCents ?? 0;
@@ -78,7 +111,12 @@ export class PlaceOrderSagaService {
   private async cancel(tx: OrderTransaction, { data: order }: SagaState<PlaceOrderSagaData>): Promise<void> {
     const reason = order.cancellationReason;
     if (!reason) throw new Error(`saga of order ${order.orderId} compensated without a cancellation reason`);
-    await this.endOrder(tx, order.orderId, { status: 'CANCELLED', cancellationReason: reason });
+    // The total is kept when inventory had priced the order: it says what was not charged.
+    await this.endOrder(tx, order.orderId, {
+      status: 'CANCELLED',
+      cancellationReason: reason,
+      ...(order.lines && { totalCents: order.totalCents, items: [...order.lines] }),
+    });
     this.logger.info({ orderId: order.orderId, reason }, 'order cancelled');
     const event = { orderId: order.orderId, customerId: order.customerId, reason };
     await this.outbox.append(tx, [
@@ -93,7 +131,7 @@ export class PlaceOrderSagaService {
     orderId: string,
     outcome:
       | { status: 'COMPLETED'; totalCents: number; items: object[] }
-      | { status: 'CANCELLED'; cancellationReason: string },
+      | { status: 'CANCELLED'; cancellationReason: string; totalCents?: number; items?: object[] },
   ): Promise<void> {
     const { count } = await tx.order.updateMany({ where: { id: orderId, status: 'PENDING' }, data: outcome });
     if (count !== 1) throw new Error(`order ${orderId} is not PENDING; its saga and its status disagree`);

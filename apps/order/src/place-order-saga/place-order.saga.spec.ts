@@ -3,13 +3,16 @@ import {
   CommitStock,
   PaymentCharged,
   PaymentRejected,
+  RefundPayment,
   ReleaseStock,
   ReserveStock,
   StockReservationRejected,
   StockReserved,
 } from '@platform/contracts';
-import { applyReply, type SagaState, type SagaTransition, startSaga } from '@platform/saga';
-import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
+import { applyReply, applyTimeout, type SagaState, type SagaTransition, startSaga } from '@platform/saga';
+import { placeOrderSaga as definePlaceOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
+
+const placeOrderSaga = definePlaceOrderSaga({ paymentTimeoutMs: 30_000 });
 
 const orderId = '6f1c2a52-8a8e-4d7b-9a9f-1f2d3c4b5a69';
 const paymentId = '0b00b235-72e9-4a3e-81d0-c702908c1d99';
@@ -35,8 +38,16 @@ function reply(state: SagaState<PlaceOrderSagaData>, type: string, payload: unkn
   return decision.transition;
 }
 
+function timeout(state: SagaState<PlaceOrderSagaData>, step: string, stepIndex: number) {
+  const decision = applyTimeout(placeOrderSaga, state, { step, stepIndex });
+  if (!decision.applied) throw new Error(`timeout was not applied: ${decision.reason}`);
+  return decision.transition;
+}
+
 const started = () => startSaga(placeOrderSaga, orderId, order);
 const reserved = () => reply(started().state, StockReserved.type, { orderId, lines: reservedLines });
+const charged = { orderId, paymentId, amountCents: 4249 };
+const timedOut = () => timeout(reserved().state, 'charge-payment', 1);
 
 describe('the place-order saga', () => {
   it('when an order is placed, then inventory is asked to reserve every line', () => {
@@ -56,8 +67,54 @@ describe('the place-order saga', () => {
     expect(transition.state).toMatchObject({ status: 'RUNNING', currentStep: 1 });
   });
 
+  it('when payment is asked to charge, then a deadline is set for its answer', () => {
+    expect(reserved().timeouts).toEqual([{ step: 'charge-payment', stepIndex: 1, afterMs: 30_000 }]);
+    expect(started().timeouts).toEqual([]);
+  });
+
+  it('when payment does not answer in time, then the reservation is released and the order cancels with PAYMENT_TIMEOUT', () => {
+    const transition = timedOut();
+
+    expect(sent(transition)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
+    expect(transition.outcome).toBe('compensated');
+    expect(transition.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'PAYMENT_TIMEOUT' } });
+    expect(transition.history.map(({ event }) => event)).toEqual(['step-timed-out', 'compensation-sent', 'saga-compensated']);
+  });
+
+  it('when a charge is confirmed after the payment timed out, then it is refunded and the order stays cancelled', () => {
+    const transition = reply(timedOut().state, PaymentCharged.type, charged);
+
+    expect(sent(transition)).toEqual([{ type: RefundPayment.type, payload: { orderId } }]);
+    expect(transition.outcome).toBeUndefined();
+    expect(transition.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'PAYMENT_TIMEOUT' } });
+  });
+
+  it('when payment is rejected after it timed out, then nothing more happens', () => {
+    const decision = applyReply(placeOrderSaga, timedOut().state, {
+      type: PaymentRejected.type,
+      payload: { orderId, reason: 'PAYMENT_DECLINED' },
+    });
+
+    expect(decision.applied).toBe(false);
+  });
+
+  it('when the deadline passes after payment answered, then the stale timeout changes nothing', () => {
+    const completed = reply(reserved().state, PaymentCharged.type, charged).state;
+
+    expect(applyTimeout(placeOrderSaga, completed, { step: 'charge-payment', stepIndex: 1 })).toMatchObject({
+      applied: false,
+      reason: 'timeout of step charge-payment is stale: saga is COMPLETED at step 2',
+    });
+  });
+
+  it('when a charge is confirmed twice for a completed order, then the second changes nothing', () => {
+    const completed = reply(reserved().state, PaymentCharged.type, charged).state;
+
+    expect(applyReply(placeOrderSaga, completed, { type: PaymentCharged.type, payload: charged }).applied).toBe(false);
+  });
+
   it('when the payment is charged, then the reservation is committed and the saga completes', () => {
-    const transition = reply(reserved().state, PaymentCharged.type, { orderId, paymentId, amountCents: 4249 });
+    const transition = reply(reserved().state, PaymentCharged.type, charged);
 
     expect(sent(transition)).toEqual([{ type: CommitStock.type, payload: { orderId } }]);
     expect(transition.outcome).toBe('completed');
@@ -98,13 +155,13 @@ describe('the place-order saga', () => {
   it('when a reply arrives after the saga ended, then it changes nothing', () => {
     const ended = reply(reserved().state, PaymentRejected.type, { orderId, reason: 'PAYMENT_DECLINED' }).state;
 
-    const decision = applyReply(placeOrderSaga, ended, { type: PaymentCharged.type, payload: { orderId, paymentId, amountCents: 4249 } });
+    const decision = applyReply(placeOrderSaga, ended, { type: StockReserved.type, payload: { orderId, lines: reservedLines } });
 
     expect(decision.applied).toBe(false);
   });
 
   it('records every step of the way in the history, in order', () => {
-    const completed = reply(reserved().state, PaymentCharged.type, { orderId, paymentId, amountCents: 4249 });
+    const completed = reply(reserved().state, PaymentCharged.type, charged);
     const history = [...started().history, ...reserved().history, ...completed.history].map(
       ({ step, event }) => `${step}: ${event}`,
     );

@@ -4,6 +4,7 @@ import {
   CommitStock,
   PaymentCharged,
   PaymentRejected,
+  RefundPayment,
   ReleaseStock,
   ReserveStock,
   StockReservationRejected,
@@ -36,29 +37,36 @@ function amountToCharge(order: PlaceOrderSagaData): number {
   return order.totalCents;
 }
 
+export interface PlaceOrderSagaSettings {
+  readonly paymentTimeoutMs: number;
+}
+
 /**
  * Placing an order (CONTRACT.md, business rules 1-5):
  *   1. inventory holds every line, or says which product is unknown or short;
- *   2. payment charges the total, or says the customer is unknown or over the limit,
- *      in which case the held stock is released;
+ *   2. payment charges the total, or says the customer is unknown or over the limit, or does not
+ *      answer in time; then the held stock is released, and a charge that still comes is refunded;
  *   3. inventory turns the held stock into sold stock.
  * The order completes when step 3 is sent; it is cancelled when a step fails.
  */
-export const placeOrderSaga = defineSaga<PlaceOrderSagaData>('place-order')
-  .step('reserve-stock')
-  .invokeParticipant((order) => command(ReserveStock, { orderId: order.orderId, items: [...order.items] }))
-  .onReply(StockReserved, (order, reply) => ({ ...order, lines: reply.lines, totalCents: totalOf(reply.lines) }))
-  .onFailureReply(StockReservationRejected, (order, reply) => ({ ...order, cancellationReason: reply.reason }))
-  .withCompensation((order) => command(ReleaseStock, { orderId: order.orderId }))
+export const placeOrderSaga = ({ paymentTimeoutMs }: PlaceOrderSagaSettings) =>
+  defineSaga<PlaceOrderSagaData>('place-order')
+    .step('reserve-stock')
+    .invokeParticipant((order) => command(ReserveStock, { orderId: order.orderId, items: [...order.items] }))
+    .onReply(StockReserved, (order, reply) => ({ ...order, lines: reply.lines, totalCents: totalOf(reply.lines) }))
+    .onFailureReply(StockReservationRejected, (order, reply) => ({ ...order, cancellationReason: reply.reason }))
+    .withCompensation((order) => command(ReleaseStock, { orderId: order.orderId }))
 
-  .step('charge-payment')
-  .invokeParticipant((order) =>
-    command(ChargePayment, { orderId: order.orderId, customerId: order.customerId, amountCents: amountToCharge(order) }),
-  )
-  .onReply(PaymentCharged, (order) => order)
-  .onFailureReply(PaymentRejected, (order, reply) => ({ ...order, cancellationReason: reply.reason }))
+    .step('charge-payment')
+    .invokeParticipant((order) =>
+      command(ChargePayment, { orderId: order.orderId, customerId: order.customerId, amountCents: amountToCharge(order) }),
+    )
+    .onReply(PaymentCharged, (order) => order)
+    .onFailureReply(PaymentRejected, (order, reply) => ({ ...order, cancellationReason: reply.reason }))
+    .timeoutAfter(paymentTimeoutMs, (order) => ({ ...order, cancellationReason: 'PAYMENT_TIMEOUT' }))
+    .onLateReply(PaymentCharged, (order) => command(RefundPayment, { orderId: order.orderId }))
 
-  .step('commit-stock')
-  .notifyParticipant((order) => command(CommitStock, { orderId: order.orderId }))
+    .step('commit-stock')
+    .notifyParticipant((order) => command(CommitStock, { orderId: order.orderId }))
 
-  .build();
+    .build();

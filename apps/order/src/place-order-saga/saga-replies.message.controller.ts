@@ -3,6 +3,7 @@ import {
   type PayloadOf,
   PaymentCharged,
   PaymentRejected,
+  SagaStepTimedOut,
   StockReservationRejected,
   StockReserved,
 } from '@platform/contracts';
@@ -42,8 +43,16 @@ export class SagaRepliesMessageController {
     return this.apply(reply, context);
   }
 
+  @OnMessage(SagaStepTimedOut)
+  async stepTimedOut(timeout: PayloadOf<typeof SagaStepTimedOut>, { tx, message }: Context): Promise<void> {
+    this.logIgnored(message, await this.saga.handleTimeout(tx, message, timeout));
+  }
+
   private async apply(payload: unknown, { tx, message }: Context): Promise<void> {
-    const result = await this.saga.handleReply(tx, message, payload);
+    this.logIgnored(message, await this.saga.handleReply(tx, message, payload));
+  }
+
+  private logIgnored(message: Context['message'], result: { applied: boolean; reason?: string }): void {
     if (!result.applied) {
       this.logger.warn({ orderId: message.correlationId, type: message.type, reason: result.reason }, 'saga reply ignored');
     }

@@ -33,7 +33,13 @@ export class KafkaSubscription {
     private readonly handle: InboundHandler,
     private readonly logger: Logger,
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    // A member that died is noticed after sessionTimeout; 10 s keeps a restart's rebalance short.
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
     this.deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.consumer.on('consumer.crash', (event) =>
       this.logger.error({ group: options.groupId, err: describeError(event.payload.error) }, 'kafka consumer crashed'),

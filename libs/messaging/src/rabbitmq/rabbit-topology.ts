@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { deadLetterQueueOf, Exchanges, type QueueSpec, type RabbitTopology } from '../topology';
+import { deadLetterQueueOf, type DelayQueueSpec, Exchanges, type QueueSpec, type RabbitTopology } from '../topology';
 
 /**
  * Declares exchanges, work queues, their dead-letter queues and bindings. Safe to repeat: it runs
@@ -17,6 +17,25 @@ export async function declareTopology(channel: Channel, topology: RabbitTopology
   for (const queue of topology.queues) {
     await declareWorkQueue(channel, queue);
   }
+  for (const queue of topology.delayQueues) {
+    await declareDelayQueue(channel, queue);
+  }
+}
+
+/** Nobody consumes a delay queue: its messages expire and are dead-lettered to where they are due. */
+async function declareDelayQueue(channel: Channel, queue: DelayQueueSpec): Promise<void> {
+  await channel.assertQueue(queue.name, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-message-ttl': queue.delayMs,
+      'x-dead-letter-exchange': queue.deliverTo.exchange,
+      'x-dead-letter-routing-key': queue.deliverTo.routingKey,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  });
+  await channel.bindQueue(queue.name, queue.binding.exchange, queue.binding.routingKey);
 }
 
 async function declareWorkQueue(channel: Channel, queue: QueueSpec): Promise<void> {
