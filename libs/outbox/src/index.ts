@@ -1,2 +1,3 @@
 export * from './outbox-writer';
 export * from './outbox-relay';
+export * from './outbox-admin';

@@ -4,6 +4,11 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { OUTBOX_CHANNEL } from './outbox-writer';
 
+const CLEANUP_INTERVAL_MS = 60_000;
+
+/** First key of the relay's advisory locks, so they cannot collide with other advisory locks. */
+const AGGREGATE_LOCK_SPACE = 0x0b0c;
+
 export interface OutboxRelayOptions {
   /** Rows claimed and published per round trip. */
   readonly batchSize: number;
@@ -13,6 +18,8 @@ export interface OutboxRelayOptions {
   readonly maxAttempts: number;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
+  /** How long SENT rows are kept (for inspection and replay by hand) before they are deleted. */
+  readonly retentionMs: number;
 }
 
 export interface OutboxRelayMetrics {
@@ -37,8 +44,11 @@ interface OutboxRecord {
 
 /**
  * Claims the oldest publishable rows. SKIP LOCKED lets several relays of one service share the
- * table without waiting on (or publishing) each other's rows. A row waits while an earlier row of
- * its aggregate is backing off or parked, so one order's messages never overtake each other.
+ * table without waiting on (or publishing) each other's rows. Two more conditions keep one
+ * aggregate's messages in commit order:
+ *   - a row waits while an earlier row of its aggregate is backing off or parked as FAILED;
+ *   - a relay takes a transaction-scoped advisory lock on each aggregate it claims rows of, so
+ *     while one relay publishes rows 5 and 6 of an order, another cannot publish row 7.
  */
 const CLAIM_BATCH = `
   SELECT m.id, m.aggregate_id, m.message_type, m.message_version, m.broker, m.destination,
@@ -52,6 +62,7 @@ const CLAIM_BATCH = `
               AND earlier.sequence < m.sequence
               AND (earlier.status = 'FAILED'
                    OR (earlier.status = 'PENDING' AND earlier.next_attempt_at > now())))
+     AND pg_try_advisory_xact_lock(${AGGREGATE_LOCK_SPACE}, hashtext(m.aggregate_id))
    ORDER BY m.sequence
    LIMIT $1
      FOR UPDATE OF m SKIP LOCKED`;
@@ -69,6 +80,12 @@ const RECORD_FAILURES = `
     FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS f(id, error, delay_seconds)
    WHERE m.id = f.id
   RETURNING m.status`;
+
+const DELETE_EXPIRED = `
+  DELETE FROM outbox_message
+   WHERE id IN (SELECT id FROM outbox_message
+                 WHERE status = 'SENT' AND sent_at < now() - make_interval(secs => $1)
+                 LIMIT 5000)`;
 
 /**
  * Moves outbox rows to the brokers: claim a batch, publish it with broker acknowledgement, mark
@@ -140,13 +157,26 @@ export class OutboxRelay {
     const results = await this.publishAll(rows);
     const sent: string[] = [];
     const failed: { row: OutboxRecord; error: string }[] = [];
+    const blocked = new Set<string>();
     rows.forEach((row, index) => {
       const result = results[index];
-      if (result.ok) sent.push(row.id);
-      else failed.push({ row, error: result.error });
+      if (!result.ok) {
+        failed.push({ row, error: result.error });
+        blocked.add(row.aggregate_id);
+      } else if (!blocked.has(row.aggregate_id)) {
+        sent.push(row.id);
+      }
+      // A row published after a failed row of its aggregate stays PENDING: it is published again,
+      // after the failed one, so consumers see the aggregate's messages in order (and drop the copy).
     });
     if (sent.length > 0) await client.query(MARK_SENT, [sent]);
     if (failed.length > 0) await this.recordFailures(client, failed);
+  }
+
+  /** Deletes SENT rows older than the retention, a bounded chunk at a time. */
+  async deleteExpired(): Promise<number> {
+    const { rowCount } = await this.pool.query(DELETE_EXPIRED, [this.options.retentionMs / 1000]);
+    return rowCount ?? 0;
   }
 
   /** One publish call per broker, run side by side; results come back in row order. */
@@ -194,8 +224,13 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let consecutiveErrors = 0;
+    let nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
     while (!this.stopping) {
       await this.ensureListening();
+      if (Date.now() >= nextCleanup) {
+        nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
+        await this.cleanUp();
+      }
       try {
         const claimed = await this.relayBatch();
         consecutiveErrors = 0;
@@ -206,6 +241,15 @@ export class OutboxRelay {
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
         await this.waitForWork(Math.min(this.options.retryMaxDelayMs, 100 * 2 ** consecutiveErrors));
       }
+    }
+  }
+
+  private async cleanUp(): Promise<void> {
+    try {
+      const deleted = await this.deleteExpired();
+      if (deleted > 0) this.logger.info({ deleted }, 'deleted sent outbox rows past their retention');
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'outbox clean-up failed; trying again later');
     }
   }
 

@@ -33,6 +33,7 @@ export function serviceConfigSchema(service: string, port: number) {
     OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
     OUTBOX_POLL_INTERVAL_MS: envInt(1_000, 10, 600_000),
     OUTBOX_MAX_ATTEMPTS: envInt(10, 1, 1_000),
+    OUTBOX_RETENTION_HOURS: envInt(24, 1, 24 * 365),
     INBOX_CACHE_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400),
   });
 }

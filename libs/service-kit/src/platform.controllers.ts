@@ -1,4 +1,8 @@
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
+import type { FailedOutboxMessage } from '@platform/outbox';
+import { z } from 'zod';
+import { AdminEndpoint } from './admin.guard';
+import { ZodValidationPipe } from './zod-validation.pipe';
 import type { Response } from 'express';
 import { checkReadiness, PlatformMetrics } from '@platform/observability';
 import { PlatformRuntime } from './platform.runtime';
@@ -30,5 +34,27 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     return this.metrics.registry.metrics();
+  }
+}
+
+const RetryRequest = z.object({ ids: z.array(z.uuid()).min(1).optional() }).default({});
+const limitQuery = z.coerce.number().int().min(1).max(1_000).default(100);
+
+/** Outbox messages the relay gave up on (OUTBOX_MAX_ATTEMPTS failed publishes), and sending them again. */
+@Controller('admin/outbox')
+@AdminEndpoint()
+export class OutboxAdminController {
+  constructor(private readonly runtime: PlatformRuntime) {}
+
+  @Get('failed')
+  failed(@Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number): Promise<FailedOutboxMessage[]> {
+    return this.runtime.outboxAdmin.failed(limit);
+  }
+
+  /** Body `{ "ids": [...] }` retries those; an empty body retries every failed message. */
+  @Post('failed/retry')
+  @HttpCode(200)
+  async retry(@Body(new ZodValidationPipe(RetryRequest)) body: z.infer<typeof RetryRequest>): Promise<{ retried: number }> {
+    return { retried: await this.runtime.outboxAdmin.retry(body.ids) };
   }
 }

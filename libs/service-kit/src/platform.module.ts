@@ -4,7 +4,7 @@ import { createLogger, PlatformMetrics } from '@platform/observability';
 import { OutboxWriter } from '@platform/outbox';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiKeyGuard } from './admin.guard';
-import { HealthController, MetricsController } from './platform.controllers';
+import { HealthController, MetricsController, OutboxAdminController } from './platform.controllers';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { PlatformRuntime } from './platform.runtime';
 import { SERVICE_DATABASE } from './platform.tokens';
@@ -37,7 +37,7 @@ export class PlatformModule {
           },
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, OutboxAdminController],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: PLATFORM_LOGGER, useValue: logger },

@@ -23,7 +23,7 @@ import {
   rabbitTopology,
 } from '@platform/messaging';
 import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
-import { OutboxRelay } from '@platform/outbox';
+import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
 import Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
@@ -50,6 +50,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly publishers: MessagePublisher[] = [];
   private readonly inbox: IdempotentConsumer<ServiceTransaction>;
   private relay: OutboxRelay | null = null;
+  readonly outboxAdmin: OutboxAdmin;
   private kafkaSubscription: KafkaSubscription | null = null;
   private kafkaStarter: Promise<void> | null = null;
   private kafkaReady = false;
@@ -67,6 +68,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     const { config, service } = options;
     this.relayPool = new Pool({ connectionString: config.DATABASE_URL, max: 3 });
     this.relayPool.on('error', (error) => this.logger.warn({ err: describeError(error) }, 'idle relay connection failed'));
+    this.outboxAdmin = new OutboxAdmin(this.relayPool);
     this.redis = new Redis(config.REDIS_URL, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -120,6 +122,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         maxAttempts: this.options.config.OUTBOX_MAX_ATTEMPTS,
         retryBaseDelayMs: 500,
         retryMaxDelayMs: 60_000,
+        retentionMs: this.options.config.OUTBOX_RETENTION_HOURS * 3_600_000,
       },
       this.logger.child({ component: 'outbox-relay' }),
       this.metrics,

@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { IdempotentConsumer } from '@platform/idempotency';
+import type { InboundMessage } from '@platform/messaging';
+import { Pool } from 'pg';
+import { type Prisma, PrismaClient } from '../../apps/notification/src/generated/prisma/client';
+import { createLabDatabase, insertRows, interleavedRows, LAB } from '../../tools/outbox-lab/lab';
+import { eventually } from './support/platform';
+import { drainLabQueue, firstDeliveryOrder, purgeLabQueue, type Received } from './support/lab-queue';
+
+const relayEntry = path.resolve(__dirname, '../../dist/tools/outbox-lab/relay-process.js');
+
+function startRelay(database: string, ...flags: string[]): { process: ChildProcess; exited: Promise<NodeJS.Signals | number> } {
+  const child = spawn(process.execPath, [relayEntry, '--database', database, '--broker', 'rabbitmq', ...flags], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | number>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  return { process: child, exited };
+}
+
+async function ready(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+}
+
+async function stopRelay(relay: ReturnType<typeof startRelay>): Promise<void> {
+  relay.process.kill('SIGTERM');
+  await relay.exited;
+}
+
+async function countByStatus(pool: Pool): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ status: string; count: string }>('SELECT status, count(*) FROM outbox_message GROUP BY status');
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+function expectInOrderPerAggregate(received: readonly Received[], perAggregate: number): void {
+  for (const [, seqs] of firstDeliveryOrder(received)) {
+    expect(seqs).toEqual(Array.from({ length: perAggregate }, (_, index) => index));
+  }
+}
+
+describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
+  let database: string;
+  let pool: Pool;
+
+  beforeEach(async () => {
+    database = await createLabDatabase('outbox_relay_test');
+    pool = new Pool({ connectionString: database, max: 4 });
+    await purgeLabQueue();
+  });
+
+  afterEach(async () => {
+    await pool.end();
+  });
+
+  it('when the relay is SIGKILLed between publishing and marking sent, then after a restart nothing is lost and the copies change nothing downstream', async () => {
+    const rows = interleavedRows(50, 10);
+    const ids = await insertRows(pool, 'rabbitmq', rows);
+
+    const crashing = startRelay(database, '--crash-after-publish', '--batch-size', '100');
+    expect(await crashing.exited).toBe('SIGKILL');
+    // The broker confirmed a batch, but the relay died before recording it: nothing is marked sent.
+    expect(await countByStatus(pool)).toEqual({ PENDING: 500 });
+
+    const relay = startRelay(database);
+    await eventually(() => countByStatus(pool), (counts) => counts.SENT === 500, { what: 'every row to be sent' });
+    await stopRelay(relay);
+
+    const received = await drainLabQueue(500);
+    expect(new Set(received.map((message) => message.messageId))).toEqual(new Set(ids));
+    expect(received.length).toBeGreaterThanOrEqual(600); // the crashed batch of 100, published twice
+    expectInOrderPerAggregate(received, 10);
+
+    // A consumer guarded by the inbox applies each message once, however many copies arrive.
+    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database }) });
+    try {
+      const inbox = new IdempotentConsumer<Prisma.TransactionClient>((work) => db.$transaction(work), null);
+      const outcomes: string[] = [];
+      for (const message of received) {
+        const inbound: InboundMessage = {
+          messageId: message.messageId,
+          type: LAB.messageType,
+          version: 1,
+          correlationId: message.aggregateId,
+          occurredAt: new Date().toISOString(),
+          payload: { seq: message.seq },
+          source: LAB.queue,
+        };
+        outcomes.push(
+          await inbox.handleOnce(inbound, 'lab-consumer', async (tx) => {
+            await tx.notification.create({
+              data: {
+                id: message.messageId,
+                orderId: message.aggregateId,
+                customerId: 'lab',
+                channel: 'email',
+                template: `seq-${message.seq}`,
+                status: 'SENT',
+                body: '',
+              },
+            });
+          }),
+        );
+      }
+      expect(outcomes.filter((outcome) => outcome === 'processed')).toHaveLength(500);
+      expect(outcomes.filter((outcome) => outcome === 'duplicate')).toHaveLength(received.length - 500);
+      expect(await db.notification.count()).toBe(500);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it('when two relays share one outbox, then every row is published exactly once and each aggregate stays in order', async () => {
+    const first = startRelay(database, '--batch-size', '50');
+    const second = startRelay(database, '--batch-size', '50');
+    await Promise.all([ready(first.process), ready(second.process)]);
+
+    const rows = interleavedRows(100, 20);
+    const ids: string[] = [];
+    for (let start = 0; start < rows.length; start += 100) {
+      ids.push(...(await insertRows(pool, 'rabbitmq', rows.slice(start, start + 100))));
+    }
+    await eventually(() => countByStatus(pool), (counts) => counts.SENT === 2000, { what: 'every row to be sent' });
+    const outputs = await Promise.all(
+      [first, second].map(async (relay) => {
+        const lines: string[] = [];
+        relay.process.stdout!.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+        await stopRelay(relay);
+        return JSON.parse(lines.join('').trim().split('\n').pop()!) as { published: number };
+      }),
+    );
+
+    const received = await drainLabQueue(2000);
+    expect(received).toHaveLength(2000);
+    expect(new Set(received.map((message) => message.messageId))).toEqual(new Set(ids));
+    expectInOrderPerAggregate(received, 20);
+    expect(outputs[0].published + outputs[1].published).toBe(2000);
+  });
+});
