@@ -28,7 +28,8 @@ export interface OutboxRelayMetrics {
   parked(count: number): void;
 }
 
-interface OutboxRecord {
+/** An outbox row as the relay reads it. */
+export interface OutboxRecord {
   id: string;
   aggregate_id: string;
   message_type: string;
@@ -50,9 +51,12 @@ interface OutboxRecord {
  *   - a relay takes a transaction-scoped advisory lock on each aggregate it claims rows of, so
  *     while one relay publishes rows 5 and 6 of an order, another cannot publish row 7.
  */
+/** The columns of an OutboxRecord, for queries that read rows to publish. */
+export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.message_version, m.broker, m.destination,
+         m.routing_key, m.payload, m.headers, m.attempts, m.created_at`;
+
 const CLAIM_BATCH = `
-  SELECT m.id, m.aggregate_id, m.message_type, m.message_version, m.broker, m.destination,
-         m.routing_key, m.payload, m.headers, m.attempts, m.created_at
+  SELECT ${OUTBOX_RECORD_COLUMNS}
     FROM outbox_message m
    WHERE m.status = 'PENDING'
      AND m.next_attempt_at <= now()
@@ -299,7 +303,8 @@ export class OutboxRelay {
   }
 }
 
-function toOutboundMessage(row: OutboxRecord): OutboundMessage {
+/** The message an outbox row stands for, with the id, type and headers it was written with. */
+export function toOutboundMessage(row: OutboxRecord): OutboundMessage {
   const destination: Destination =
     row.broker === 'kafka'
       ? { broker: 'kafka', topic: row.destination, key: row.routing_key }

@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { answers } from '../../tools/stack/infrastructure';
+import { expectInvariants } from './support/invariants';
+import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
+
+const redisIsUp = () => answers('127.0.0.1', 6379);
+
+function startRedis(): void {
+  execFileSync('redis-server', [
+    '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no',
+  ]);
+}
+
+describe('Redis, the inbox fast path, going away', () => {
+  afterEach(async () => {
+    if (!(await redisIsUp())) startRedis();
+    await eventually(redisIsUp, (up) => up, { what: 'Redis to be back' });
+  });
+
+  it('when Redis stops in the middle of a batch of orders, then the services stay ready and every invariant holds', async () => {
+    const skus = [unique('mug'), unique('tea')];
+    await Promise.all(skus.map((sku) => putProduct(sku, 900, 6)));
+    const customers = [unique('rich'), unique('poor')];
+    await putAccount(customers[0], 100_000);
+    await putAccount(customers[1], 2_000);
+
+    const accepted: string[] = [];
+    for (let index = 0; index < 16; index += 1) {
+      if (index === 5) {
+        execFileSync('redis-cli', ['-p', '6379', 'shutdown', 'nosave']);
+        await eventually(redisIsUp, (up) => !up, { what: 'Redis to stop' });
+      }
+      const placed = await placeOrder(customers[index % 2], [{ sku: skus[index % 2], quantity: 1 }]);
+      expect(placed.status).toBe(202);
+      accepted.push(placed.body.id);
+    }
+    const orders = await Promise.all(accepted.map((id) => terminalOrder(id, 60_000)));
+
+    expect(await redisIsUp()).toBe(false);
+    for (const url of Object.values(urls)) expect((await http('GET', `${url}/health/ready`)).status).toBe(200);
+    await expectInvariants({ stock: { [skus[0]]: 6, [skus[1]]: 6 }, customers, orders });
+  });
+});

@@ -1,0 +1,55 @@
+import {
+  createKafka,
+  KafkaPublisher,
+  type MessagePublisher,
+  type OutboundMessage,
+  RabbitConnection,
+  RabbitPublisher,
+  rabbitTopology,
+} from '@platform/messaging';
+import { OUTBOX_RECORD_COLUMNS, type OutboxRecord, toOutboundMessage } from '@platform/outbox';
+import pino from 'pino';
+import { queryService } from './database';
+
+const services = ['order', 'inventory', 'payment', 'notification', 'points'];
+
+/** Every message the services published about these orders, as their outboxes recorded them. */
+export async function publishedMessagesAbout(orderIds: readonly string[]): Promise<OutboundMessage[]> {
+  const rows = await Promise.all(
+    services.map((service) =>
+      queryService<OutboxRecord>(
+        service,
+        `SELECT ${OUTBOX_RECORD_COLUMNS} FROM outbox_message m
+          WHERE m.status = 'SENT' AND m.aggregate_id = ANY($1) ORDER BY m.sequence`,
+        [orderIds],
+      ),
+    ),
+  );
+  return rows.flat().map(toOutboundMessage);
+}
+
+/** Publishes messages again, straight to the brokers, byte for byte as the relays did (same ids, same headers). */
+export async function publishAgain(messages: readonly OutboundMessage[]): Promise<void> {
+  const logger = pino({ level: 'warn' });
+  const connection = new RabbitConnection(
+    { url: 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'e2e-republisher', topology: rabbitTopology },
+    logger,
+  );
+  const rabbit = new RabbitPublisher(connection, logger);
+  connection.start();
+  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-republisher', brokers: ['127.0.0.1:9092'], partitions: 3 }, logger), logger);
+  try {
+    while (!connection.isConnected) await new Promise((resolve) => setTimeout(resolve, 50));
+    await kafka.connect();
+    const send = async (publisher: MessagePublisher, batch: OutboundMessage[]) => {
+      const results = await publisher.publish(batch);
+      const failed = results.filter((result) => !result.ok);
+      if (failed.length > 0) throw new Error(`republishing failed: ${JSON.stringify(failed[0])}`);
+    };
+    await send(rabbit, messages.filter((message) => message.destination.broker === 'rabbitmq'));
+    await send(kafka, messages.filter((message) => message.destination.broker === 'kafka'));
+  } finally {
+    await kafka.disconnect();
+    await connection.stop();
+  }
+}
