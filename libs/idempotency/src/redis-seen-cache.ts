@@ -4,9 +4,11 @@ import { describeError } from '@platform/messaging';
 
 /**
  * A cache of "this consumer already processed this message", in front of the database inbox.
- * It only ever answers "seen" for messages whose transaction committed, so a wrong or missing
- * entry can cost a database round trip but never skip real work. Redis being down makes the
- * service slower, not wrong: every failure here falls through to the inbox.
+ * It only ever answers "seen" for messages whose transaction committed, so a missing entry
+ * costs a database round trip and nothing more. Redis being down makes the service slower,
+ * not wrong: every failure here falls through to the inbox. The one thing it cannot know is a
+ * database rebuilt behind its back: whoever resets a consumer's inbox (a projection replay)
+ * must clear that consumer's keys too.
  */
 export class RedisSeenCache {
   constructor(

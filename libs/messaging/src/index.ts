@@ -10,3 +10,4 @@ export * from './rabbitmq/rabbit-topology';
 export { createKafka, ensureTopics, type KafkaClientOptions } from './kafka/kafka-client';
 export * from './kafka/kafka-publisher';
 export { KafkaSubscription, type KafkaSubscriptionOptions } from './kafka/kafka-consumer';
+export * from './transient-errors';

@@ -4,7 +4,8 @@ import type { Destination } from './message';
 /**
  * The whole messaging topology of the platform, declared in one place. Every service declares
  * all of it when it connects (declarations are idempotent), so a publisher never finds its
- * target missing because the consuming service has not started yet.
+ * target missing because the consuming service has not started yet. Delay queues depend on a
+ * service's configuration, so the service that owns them adds them (see withDelayQueues).
  */
 
 export const Exchanges = {

@@ -5,9 +5,14 @@ import type { Logger } from 'pino';
 import { OUTBOX_CHANNEL } from './outbox-writer';
 
 const CLEANUP_INTERVAL_MS = 60_000;
+/** While a broker is unreachable its rows are tried again at this pace, without using attempts. */
+const BROKER_DOWN_RETRY_MS = 1_000;
 
-/** First key of the relay's advisory locks, so they cannot collide with other advisory locks. */
-const AGGREGATE_LOCK_SPACE = 0x0b0c;
+interface Failure {
+  row: OutboxRecord;
+  error: string;
+  brokerUnavailable: boolean;
+}
 
 export interface OutboxRelayOptions {
   /** Rows claimed and published per round trip. */
@@ -43,18 +48,17 @@ export interface OutboxRecord {
   created_at: Date;
 }
 
-/**
- * Claims the oldest publishable rows. SKIP LOCKED lets several relays of one service share the
- * table without waiting on (or publishing) each other's rows. Two more conditions keep one
- * aggregate's messages in commit order:
- *   - a row waits while an earlier row of its aggregate is backing off or parked as FAILED;
- *   - a relay takes a transaction-scoped advisory lock on each aggregate it claims rows of, so
- *     while one relay publishes rows 5 and 6 of an order, another cannot publish row 7.
- */
 /** The columns of an OutboxRecord, for queries that read rows to publish. */
 export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.message_version, m.broker, m.destination,
          m.routing_key, m.payload, m.headers, m.attempts, m.created_at`;
 
+/**
+ * Claims the oldest publishable rows. SKIP LOCKED lets several relays of one service share the
+ * table without waiting on (or publishing) each other's rows. Only the oldest unsent row of an
+ * aggregate for a destination is claimable, so one order's messages to one exchange or topic
+ * are published strictly in commit order: never two at once, whatever fails, whichever relay
+ * runs. (Different orders, and different destinations, still go in parallel.)
+ */
 const CLAIM_BATCH = `
   SELECT ${OUTBOX_RECORD_COLUMNS}
     FROM outbox_message m
@@ -63,10 +67,9 @@ const CLAIM_BATCH = `
      AND NOT EXISTS (
            SELECT 1 FROM outbox_message earlier
             WHERE earlier.aggregate_id = m.aggregate_id
+              AND earlier.destination = m.destination
               AND earlier.sequence < m.sequence
-              AND (earlier.status = 'FAILED'
-                   OR (earlier.status = 'PENDING' AND earlier.next_attempt_at > now())))
-     AND pg_try_advisory_xact_lock(${AGGREGATE_LOCK_SPACE}, hashtext(m.aggregate_id))
+              AND earlier.status <> 'SENT')
    ORDER BY m.sequence
    LIMIT $1
      FOR UPDATE OF m SKIP LOCKED`;
@@ -75,13 +78,14 @@ const MARK_SENT = `
   UPDATE outbox_message SET status = 'SENT', sent_at = now(), last_error = NULL
    WHERE id = ANY($1::uuid[])`;
 
+/** A failure of the broker itself (`counts` false) does not use up one of the message's attempts. */
 const RECORD_FAILURES = `
   UPDATE outbox_message m
-     SET attempts = m.attempts + 1,
+     SET attempts = m.attempts + f.counts::int,
          last_error = f.error,
-         status = CASE WHEN m.attempts + 1 >= $4 THEN 'FAILED'::outbox_status ELSE 'PENDING'::outbox_status END,
+         status = CASE WHEN f.counts AND m.attempts + 1 >= $5 THEN 'FAILED'::outbox_status ELSE 'PENDING'::outbox_status END,
          next_attempt_at = now() + make_interval(secs => f.delay_seconds)
-    FROM unnest($1::uuid[], $2::text[], $3::float8[]) AS f(id, error, delay_seconds)
+    FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::boolean[]) AS f(id, error, delay_seconds, counts)
    WHERE m.id = f.id
   RETURNING m.status`;
 
@@ -141,6 +145,11 @@ export class OutboxRelay {
   /** Claims, publishes and records one batch; returns how many rows it claimed. */
   async relayBatch(): Promise<number> {
     const client = await this.pool.connect();
+    // A pooled client that is checked out has no error listener; without one, a connection the
+    // server drops while we wait for confirms would crash the process.
+    let lost: unknown;
+    const onError = (error: unknown) => (lost = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize]);
@@ -153,25 +162,19 @@ export class OutboxRelay {
       );
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost instanceof Error ? lost : undefined);
     }
   }
 
   private async publishAndRecord(client: PoolClient, rows: OutboxRecord[]): Promise<void> {
     const results = await this.publishAll(rows);
     const sent: string[] = [];
-    const failed: { row: OutboxRecord; error: string }[] = [];
-    const blocked = new Set<string>();
+    const failed: Failure[] = [];
     rows.forEach((row, index) => {
       const result = results[index];
-      if (!result.ok) {
-        failed.push({ row, error: result.error });
-        blocked.add(row.aggregate_id);
-      } else if (!blocked.has(row.aggregate_id)) {
-        sent.push(row.id);
-      }
-      // A row published after a failed row of its aggregate stays PENDING: it is published again,
-      // after the failed one, so consumers see the aggregate's messages in order (and drop the copy).
+      if (result.ok) sent.push(row.id);
+      else failed.push({ row, error: result.error, brokerUnavailable: result.brokerUnavailable ?? false });
     });
     if (sent.length > 0) await client.query(MARK_SENT, [sent]);
     if (failed.length > 0) await this.recordFailures(client, failed);
@@ -203,19 +206,22 @@ export class OutboxRelay {
     return results;
   }
 
-  private async recordFailures(client: PoolClient, failed: { row: OutboxRecord; error: string }[]): Promise<void> {
-    const delays = failed.map(({ row }) => this.retryDelayMs(row.attempts + 1) / 1000);
+  private async recordFailures(client: PoolClient, failed: Failure[]): Promise<void> {
+    const delays = failed.map(({ row, brokerUnavailable }) =>
+      brokerUnavailable ? BROKER_DOWN_RETRY_MS / 1000 : this.retryDelayMs(row.attempts + 1) / 1000,
+    );
     const { rows } = await client.query<{ status: string }>(RECORD_FAILURES, [
       failed.map(({ row }) => row.id),
       failed.map(({ error }) => error),
       delays,
+      failed.map(({ brokerUnavailable }) => !brokerUnavailable),
       this.options.maxAttempts,
     ]);
     const parked = rows.filter((row) => row.status === 'FAILED').length;
     if (parked > 0) this.metrics?.parked(parked);
-    for (const { row, error } of failed) {
+    for (const { row, error, brokerUnavailable } of failed) {
       this.logger.warn(
-        { messageId: row.id, type: row.message_type, orderId: row.aggregate_id, attempt: row.attempts + 1, error },
+        { messageId: row.id, type: row.message_type, orderId: row.aggregate_id, attempt: row.attempts + 1, brokerUnavailable, error },
         'outbox publish failed; will retry',
       );
     }
@@ -243,7 +249,7 @@ export class OutboxRelay {
       } catch (error) {
         consecutiveErrors += 1;
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
-        await this.waitForWork(Math.min(this.options.retryMaxDelayMs, 100 * 2 ** consecutiveErrors));
+        await this.waitForWork(Math.min(5_000, 100 * 2 ** consecutiveErrors));
       }
     }
   }
@@ -277,18 +283,21 @@ export class OutboxRelay {
   /** A dedicated connection for LISTEN; if it drops, the poll keeps the relay going until it is back. */
   private async ensureListening(): Promise<void> {
     if (this.listener) return;
+    let client: PoolClient | undefined;
     try {
-      const client = await this.pool.connect();
+      client = await this.pool.connect();
       client.on('notification', () => this.nudge());
-      client.on('error', (error: unknown) => {
+      const listening = client;
+      listening.on('error', (error: unknown) => {
         this.logger.warn({ err: describeError(error) }, 'outbox LISTEN connection lost');
-        if (this.listener === client) this.listener = null;
-        client.release(true);
+        if (this.listener === listening) this.listener = null;
+        listening.release(true);
       });
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.listener = client;
+      await listening.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = listening;
     } catch (error) {
       this.logger.warn({ err: describeError(error) }, 'outbox relay cannot LISTEN; polling only');
+      if (client && this.listener !== client) client.release(true);
     }
   }
 

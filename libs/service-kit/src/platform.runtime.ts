@@ -66,7 +66,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     private readonly reflector: Reflector,
   ) {
     const { config, service } = options;
-    this.relayPool = new Pool({ connectionString: config.DATABASE_URL, max: 3 });
+    this.relayPool = new Pool({ connectionString: config.DATABASE_URL, max: 3, connectionTimeoutMillis: 5_000 });
     this.relayPool.on('error', (error) => this.logger.warn({ err: describeError(error) }, 'idle relay connection failed'));
     this.outboxAdmin = new OutboxAdmin(this.relayPool);
     this.redis = new Redis(config.REDIS_URL, {
@@ -128,12 +128,21 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.metrics,
     );
     this.relay.start();
-    this.metrics.gaugeOnScrape('outbox_pending_messages', 'Outbox rows not yet published', async () => {
-      const { rows } = await this.relayPool.query<{ count: string }>(
-        "SELECT count(*) FROM outbox_message WHERE status = 'PENDING'",
-      );
-      return Number(rows[0].count);
-    });
+    this.metrics.gaugeOnScrape(
+      'outbox_pending_messages',
+      'Outbox rows not yet published (-1 while the database does not answer)',
+      async () => {
+        try {
+          const { rows } = await this.relayPool.query<{ count: string }>(
+            "SELECT count(*) FROM outbox_message WHERE status = 'PENDING'",
+          );
+          return Number(rows[0].count);
+        } catch (error) {
+          this.logger.debug({ err: describeError(error) }, 'outbox backlog unknown: the database did not answer');
+          return -1;
+        }
+      },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

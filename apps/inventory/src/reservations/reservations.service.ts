@@ -32,9 +32,11 @@ export class ReservationsService {
    * products queue up instead of overselling or deadlocking.
    */
   async reserve(tx: InventoryTransaction, command: ReserveStockCommand, message: InboundMessage): Promise<void> {
-    const existing = await tx.reservation.findMany({ where: { orderId: command.orderId } });
+    const existing = await tx.reservation.findMany({ where: { orderId: command.orderId }, orderBy: { sku: 'asc' } });
     if (existing.length > 0) {
-      // The saga asked again (not a redelivery: a new message id). Answer as the first time.
+      // Asked again with a new message id (not a redelivery). While the stock is held or sold,
+      // answer as the first time; once released, the saga has moved on and needs no answer.
+      if (existing.some((line) => line.status === 'RELEASED')) return;
       return this.outbox.append(tx, [replyTo(message, StockReserved, { orderId: command.orderId, lines: existing })]);
     }
 
@@ -53,7 +55,7 @@ export class ReservationsService {
       quantity: item.quantity,
       unitPriceCents: bySku.get(item.sku)!.price_cents,
     }));
-    for (const line of lines) {
+    for (const line of [...lines].sort((a, b) => a.sku.localeCompare(b.sku))) {
       await tx.product.update({
         where: { sku: line.sku },
         data: { available: { decrement: line.quantity }, reserved: { increment: line.quantity } },
@@ -65,7 +67,8 @@ export class ReservationsService {
 
   /** Compensation: the held units go back to available. A second release finds nothing to do. */
   async release(tx: InventoryTransaction, orderId: string): Promise<void> {
-    const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' } });
+    // Rows are always touched in sku order, as in reserve(), so concurrent orders cannot deadlock.
+    const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' }, orderBy: { sku: 'asc' } });
     for (const line of held) {
       await tx.product.update({
         where: { sku: line.sku },
@@ -77,7 +80,7 @@ export class ReservationsService {
 
   /** The order completed: the held units leave stock for good. */
   async commit(tx: InventoryTransaction, orderId: string): Promise<void> {
-    const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' } });
+    const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' }, orderBy: { sku: 'asc' } });
     for (const line of held) {
       await tx.product.update({ where: { sku: line.sku }, data: { reserved: { decrement: line.quantity } } });
     }

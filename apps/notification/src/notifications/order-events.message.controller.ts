@@ -31,7 +31,7 @@ export class OrderEventsMessageController {
       customerId: event.customerId,
       channel: 'email',
       template: 'order-cancelled',
-      body: `Your order ${event.orderId} was cancelled (${event.reason}). Nothing was charged.`,
+      body: `Your order ${event.orderId} was cancelled (${event.reason}). Any amount taken has been refunded.`,
     });
   }
 }

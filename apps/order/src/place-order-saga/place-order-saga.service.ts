@@ -9,8 +9,6 @@ import {
   type SagaState,
   type ScheduledTimeout,
 } from '@platform/saga';
-import { PLATFORM_LOGGER } from '@platform/service-kit';
-import type { Logger } from 'pino';
 import { ORDER_CONFIG, type OrderConfig } from '../order.config';
 import type { OrderTransaction } from '../order.database';
 import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
@@ -29,7 +27,6 @@ export class PlaceOrderSagaService {
 
   constructor(
     private readonly outbox: OutboxWriter,
-    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     @Inject(ORDER_CONFIG) config: OrderConfig,
   ) {
     this.saga = placeOrderSaga({ paymentTimeoutMs: config.PAYMENT_TIMEOUT_MS });
@@ -100,7 +97,6 @@ export class PlaceOrderSagaService {
     const lines = [...(order.lines ?? [])];
     const totalCents = order.totalCents ?? 0;
     await this.endOrder(tx, order.orderId, { status: 'COMPLETED', totalCents, items: lines });
-    this.logger.info({ orderId: order.orderId, totalCents }, 'order completed');
     const event = { orderId: order.orderId, customerId: order.customerId, totalCents, lines };
     await this.outbox.append(tx, [
       outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
@@ -117,7 +113,6 @@ export class PlaceOrderSagaService {
       cancellationReason: reason,
       ...(order.lines && { totalCents: order.totalCents, items: [...order.lines] }),
     });
-    this.logger.info({ orderId: order.orderId, reason }, 'order cancelled');
     const event = { orderId: order.orderId, customerId: order.customerId, reason };
     await this.outbox.append(tx, [
       outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),

@@ -17,7 +17,9 @@ export class ChargesService {
    */
   async charge(tx: PaymentTransaction, command: PayloadOf<typeof ChargePayment>, message: InboundMessage): Promise<void> {
     const existing = await tx.payment.findUnique({ where: { orderId: command.orderId } });
-    if (existing?.status === 'CHARGED') {
+    if (existing) {
+      // Asked again with a new message id: answer as the first time, or not at all once refunded.
+      if (existing.status === 'REFUNDED') return;
       return this.outbox.append(tx, [
         replyTo(message, PaymentCharged, { orderId: command.orderId, paymentId: existing.id, amountCents: existing.amountCents }),
       ]);

@@ -1,6 +1,7 @@
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
+import { isTransientError } from '../transient-errors';
 import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
 import { readHeader } from './kafka-headers';
@@ -20,7 +21,9 @@ export interface KafkaSubscriptionOptions {
  *
  * A message that keeps failing is retried a bounded number of times, then copied to the topic's
  * dead-letter topic with the error and its origin in headers, and the partition moves on. A
- * message that can never succeed (PermanentMessageError) goes there at once.
+ * message that can never succeed (PermanentMessageError) goes there at once. A transient failure
+ * (the database restarting, a deadlock) is retried for as long as it lasts, heartbeating so the
+ * group does not think this member died: an outage must not empty the topic into its dead letters.
  */
 export class KafkaSubscription {
   private readonly consumer: Consumer;
@@ -41,9 +44,11 @@ export class KafkaSubscription {
       heartbeatInterval: 1_000,
     });
     this.deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.consumer.on('consumer.crash', (event) =>
-      this.logger.error({ group: options.groupId, err: describeError(event.payload.error) }, 'kafka consumer crashed'),
-    );
+    this.consumer.on('consumer.crash', (event) => {
+      this.logger.error({ group: options.groupId, err: describeError(event.payload.error) }, 'kafka consumer crashed');
+      // kafkajs restarts the consumer after a retriable crash; after any other, readiness must say so.
+      if (!event.payload.restart) this.running = false;
+    });
   }
 
   get isRunning(): boolean {
@@ -65,21 +70,29 @@ export class KafkaSubscription {
     await this.deadLetters.disconnect();
   }
 
-  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const origin = { topic, partition, offset: message.offset };
     const maxAttempts = this.options.maxAttempts ?? 3;
+    let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.handle(this.decode(topic, partition, message));
         return;
       } catch (error) {
-        const permanent = error instanceof PermanentMessageError;
-        if (permanent || attempt >= maxAttempts) {
+        const transient = isTransientError(error);
+        if (!transient) failures += 1;
+        if (error instanceof PermanentMessageError || failures >= maxAttempts) {
           await this.deadLetter(origin, message, error, attempt);
           return;
         }
-        this.logger.warn({ ...origin, attempt, err: describeError(error) }, 'kafka message failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1)));
+        // Shutting down: give the message back uncommitted rather than wait out the outage.
+        if (!this.running) throw error;
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.logger.warn({ ...origin, attempt, transient, err: describeError(error) }, 'kafka message failed; retrying');
+        }
+        const delay = transient ? Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) : (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await heartbeat();
       }
     }
   }

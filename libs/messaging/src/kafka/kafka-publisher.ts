@@ -6,7 +6,8 @@ import type { MessagePublisher, PublishResult } from '../publisher';
 
 /**
  * The idempotent producer with acks=all: the broker deduplicates the producer's own retries, and
- * a batch counts as sent only when every in-sync replica has it. Messages are keyed by their
+ * a batch counts as sent only when every in-sync replica has it (on this single-broker cluster,
+ * the one replica; on a real cluster, with min.insync.replicas=2, at least two). Messages are keyed by their
  * destination key (the order id), so one order's events land in one partition, in order.
  */
 export class KafkaPublisher implements MessagePublisher {
@@ -69,8 +70,24 @@ export class KafkaPublisher implements MessagePublisher {
       return messages.map(() => ({ ok: true }));
     } catch (error) {
       const reason = describeError(error);
-      this.logger.warn({ err: reason, messages: messages.length }, 'kafka batch not acknowledged');
-      return messages.map(() => ({ ok: false, error: reason }));
+      const brokerUnavailable = isBrokerTrouble(error);
+      this.logger.warn({ err: reason, messages: messages.length, brokerUnavailable }, 'kafka batch not acknowledged');
+      return messages.map(() => ({ ok: false, error: reason, brokerUnavailable }));
     }
   }
+}
+
+const BROKER_TROUBLE = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSLockTimeout',
+]);
+
+/** Failures of the cluster or the connection, as opposed to a problem with the messages themselves. */
+function isBrokerTrouble(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return BROKER_TROUBLE.has(error.name) || (error as { retriable?: boolean }).retriable === true;
 }

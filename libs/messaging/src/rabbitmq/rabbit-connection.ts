@@ -53,6 +53,18 @@ export class RabbitConnection {
     void this.connect();
   }
 
+  /**
+   * A channel this connection serves died while the connection itself lives on (a channel error,
+   * a consumer cancelled by the broker). Closing the connection takes the one tested path back:
+   * reconnect, declare, reopen every channel and consumer.
+   */
+  recover(reason: string): void {
+    const connection = this.connection;
+    if (this.stopped || !connection) return;
+    this.logger.warn({ reason }, 'rabbitmq channel lost; reopening the connection');
+    connection.close().catch((error: unknown) => this.logCloseError(error));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -65,6 +77,7 @@ export class RabbitConnection {
   private async connect(): Promise<void> {
     this.reconnectTimer = null;
     let connection: amqp.ChannelModel | null = null;
+    let closedDuringSetup = false;
     try {
       connection = await amqp.connect(this.options.url, {
         clientProperties: { connection_name: this.options.connectionName },
@@ -72,12 +85,16 @@ export class RabbitConnection {
       connection.on('error', (error: unknown) =>
         this.logger.warn({ err: describeError(error) }, 'rabbitmq connection error'),
       );
-      connection.on('close', () => this.onClosed(connection!));
+      connection.on('close', () => {
+        closedDuringSetup = true;
+        this.onClosed(connection!);
+      });
       const setup = await connection.createChannel();
       await declareTopology(setup, this.options.topology);
       await setup.close();
       for (const listener of this.listeners) await listener(connection);
       if (this.stopped) return void (await connection.close());
+      if (closedDuringSetup) throw new Error('the connection closed while it was being set up');
       this.connection = connection;
       this.failedAttempts = 0;
       this.logger.info({ connection: this.options.connectionName }, 'rabbitmq connected, topology declared');

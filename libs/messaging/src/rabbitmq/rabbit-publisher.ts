@@ -16,7 +16,7 @@ export class RabbitPublisher implements MessagePublisher {
   private readonly returned = new Set<string>();
 
   constructor(
-    connection: RabbitConnection,
+    private readonly connection: RabbitConnection,
     private readonly logger: Logger,
     private readonly confirmTimeoutMs = 10_000,
   ) {
@@ -32,26 +32,45 @@ export class RabbitPublisher implements MessagePublisher {
       this.logger.warn({ err: describeError(error) }, 'rabbitmq publish channel error'),
     );
     channel.on('close', () => {
-      if (this.channel === channel) this.channel = null;
+      if (this.channel !== channel) return;
+      this.channel = null;
+      this.connection.recover('the publish channel closed');
     });
     this.channel = channel;
   }
 
+  /**
+   * Publishes the messages in order on one channel (so RabbitMQ routes them in that order) and
+   * waits for every confirm. When the socket's buffer is full, it waits for 'drain' rather than
+   * piling more into memory.
+   */
   async publish(messages: readonly OutboundMessage[]): Promise<PublishResult[]> {
     const channel = this.channel;
-    if (!channel) return messages.map(() => ({ ok: false, error: 'RabbitMQ is not connected' }));
-    const confirms = messages.map((message) => this.publishOne(channel, message));
-    return Promise.all(confirms.map((confirm) => this.withTimeout(confirm)));
+    if (!channel) return messages.map(() => ({ ok: false, error: 'RabbitMQ is not connected', brokerUnavailable: true }));
+    const confirms: Promise<PublishResult>[] = [];
+    for (const message of messages) {
+      const { confirm, bufferFull } = this.publishOne(channel, message);
+      confirms.push(this.withTimeout(confirm));
+      if (bufferFull) await new Promise((resolve) => channel.once('drain', resolve));
+    }
+    return Promise.all(confirms);
   }
 
-  private publishOne(channel: amqp.ConfirmChannel, message: OutboundMessage): Promise<PublishResult> {
+  private publishOne(
+    channel: amqp.ConfirmChannel,
+    message: OutboundMessage,
+  ): { confirm: Promise<PublishResult>; bufferFull: boolean } {
     const { destination } = message;
     if (destination.broker !== 'rabbitmq') {
-      return Promise.resolve({ ok: false, error: `not a RabbitMQ destination: ${destination.broker}` });
+      return {
+        confirm: Promise.resolve({ ok: false, error: `not a RabbitMQ destination: ${destination.broker}` }),
+        bufferFull: false,
+      };
     }
-    return new Promise<PublishResult>((resolve) => {
+    let bufferFull = false;
+    const confirm = new Promise<PublishResult>((resolve) => {
       try {
-        channel.publish(
+        bufferFull = !channel.publish(
           destination.exchange,
           destination.routingKey,
           encodePayload(message.payload),
@@ -73,23 +92,24 @@ export class RabbitPublisher implements MessagePublisher {
                 error: `unroutable: no queue is bound to exchange ${destination.exchange} for key ${destination.routingKey}`,
               });
             } else if (error) {
-              resolve({ ok: false, error: `not confirmed by the broker: ${describeError(error)}` });
+              resolve({ ok: false, error: `not confirmed by the broker: ${describeError(error)}`, brokerUnavailable: true });
             } else {
               resolve({ ok: true });
             }
           },
         );
       } catch (error) {
-        resolve({ ok: false, error: describeError(error) });
+        resolve({ ok: false, error: describeError(error), brokerUnavailable: true });
       }
     });
+    return { confirm, bufferFull };
   }
 
   private withTimeout(confirm: Promise<PublishResult>): Promise<PublishResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<PublishResult>((resolve) => {
       timer = setTimeout(
-        () => resolve({ ok: false, error: `no confirm within ${this.confirmTimeoutMs} ms` }),
+        () => resolve({ ok: false, error: `no confirm within ${this.confirmTimeoutMs} ms`, brokerUnavailable: true }),
         this.confirmTimeoutMs,
       );
     });
