@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     [counting],
     {
       batchSize: Number(values['batch-size']),
+      concurrency: 2,
       pollIntervalMs: 200,
       maxAttempts: 10,
       retryBaseDelayMs: 100,

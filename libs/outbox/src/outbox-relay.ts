@@ -19,6 +19,13 @@ export interface OutboxRelayOptions {
   readonly batchSize: number;
   /** Fallback poll when no NOTIFY arrives (a missed notification, a row whose backoff ended). */
   readonly pollIntervalMs: number;
+  /**
+   * Batches in flight at once. While one batch waits for its broker acknowledgements, another
+   * can be claimed and published, so a fresh row does not queue behind a batch in progress.
+   * Ordering holds regardless: a row is claimable only once every earlier row of its aggregate
+   * and destination is SENT. Each worker holds one database connection while it works.
+   */
+  readonly concurrency: number;
   /** Publish attempts before a row is parked as FAILED for an operator. */
   readonly maxAttempts: number;
   readonly retryBaseDelayMs: number;
@@ -110,7 +117,7 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private stopping = false;
   private wakeRequested = false;
-  private wake: (() => void) | null = null;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly pool: Pool,
@@ -125,7 +132,8 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.stopping = false;
-    this.running = this.run();
+    const workers = Array.from({ length: Math.max(1, this.options.concurrency) }, (_, index) => this.run(index === 0));
+    this.running = Promise.all(workers).then(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -136,10 +144,10 @@ export class OutboxRelay {
     await this.stopListening();
   }
 
-  /** Wake the loop now (used by NOTIFY and by tests that want an immediate round). */
+  /** Wake the workers now (used by NOTIFY and by tests that want an immediate round). */
   nudge(): void {
     this.wakeRequested = true;
-    this.wake?.();
+    for (const wake of [...this.sleepers]) wake();
   }
 
   /** Claims, publishes and records one batch; returns how many rows it claimed. */
@@ -151,7 +159,9 @@ export class OutboxRelay {
     const onError = (error: unknown) => (lost = error);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
+      // Losing a SENT mark to a database crash only means publishing those rows again, which the
+      // consumers' inboxes absorb; so the relay's commits need not wait for the WAL flush.
+      await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
       const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize]);
       if (rows.length > 0) await this.publishAndRecord(client, rows);
       await client.query('COMMIT');
@@ -232,12 +242,12 @@ export class OutboxRelay {
     return Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** (attempt - 1));
   }
 
-  private async run(): Promise<void> {
+  private async run(cleansUp: boolean): Promise<void> {
     let consecutiveErrors = 0;
     let nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
     while (!this.stopping) {
       await this.ensureListening();
-      if (Date.now() >= nextCleanup) {
+      if (cleansUp && Date.now() >= nextCleanup) {
         nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
         await this.cleanUp();
       }
@@ -271,18 +281,26 @@ export class OutboxRelay {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.wake = null;
+        this.sleepers.delete(done);
         this.wakeRequested = false;
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      this.wake = done;
+      this.sleepers.add(done);
     });
   }
 
   /** A dedicated connection for LISTEN; if it drops, the poll keeps the relay going until it is back. */
-  private async ensureListening(): Promise<void> {
-    if (this.listener) return;
+  private listening: Promise<void> | null = null;
+
+  /** Workers share one LISTEN connection; the first to find it missing (re)opens it. */
+  private ensureListening(): Promise<void> {
+    if (this.listener) return Promise.resolve();
+    this.listening ??= this.listen().finally(() => (this.listening = null));
+    return this.listening;
+  }
+
+  private async listen(): Promise<void> {
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();

@@ -31,6 +31,7 @@ export function serviceConfigSchema(service: string, port: number) {
     /** Unacked RabbitMQ messages per consumer: enough to keep the handler busy, few enough to share. */
     RABBITMQ_PREFETCH: envInt(20, 1, 10_000),
     OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
+    OUTBOX_RELAY_CONCURRENCY: envInt(2, 1, 16),
     OUTBOX_POLL_INTERVAL_MS: envInt(1_000, 10, 600_000),
     OUTBOX_MAX_ATTEMPTS: envInt(10, 1, 1_000),
     OUTBOX_RETENTION_HOURS: envInt(24, 1, 24 * 365),

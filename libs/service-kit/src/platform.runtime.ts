@@ -66,7 +66,12 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     private readonly reflector: Reflector,
   ) {
     const { config, service } = options;
-    this.relayPool = new Pool({ connectionString: config.DATABASE_URL, max: 3, connectionTimeoutMillis: 5_000 });
+    // One connection per relay worker, one for LISTEN, one for gauges and operator queries.
+    this.relayPool = new Pool({
+      connectionString: config.DATABASE_URL,
+      max: config.OUTBOX_RELAY_CONCURRENCY + 2,
+      connectionTimeoutMillis: 5_000,
+    });
     this.relayPool.on('error', (error) => this.logger.warn({ err: describeError(error) }, 'idle relay connection failed'));
     this.outboxAdmin = new OutboxAdmin(this.relayPool);
     this.redis = new Redis(config.REDIS_URL, {
@@ -118,6 +123,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.publishers,
       {
         batchSize: this.options.config.OUTBOX_BATCH_SIZE,
+        concurrency: this.options.config.OUTBOX_RELAY_CONCURRENCY,
         pollIntervalMs: this.options.config.OUTBOX_POLL_INTERVAL_MS,
         maxAttempts: this.options.config.OUTBOX_MAX_ATTEMPTS,
         retryBaseDelayMs: 500,
