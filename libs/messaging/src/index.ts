@@ -11,3 +11,4 @@ export { createKafka, ensureTopics, type KafkaClientOptions } from './kafka/kafk
 export * from './kafka/kafka-publisher';
 export { KafkaSubscription, type KafkaSubscriptionOptions } from './kafka/kafka-consumer';
 export * from './transient-errors';
+export * from './rabbitmq/dead-letter-admin';

@@ -61,7 +61,8 @@ export interface QueueSpec {
 export interface DelayQueueSpec {
   readonly name: string;
   readonly delayMs: number;
-  readonly binding: BindingSpec;
+  /** How messages get in; without one, they are published to the queue by name (default exchange). */
+  readonly binding?: BindingSpec;
   readonly deliverTo: BindingSpec;
 }
 
@@ -130,6 +131,20 @@ export function withDelayQueues(topology: RabbitTopology, delayQueues: readonly 
 }
 
 export const kafkaTopics: readonly KafkaTopicSpec[] = [{ topic: KafkaTopics.orders }];
+
+export function retryQueueOf(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}ms`;
+}
+
+/**
+ * A work queue's retry ladder: one delay queue per step, each handing the message back to the
+ * work queue (through the default exchange, by name) when its time is up.
+ */
+export function retryQueues(queues: readonly string[], delaysMs: readonly number[]): DelayQueueSpec[] {
+  return queues.flatMap((queue) =>
+    delaysMs.map((delayMs) => ({ name: retryQueueOf(queue, delayMs), delayMs, deliverTo: { exchange: '', routingKey: queue } })),
+  );
+}
 
 export function deadLetterQueueOf(queue: string): string {
   return `${queue}.dlq`;

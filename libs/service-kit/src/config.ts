@@ -30,6 +30,17 @@ export function serviceConfigSchema(service: string, port: number) {
     API_KEY: z.string().min(8, { error: 'must be at least 8 characters when set' }).optional(),
     /** Unacked RabbitMQ messages per consumer: enough to keep the handler busy, few enough to share. */
     RABBITMQ_PREFETCH: envInt(20, 1, 10_000),
+    /** The retry ladder of every consumed queue: how long a failed message waits before each new try. */
+    RABBITMQ_RETRY_DELAYS_MS: z
+      .string()
+      .default('1000,5000,30000')
+      .transform((value) => value.split(',').map((delay) => Number(delay.trim())))
+      .pipe(
+        z
+          .array(z.number().int().min(1).max(86_400_000), { error: 'must be a comma-separated list of milliseconds' })
+          .min(1)
+          .max(10),
+      ),
     OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
     OUTBOX_RELAY_CONCURRENCY: envInt(2, 1, 16),
     OUTBOX_POLL_INTERVAL_MS: envInt(1_000, 10, 600_000),

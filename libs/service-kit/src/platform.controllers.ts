@@ -1,10 +1,12 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import type { DeadLetter, DeadLetterAdmin } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
 import { z } from 'zod';
 import { AdminEndpoint } from './admin.guard';
 import { ZodValidationPipe } from './zod-validation.pipe';
 import type { Response } from 'express';
 import { checkReadiness, PlatformMetrics } from '@platform/observability';
+import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { PlatformRuntime } from './platform.runtime';
 
 @Controller('health')
@@ -56,5 +58,40 @@ export class OutboxAdminController {
   @HttpCode(200)
   async retry(@Body(new ZodValidationPipe(RetryRequest)) body: z.infer<typeof RetryRequest>): Promise<{ retried: number }> {
     return { retried: await this.runtime.outboxAdmin.retry(body.ids) };
+  }
+}
+
+/** A work queue's dead letters: look at them, and send them back to be processed again. */
+@Controller('admin/dead-letters')
+@AdminEndpoint()
+export class DeadLettersAdminController {
+  constructor(
+    private readonly runtime: PlatformRuntime,
+    @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
+  ) {}
+
+  @Get(':queue')
+  list(
+    @Param('queue') queue: string,
+    @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
+  ): Promise<DeadLetter[]> {
+    return this.adminFor(queue).list(queue, limit);
+  }
+
+  @Post(':queue/redrive')
+  @HttpCode(200)
+  async redrive(
+    @Param('queue') queue: string,
+    @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
+  ): Promise<{ redriven: number }> {
+    return { redriven: await this.adminFor(queue).redrive(queue, limit) };
+  }
+
+  private adminFor(queue: string): DeadLetterAdmin {
+    const admin = this.runtime.deadLetterAdmin;
+    if (!admin || !(this.options.rabbitQueues ?? []).includes(queue)) {
+      throw new NotFoundException(`the ${this.options.service} service consumes no queue named ${queue}`);
+    }
+    return admin;
   }
 }

@@ -4,7 +4,12 @@ import { createLogger, PlatformMetrics } from '@platform/observability';
 import { OutboxWriter } from '@platform/outbox';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiKeyGuard } from './admin.guard';
-import { HealthController, MetricsController, OutboxAdminController } from './platform.controllers';
+import {
+  DeadLettersAdminController,
+  HealthController,
+  MetricsController,
+  OutboxAdminController,
+} from './platform.controllers';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { PlatformRuntime } from './platform.runtime';
 import { SERVICE_DATABASE } from './platform.tokens';
@@ -37,7 +42,7 @@ export class PlatformModule {
           },
         }),
       ],
-      controllers: [HealthController, MetricsController, OutboxAdminController],
+      controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: PLATFORM_LOGGER, useValue: logger },

@@ -9,6 +9,7 @@ import type { MessageContract } from '@platform/contracts';
 import { IdempotentConsumer, RedisSeenCache } from '@platform/idempotency';
 import {
   createKafka,
+  DeadLetterAdmin,
   describeError,
   ensureTopics,
   type InboundMessage,
@@ -21,6 +22,8 @@ import {
   RabbitConsumer,
   RabbitPublisher,
   rabbitTopology,
+  retryQueues,
+  withDelayQueues,
 } from '@platform/messaging';
 import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
 import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
@@ -51,6 +54,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly inbox: IdempotentConsumer<ServiceTransaction>;
   private relay: OutboxRelay | null = null;
   readonly outboxAdmin: OutboxAdmin;
+  readonly deadLetterAdmin: DeadLetterAdmin | null = null;
   private kafkaSubscription: KafkaSubscription | null = null;
   private kafkaStarter: Promise<void> | null = null;
   private kafkaReady = false;
@@ -95,10 +99,18 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
 
     if (options.rabbitmq) {
       this.rabbit = new RabbitConnection(
-        { url: config.RABBITMQ_URL, connectionName: `${service}-service`, topology: options.rabbitTopology ?? rabbitTopology },
+        {
+          url: config.RABBITMQ_URL,
+          connectionName: `${service}-service`,
+          topology: withDelayQueues(
+            options.rabbitTopology ?? rabbitTopology,
+            retryQueues(options.rabbitQueues ?? [], config.RABBITMQ_RETRY_DELAYS_MS),
+          ),
+        },
         this.logger.child({ component: 'rabbitmq' }),
       );
       this.publishers.push(new RabbitPublisher(this.rabbit, this.logger.child({ component: 'rabbitmq' })));
+      this.deadLetterAdmin = new DeadLetterAdmin(this.rabbit);
     }
     if (options.kafka) {
       if (!config.KAFKA_BROKERS || !config.KAFKA_TOPIC_PARTITIONS) {
@@ -216,7 +228,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       const queueHandlers = handlers.get(queue) ?? new MessageHandlers<MessageContext<unknown>>();
       new RabbitConsumer(
         this.rabbit,
-        { queue, prefetch: this.options.config.RABBITMQ_PREFETCH },
+        { queue, prefetch: this.options.config.RABBITMQ_PREFETCH, retryDelaysMs: this.options.config.RABBITMQ_RETRY_DELAYS_MS },
         (message) => this.dispatch(queue, queueHandlers, message),
         this.logger.child({ component: 'consumer' }),
       );

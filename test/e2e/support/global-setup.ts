@@ -11,6 +11,9 @@ declare global {
  */
 export const E2E_PAYMENT_TIMEOUT_MS = 5_000;
 
+/** A short retry ladder, so a failing message reaches its dead-letter queue in about a second. */
+export const E2E_RETRY_DELAYS_MS = [200, 300, 500];
+
 /**
  * Starts what the end-to-end suites need, once: brokers and databases that are down, the
  * migrations, and the five services built in dist/. Whatever already runs (npm start in another
@@ -18,5 +21,8 @@ export const E2E_PAYMENT_TIMEOUT_MS = 5_000;
  */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[e2e stack] ${line}\n`);
-  globalThis.e2eStack = await startStack(log, { PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS) });
+  globalThis.e2eStack = await startStack(log, {
+    PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS),
+    RABBITMQ_RETRY_DELAYS_MS: E2E_RETRY_DELAYS_MS.join(','),
+  });
 }

@@ -1,6 +1,6 @@
 import * as amqp from 'amqplib';
 import type { Logger } from 'pino';
-import { describeError } from '../errors';
+import { BrokerUnavailableError, describeError } from '../errors';
 import type { RabbitTopology } from '../topology';
 import { declareTopology } from './rabbit-topology';
 
@@ -63,6 +63,18 @@ export class RabbitConnection {
     if (this.stopped || !connection) return;
     this.logger.warn({ reason }, 'rabbitmq channel lost; reopening the connection');
     connection.close().catch((error: unknown) => this.logCloseError(error));
+  }
+
+  /** Runs operator work (dead-letter listing, re-drive) on a short-lived confirm channel. */
+  async withChannel<T>(work: (channel: amqp.ConfirmChannel) => Promise<T>): Promise<T> {
+    if (!this.connection) throw new BrokerUnavailableError('RabbitMQ is not connected');
+    const channel = await this.connection.createConfirmChannel();
+    channel.on('error', (error: unknown) => this.logger.warn({ err: describeError(error) }, 'rabbitmq operator channel error'));
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch((error: unknown) => this.logCloseError(error));
+    }
   }
 
   async stop(): Promise<void> {

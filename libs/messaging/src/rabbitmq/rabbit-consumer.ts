@@ -2,6 +2,7 @@ import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
 import { isTransientError } from '../transient-errors';
+import { Exchanges, retryQueueOf } from '../topology';
 import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import type { RabbitConnection } from './rabbit-connection';
 
@@ -9,21 +10,41 @@ export interface RabbitConsumerOptions {
   readonly queue: string;
   /** Unacked messages the broker may push to this consumer at once. */
   readonly prefetch: number;
-  /** Pause before handing a failed message back, so a failing dependency is not hammered. */
-  readonly retryDelayMs?: number;
+  /**
+   * The retry ladder: a message that failed for a reason that is neither permanent nor transient
+   * waits in `<queue>.retry.<ms>ms` for each delay in turn, then goes to the dead-letter queue.
+   */
+  readonly retryDelaysMs: readonly number[];
 }
+
+/** Headers the platform adds to a message it retries or dead-letters, for operators to read. */
+export const FailureHeaders = {
+  retryAttempt: 'x-retry-attempt',
+  lastError: 'x-last-error',
+  reason: 'x-dead-letter-reason',
+  attempts: 'x-attempts',
+  originalQueue: 'x-original-queue',
+  deadLetteredAt: 'x-dead-lettered-at',
+} as const;
 
 /**
  * Consumes one queue with manual acknowledgement. The ack is sent only after the handler (and so
  * its database transaction) has finished; a crash before that leaves the message with the broker.
  *   - handled                  -> ack
- *   - PermanentMessageError    -> reject without requeue: the queue dead-letters it at once
  *   - a transient failure      -> keep the message and try again in place, with growing pauses,
  *     (database down, deadlock)   for as long as it takes: an outage must not spend its attempts
- *   - any other error          -> requeue after a pause; the quorum queue counts deliveries and
- *                                 dead-letters the message once it reaches the queue's limit
+ *   - any other error          -> park a copy in the next retry queue (1 s, 5 s, 30 s by default),
+ *                                 which hands it back to this queue later, and ack this one; the
+ *                                 messages behind it keep flowing meanwhile
+ *   - PermanentMessageError,   -> copy it to the dead-letter queue with the reason and the attempt
+ *     or retries used up          count in its headers, and ack this one
+ * A copy is acked away only after the broker confirmed the copy. The quorum queue's delivery
+ * limit stays as a backstop for a consumer that dies on a message again and again.
  */
 export class RabbitConsumer {
+  /** Copies the broker could not route (their confirm still arrives, after the return). */
+  private readonly returned = new Set<string>();
+
   constructor(
     private readonly connection: RabbitConnection,
     private readonly options: RabbitConsumerOptions,
@@ -34,8 +55,9 @@ export class RabbitConsumer {
   }
 
   private async consume(connection: amqp.ChannelModel): Promise<void> {
-    const channel = await connection.createChannel();
+    const channel = await connection.createConfirmChannel();
     let open = true;
+    channel.on('return', (message: amqp.ConsumeMessage) => this.returned.add(String(message.properties.messageId)));
     channel.on('error', (error: unknown) =>
       this.logger.warn({ err: describeError(error), queue: this.options.queue }, 'rabbitmq consumer channel error'),
     );
@@ -54,7 +76,7 @@ export class RabbitConsumer {
     );
   }
 
-  private async onDelivery(channel: amqp.Channel, delivery: amqp.ConsumeMessage, isOpen: () => boolean): Promise<void> {
+  private async onDelivery(channel: amqp.ConfirmChannel, delivery: amqp.ConsumeMessage, isOpen: () => boolean): Promise<void> {
     const log = this.logger.child({
       queue: this.options.queue,
       messageId: delivery.properties.messageId,
@@ -67,12 +89,7 @@ export class RabbitConsumer {
         settle(log, () => channel.ack(delivery));
         return;
       } catch (error) {
-        if (error instanceof PermanentMessageError) {
-          log.error({ reason: error.message }, 'message cannot be processed; dead-lettering it');
-          settle(log, () => channel.nack(delivery, false, false));
-          return;
-        }
-        if (isTransientError(error) && isOpen()) {
+        if (!(error instanceof PermanentMessageError) && isTransientError(error) && isOpen()) {
           if (attempt === 1 || attempt % 10 === 0) {
             log.warn({ err: describeError(error), attempt }, 'transient failure; keeping the message and trying again');
           }
@@ -80,12 +97,66 @@ export class RabbitConsumer {
           if (isOpen()) continue;
           return; // the channel died while we waited: the broker has already put the message back
         }
-        const deliveries = Number(delivery.properties.headers?.['x-delivery-count'] ?? 0) + 1;
-        log.warn({ err: describeError(error), deliveries }, 'message failed; handing it back for another try');
-        await pause(this.options.retryDelayMs ?? 1_000);
-        settle(log, () => channel.nack(delivery, false, true));
+        await this.retryOrDeadLetter(channel, delivery, error, log);
         return;
       }
+    }
+  }
+
+  private async retryOrDeadLetter(
+    channel: amqp.ConfirmChannel,
+    delivery: amqp.ConsumeMessage,
+    error: unknown,
+    log: Logger,
+  ): Promise<void> {
+    const { queue, retryDelaysMs } = this.options;
+    const reason = error instanceof PermanentMessageError ? error.message : describeError(error);
+    const retried = Number(delivery.properties.headers?.[FailureHeaders.retryAttempt] ?? 0);
+    if (!(error instanceof PermanentMessageError) && retried < retryDelaysMs.length) {
+      const delayMs = retryDelaysMs[retried];
+      log.warn({ err: reason, retry: retried + 1, delayMs }, 'message failed; retrying it later');
+      await this.forward(channel, delivery, '', retryQueueOf(queue, delayMs), log, {
+        [FailureHeaders.retryAttempt]: retried + 1,
+        [FailureHeaders.lastError]: reason,
+      });
+      return;
+    }
+    log.error({ reason, attempts: retried + 1 }, 'message dead-lettered');
+    await this.forward(channel, delivery, Exchanges.deadLetters, queue, log, {
+      [FailureHeaders.reason]: reason,
+      [FailureHeaders.attempts]: retried + 1,
+      [FailureHeaders.originalQueue]: queue,
+      [FailureHeaders.deadLetteredAt]: new Date().toISOString(),
+    });
+  }
+
+  /** Publishes a copy (same id, same properties, more headers), waits for its confirm, then acks the original. */
+  private async forward(
+    channel: amqp.ConfirmChannel,
+    delivery: amqp.ConsumeMessage,
+    exchange: string,
+    routingKey: string,
+    log: Logger,
+    headers: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      const { 'x-delivery-count': _redeliveries, ...kept } = delivery.properties.headers ?? {};
+      channel.publish(exchange, routingKey, delivery.content, {
+        ...delivery.properties,
+        persistent: true,
+        mandatory: true,
+        headers: { ...kept, ...headers },
+      });
+      await channel.waitForConfirms();
+      if (this.returned.delete(String(delivery.properties.messageId))) {
+        throw new Error(`no queue is bound to ${exchange || '(default exchange)'} for ${routingKey}`);
+      }
+      settle(log, () => channel.ack(delivery));
+    } catch (forwardError) {
+      // Could not park the copy: keep the original with the broker rather than lose it.
+      log.warn({ err: describeError(forwardError) }, 'could not move the failed message; handing it back');
+      await pause(1_000);
+      settle(log, () => channel.nack(delivery, false, true));
     }
   }
 

@@ -35,7 +35,7 @@ async function declareDelayQueue(channel: Channel, queue: DelayQueueSpec): Promi
       'x-overflow': 'reject-publish',
     },
   });
-  await channel.bindQueue(queue.name, queue.binding.exchange, queue.binding.routingKey);
+  if (queue.binding) await channel.bindQueue(queue.name, queue.binding.exchange, queue.binding.routingKey);
 }
 
 async function declareWorkQueue(channel: Channel, queue: QueueSpec): Promise<void> {
