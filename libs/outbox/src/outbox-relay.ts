@@ -63,8 +63,9 @@ export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.me
  * Claims the oldest publishable rows. SKIP LOCKED lets several relays of one service share the
  * table without waiting on (or publishing) each other's rows. Only the oldest unsent row of an
  * aggregate for a destination is claimable, so one order's messages to one exchange or topic
- * are published strictly in commit order: never two at once, whatever fails, whichever relay
- * runs. (Different orders, and different destinations, still go in parallel.)
+ * are published strictly in `sequence` order: never two at once, whatever fails, whichever relay
+ * runs. That is commit order wherever one aggregate's writes are serialized, as the order
+ * service's are by its saga row lock. (Different orders, and destinations, go in parallel.)
  */
 const CLAIM_BATCH = `
   SELECT ${OUTBOX_RECORD_COLUMNS}
@@ -254,7 +255,8 @@ export class OutboxRelay {
       try {
         const claimed = await this.relayBatch();
         consecutiveErrors = 0;
-        if (claimed >= this.options.batchSize) continue;
+        // Rows this batch marked SENT may have made the next row of their order claimable: look again.
+        if (claimed > 0) continue;
         await this.waitForWork(this.options.pollIntervalMs);
       } catch (error) {
         consecutiveErrors += 1;

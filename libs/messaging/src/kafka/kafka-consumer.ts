@@ -91,8 +91,11 @@ export class KafkaSubscription {
           this.logger.warn({ ...origin, attempt, transient, err: describeError(error) }, 'kafka message failed; retrying');
         }
         const delay = transient ? Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) : (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        await heartbeat();
+        // Heartbeat at least every second while waiting, well inside the session timeout.
+        for (let waited = 0; waited < delay; waited += 1_000) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, delay - waited)));
+          await heartbeat();
+        }
       }
     }
   }

@@ -40,16 +40,26 @@ export class DeadLetterAdmin {
     });
   }
 
-  /** Moves up to `limit` dead letters back to their work queue; returns how many. */
+  /**
+   * Moves up to `limit` dead letters back to their work queue; returns how many. Only the letters
+   * present when it starts are moved, so one that fails again at once is not moved round and round.
+   */
   redrive(queue: string, limit: number): Promise<number> {
     return this.connection.withChannel(async (channel) => {
+      const returned = new Set<string>();
+      channel.on('return', (message: amqp.ConsumeMessage) => returned.add(String(message.properties.messageId)));
+      const { messageCount } = await channel.checkQueue(deadLetterQueueOf(queue));
       let moved = 0;
-      while (moved < limit) {
+      while (moved < Math.min(limit, messageCount)) {
         const message = await channel.get(deadLetterQueueOf(queue));
         if (!message) break;
         const headers = withoutFailureHeaders(message.properties.headers ?? {});
-        channel.publish('', queue, message.content, { ...message.properties, persistent: true, headers });
+        channel.publish('', queue, message.content, { ...message.properties, persistent: true, mandatory: true, headers });
         await channel.waitForConfirms();
+        if (returned.delete(String(message.properties.messageId))) {
+          channel.nack(message, false, true);
+          throw new Error(`queue ${queue} does not exist; the dead letter stays where it is`);
+        }
         channel.ack(message);
         moved += 1;
       }
@@ -65,11 +75,17 @@ function describe(message: amqp.GetMessage): DeadLetter {
     messageId: String(message.properties.messageId),
     type: String(message.properties.type),
     correlationId: String(message.properties.correlationId),
-    reason: String(headers[FailureHeaders.reason] ?? headers['x-first-death-reason'] ?? 'unknown'),
+    reason: String(headers[FailureHeaders.reason] ?? latestDeathReason(headers) ?? 'unknown'),
     attempts: headers[FailureHeaders.attempts] === undefined ? null : Number(headers[FailureHeaders.attempts]),
     deadLetteredAt: headers[FailureHeaders.deadLetteredAt] === undefined ? null : String(headers[FailureHeaders.deadLetteredAt]),
     payload: 'payload' in body ? body.payload : message.content.toString('utf8'),
   };
+}
+
+/** The broker's reason for the most recent dead-lettering (x-death lists the newest first). */
+function latestDeathReason(headers: Record<string, unknown>): string | undefined {
+  const deaths = headers['x-death'];
+  return Array.isArray(deaths) && deaths[0] && typeof deaths[0] === 'object' ? String((deaths[0] as { reason?: unknown }).reason) : undefined;
 }
 
 /** A re-driven message starts over: a fresh retry ladder, no old verdicts. */

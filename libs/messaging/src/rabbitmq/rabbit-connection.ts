@@ -32,6 +32,8 @@ export class RabbitConnection {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private failedAttempts = 0;
   private stopped = false;
+  /** Set when a channel dies while a connection is still being set up. */
+  private lostDuringSetup: string | null = null;
 
   constructor(
     private readonly options: RabbitConnectionOptions,
@@ -60,7 +62,11 @@ export class RabbitConnection {
    */
   recover(reason: string): void {
     const connection = this.connection;
-    if (this.stopped || !connection) return;
+    if (this.stopped) return;
+    if (!connection) {
+      this.lostDuringSetup = reason;
+      return;
+    }
     this.logger.warn({ reason }, 'rabbitmq channel lost; reopening the connection');
     connection.close().catch((error: unknown) => this.logCloseError(error));
   }
@@ -90,6 +96,7 @@ export class RabbitConnection {
     this.reconnectTimer = null;
     let connection: amqp.ChannelModel | null = null;
     let closedDuringSetup = false;
+    this.lostDuringSetup = null;
     try {
       connection = await amqp.connect(this.options.url, {
         clientProperties: { connection_name: this.options.connectionName },
@@ -107,6 +114,7 @@ export class RabbitConnection {
       for (const listener of this.listeners) await listener(connection);
       if (this.stopped) return void (await connection.close());
       if (closedDuringSetup) throw new Error('the connection closed while it was being set up');
+      if (this.lostDuringSetup) throw new Error(`a channel was lost during set-up: ${this.lostDuringSetup}`);
       this.connection = connection;
       this.failedAttempts = 0;
       this.logger.info({ connection: this.options.connectionName }, 'rabbitmq connected, topology declared');

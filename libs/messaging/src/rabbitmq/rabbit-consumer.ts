@@ -33,6 +33,8 @@ export const FailureHeaders = {
  *   - handled                  -> ack
  *   - a transient failure      -> keep the message and try again in place, with growing pauses,
  *     (database down, deadlock)   for as long as it takes: an outage must not spend its attempts
+ *                                 (bounded by RabbitMQ's consumer_timeout, 30 min by default, after
+ *                                 which the broker takes the delivery back and it counts as one)
  *   - any other error          -> park a copy in the next retry queue (1 s, 5 s, 30 s by default),
  *                                 which hands it back to this queue later, and ack this one; the
  *                                 messages behind it keep flowing meanwhile

@@ -48,12 +48,36 @@ export class RabbitPublisher implements MessagePublisher {
     const channel = this.channel;
     if (!channel) return messages.map(() => ({ ok: false, error: 'RabbitMQ is not connected', brokerUnavailable: true }));
     const confirms: Promise<PublishResult>[] = [];
-    for (const message of messages) {
+    for (const [index, message] of messages.entries()) {
       const { confirm, bufferFull } = this.publishOne(channel, message);
       confirms.push(this.withTimeout(confirm));
-      if (bufferFull) await new Promise((resolve) => channel.once('drain', resolve));
+      if (bufferFull && !(await this.drained(channel))) {
+        const rest = messages.slice(index + 1).map(() => ({
+          ok: false as const,
+          error: 'the channel stayed full or closed before the message could be sent',
+          brokerUnavailable: true,
+        }));
+        return [...(await Promise.all(confirms)), ...rest];
+      }
     }
     return Promise.all(confirms);
+  }
+
+  /** Waits for the channel's buffer to empty; false if it closed or stayed full past the confirm timeout. */
+  private drained(channel: amqp.ConfirmChannel): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        channel.off('drain', onDrain);
+        channel.off('close', onClose);
+        resolve(result);
+      };
+      const onDrain = () => finish(true);
+      const onClose = () => finish(false);
+      const timer = setTimeout(() => finish(false), this.confirmTimeoutMs);
+      channel.once('drain', onDrain);
+      channel.once('close', onClose);
+    });
   }
 
   private publishOne(
