@@ -30,7 +30,7 @@ const get = async <T>(url: string) => (await http<T>('GET', url)).body;
 const completed = (orders: readonly OrderView[]) => orders.filter((order) => order.status === 'COMPLETED');
 
 /**
- * Checks CONTRACT.md's invariants for the products, customers and orders of one test, waiting
+ * Checks docs/CONTRACT.md's invariants for the products, customers and orders of one test, waiting
  * for the asynchronous parts (commit of reservations, points, notifications) to settle.
  */
 export async function expectInvariants({ stock, customers, orders }: Scenario): Promise<void> {

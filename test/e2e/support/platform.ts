@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** The services' base URLs, as CONTRACT.md publishes them. */
+/** The services' base URLs, as docs/CONTRACT.md publishes them. */
 export const urls = {
   order: 'http://127.0.0.1:3000',
   inventory: 'http://127.0.0.1:3001',

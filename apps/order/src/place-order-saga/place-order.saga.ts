@@ -42,7 +42,7 @@ export interface PlaceOrderSagaSettings {
 }
 
 /**
- * Placing an order (CONTRACT.md, business rules 1-5):
+ * Placing an order (docs/CONTRACT.md, business rules 1-5):
  *   1. inventory holds every line, or says which product is unknown or short;
  *   2. payment charges the total, or says the customer is unknown or over the limit, or does not
  *      answer in time; then the held stock is released, and a charge that still comes is refunded;
