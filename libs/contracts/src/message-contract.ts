@@ -22,6 +22,8 @@ export function defineMessage<Schema extends z.ZodType>(
 }
 
 export const orderId = z.uuid();
-export const sku = z.string().min(1).max(64);
-export const customerId = z.string().min(1).max(64);
+/** Longest sku or customer id accepted anywhere, so what the REST API takes every message can carry. */
+export const MAX_ID_LENGTH = 200;
+export const sku = z.string().min(1).max(MAX_ID_LENGTH);
+export const customerId = z.string().min(1).max(MAX_ID_LENGTH);
 export const cents = z.number().int().nonnegative();

@@ -1,11 +1,17 @@
+import { MAX_ID_LENGTH } from '@platform/contracts';
 import { z } from 'zod';
 
+const identifier = z
+  .string({ error: 'must be a non-empty string' })
+  .regex(/\S/, { error: 'must be a non-empty string' })
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
+
 export const PlaceOrderRequest = z.object({
-  customerId: z.string({ error: 'must be a non-empty string' }).trim().min(1, { error: 'must be a non-empty string' }).max(64),
+  customerId: identifier,
   items: z
     .array(
       z.object({
-        sku: z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' }).max(64),
+        sku: identifier,
         quantity: z
           .number({ error: 'must be a whole number from 1 to 1000' })
           .int({ error: 'must be a whole number from 1 to 1000' })

@@ -1,6 +1,7 @@
+import { MAX_ID_LENGTH } from '@platform/contracts';
 import { z } from 'zod';
 
-export const customerIdParam = z.string().min(1).max(64);
+export const customerIdParam = z.string().min(1).max(MAX_ID_LENGTH);
 export const orderIdQuery = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 
 export const PutAccountRequest = z.object({
