@@ -261,6 +261,9 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         return;
       } catch (error) {
         this.logger.warn({ err: describeError(error), attempt }, 'kafka not reachable yet; retrying');
+        // A consumer half started by this attempt is stopped, so the next attempt starts the only one.
+        await this.kafkaSubscription?.stop().catch((stopError: unknown) => this.logShutdownError('kafka consumer', stopError));
+        this.kafkaSubscription = null;
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
       }
     }
