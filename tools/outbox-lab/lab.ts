@@ -141,7 +141,7 @@ export async function connectPublisher(broker: Broker, logger: Logger): Promise<
     }
     return { publisher, close: () => connection.stop() };
   }
-  const kafka = createKafka({ clientId: 'outbox-lab', brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], partitions: 3 }, logger);
+  const kafka = createKafka({ clientId: 'outbox-lab', brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'] }, logger);
   await ensureTopics(kafka, [{ topic: LAB.topic }], 3);
   const publisher = new KafkaPublisher(kafka, logger);
   await publisher.connect();

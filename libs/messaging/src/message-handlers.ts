@@ -30,10 +30,6 @@ export class MessageHandlers<Context> {
     return this.byType.has(type);
   }
 
-  get types(): string[] {
-    return [...this.byType.keys()];
-  }
-
   /** Validates the message and returns the call that handles it, to run wherever the caller likes. */
   prepare(message: InboundMessage): (context: Context) => Promise<void> {
     const registration = this.byType.get(message.type);

@@ -117,7 +117,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         throw new Error(`the ${service} service uses Kafka but its config schema has no KAFKA_* variables`);
       }
       this.kafka = createKafka(
-        { clientId: `${service}-service`, brokers: config.KAFKA_BROKERS, partitions: config.KAFKA_TOPIC_PARTITIONS },
+        { clientId: `${service}-service`, brokers: config.KAFKA_BROKERS },
         this.logger,
       );
       this.kafkaPublisher = new KafkaPublisher(this.kafka, this.logger.child({ component: 'kafka' }));
@@ -192,7 +192,10 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       checks.push({
         name: 'kafka',
         critical: true,
-        check: async () => assert(this.kafkaReady && (this.kafkaPublisher?.isConnected ?? false), 'not connected'),
+        check: async () => {
+          assert(this.kafkaReady && (this.kafkaPublisher?.isConnected ?? false), 'not connected');
+          assert(this.kafkaSubscription?.isRunning ?? true, 'the consumer stopped after a crash it could not recover from');
+        },
       });
     }
     return checks;

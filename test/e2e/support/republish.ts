@@ -37,7 +37,7 @@ export async function publishAgain(messages: readonly OutboundMessage[]): Promis
   );
   const rabbit = new RabbitPublisher(connection, logger);
   connection.start();
-  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-republisher', brokers: ['127.0.0.1:9092'], partitions: 3 }, logger), logger);
+  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-republisher', brokers: ['127.0.0.1:9092'] }, logger), logger);
   try {
     while (!connection.isConnected) await new Promise((resolve) => setTimeout(resolve, 50));
     await kafka.connect();

@@ -6,7 +6,6 @@ import { deadLetterTopicOf } from '../topology';
 export interface KafkaClientOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
-  readonly partitions: number;
 }
 
 /** kafkajs talks through the service's own structured logger, warnings and up. */
