@@ -2,6 +2,7 @@ import { Exchanges } from '@platform/messaging';
 import { expectInvariants } from './support/invariants';
 import { messagesConsumed } from './support/metrics';
 import { eventually, http, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
+import { remindersChecked } from './support/reminders';
 import { publishAgain, publishedMessagesAbout } from './support/republish';
 
 async function snapshot(orders: readonly OrderView[], skus: readonly string[], customers: readonly string[]) {
@@ -32,16 +33,22 @@ describe('every message delivered twice', () => {
     ]);
     const orders = await Promise.all(placed.map(({ body }) => terminalOrder(body.id)));
     await expectInvariants({ stock: { [skus[0]]: 6, [skus[1]]: 2 }, customers, orders });
+    await remindersChecked(orders.map((order) => order.id));
     const before = await snapshot(orders, skus, customers);
 
     // Deadlines are left out: a copy would only wait in its delay queue to be ignored as stale.
     const messages = (await publishedMessagesAbout(orders.map((order) => order.id))).filter(
       (message) => message.destination.broker === 'kafka' || message.destination.exchange !== Exchanges.sagaTimeouts,
     );
-    // Each RabbitMQ message reaches one consumer; on Kafka only points reads order.completed.
-    const expectedCopies = messages.filter(
-      (message) => message.destination.broker === 'rabbitmq' || message.type === 'order.completed',
-    ).length;
+    // Each RabbitMQ message reaches one queue, except order.placed whose fanout copies it to the
+    // acknowledgement and the reminder queues; on Kafka only points reads order.completed.
+    const copiesOf = (message: (typeof messages)[number]) =>
+      message.destination.broker === 'kafka'
+        ? Number(message.type === 'order.completed')
+        : message.destination.exchange === Exchanges.orderPlaced
+          ? 2
+          : 1;
+    const expectedCopies = messages.reduce((sum, message) => sum + copiesOf(message), 0);
     expect(expectedCopies).toBeGreaterThan(15);
     const duplicatesBefore = await messagesConsumed(['duplicate', 'duplicate-cached']);
 

@@ -11,7 +11,7 @@ describe('a payment that does not answer in time', () => {
   let resumePayment: (() => void) | undefined;
   afterEach(() => resumePayment?.());
 
-  it('cancels the order PAYMENT_TIMEOUT, releases the stock, and refunds the charge that comes later', async () => {
+  it('reminds the customer, cancels the order PAYMENT_TIMEOUT, releases the stock, and refunds the charge that comes later', async () => {
     const [mug, customer] = [unique('mug'), unique('customer')];
     await putProduct(mug, 1500, 4);
     await putAccount(customer, 50_000);
@@ -22,6 +22,14 @@ describe('a payment that does not answer in time', () => {
 
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_TIMEOUT', totalCents: 3000 });
     expect(order.history.map(({ event }) => event)).toContain('step-timed-out');
+    // The order stayed open past ORDER_REMINDER_DELAY_MS (shorter than the payment timeout): the
+    // delayed copy of order.placed found it unfinished and the customer got a text.
+    const notifications = await eventually(
+      async () => (await http<{ template: string; channel: string }[]>('GET', `${urls.notification}/notifications?orderId=${order.id}`)).body,
+      (list) => list.some(({ template }) => template === 'order-cancelled'),
+      { what: 'the cancellation notice' },
+    );
+    expect(notifications).toContainEqual(expect.objectContaining({ template: 'order-delayed', channel: 'sms', status: 'SENT' }));
     const released = await eventually(
       async () => (await http<{ available: number; reserved: number }>('GET', `${urls.inventory}/products/${mug}`)).body,
       (product) => product.reserved === 0,

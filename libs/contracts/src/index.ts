@@ -3,3 +3,4 @@ export * from './inventory.messages';
 export * from './payment.messages';
 export * from './order.messages';
 export * from './saga.messages';
+export * from './notification.messages';

@@ -12,6 +12,13 @@ export type CancellationReason = z.infer<typeof CancellationReason>;
 
 const orderLine = z.object({ sku, quantity: z.number().int().min(1), unitPriceCents: cents });
 
+/** Integration event: an order was accepted and its saga started; broadcast to whoever wants to know. */
+export const OrderPlaced = defineMessage(
+  'order.placed',
+  1,
+  z.object({ orderId, customerId, items: z.array(z.object({ sku, quantity: z.number().int().min(1) })) }),
+);
+
 /** Integration event: an order reached COMPLETED. Points are earned from it, a notification is sent. */
 export const OrderCompleted = defineMessage(
   'order.completed',

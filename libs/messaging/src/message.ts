@@ -19,7 +19,13 @@ export interface MessageMetadata {
 export type Broker = 'rabbitmq' | 'kafka';
 
 export type Destination =
-  | { readonly broker: 'rabbitmq'; readonly exchange: string; readonly routingKey: string }
+  | {
+      readonly broker: 'rabbitmq';
+      readonly exchange: string;
+      readonly routingKey: string;
+      /** Headers a headers exchange routes on (e.g. channel, priority); sent with the message. */
+      readonly routingHeaders?: Readonly<Record<string, string>>;
+    }
   | { readonly broker: 'kafka'; readonly topic: string; readonly key: string };
 
 export interface OutboundMessage extends MessageMetadata {

@@ -19,6 +19,10 @@ export const Exchanges = {
   deadLetters: 'dead-letters',
   /** direct: saga deadlines, routed to the delay queue of their duration (`after-<ms>ms`). */
   sagaTimeouts: 'saga.timeouts',
+  /** fanout: every accepted order, copied to each queue bound to it; the publisher knows none of them. */
+  orderPlaced: 'order.placed',
+  /** headers: notifications to send, routed on their `channel` and `priority` headers, not a routing key. */
+  notificationDispatch: 'notification.dispatch',
 } as const;
 
 export const Queues = {
@@ -26,6 +30,11 @@ export const Queues = {
   paymentCommands: 'payment.commands',
   orderSagaReplies: 'order.saga-replies',
   notificationOrderEvents: 'notification.order-events',
+  notificationOrderPlaced: 'notification.order-placed',
+  notificationOrderReminders: 'notification.order-reminders',
+  notificationEmail: 'notification.email',
+  notificationSms: 'notification.sms',
+  notificationUrgent: 'notification.urgent',
 } as const;
 
 export const KafkaTopics = {
@@ -42,7 +51,10 @@ export interface ExchangeSpec {
 
 export interface BindingSpec {
   readonly exchange: string;
+  /** Ignored by fanout and headers exchanges (left empty there). */
   readonly routingKey: string;
+  /** For a headers exchange: the headers to match, and `x-match` (all or any). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface QueueSpec {
@@ -50,6 +62,8 @@ export interface QueueSpec {
   readonly bindings: readonly BindingSpec[];
   /** Deliveries before the broker dead-letters a message that keeps failing. */
   readonly deliveryLimit: number;
+  /** Unacked messages a consumer of this queue may hold; RABBITMQ_PREFETCH_PER_QUEUE overrides it. */
+  readonly prefetch: number;
 }
 
 /**
@@ -76,6 +90,20 @@ export interface KafkaTopicSpec {
   readonly topic: string;
 }
 
+const sagaCommand = (routingKey: string): BindingSpec => ({ exchange: Exchanges.sagaCommands, routingKey });
+const dispatchOn = (headers: Record<string, string>): BindingSpec => ({
+  exchange: Exchanges.notificationDispatch,
+  routingKey: '',
+  headers: { 'x-match': 'all', ...headers },
+});
+
+/**
+ * Prefetch is chosen per queue. Saga and event handlers run one short database transaction, so
+ * 20 in flight keeps a consumer busy while leaving messages for other instances. Sending a
+ * notification waits on a gateway: a smaller window stops one slow consumer from hoarding a
+ * queue (SMS gateways are the slowest and most rate-limited). Urgent notifications take one at a
+ * time, so none sits in a busy consumer's buffer while another consumer is free.
+ */
 export const rabbitTopology: RabbitTopology = {
   exchanges: [
     { name: Exchanges.sagaCommands, type: 'direct' },
@@ -83,32 +111,64 @@ export const rabbitTopology: RabbitTopology = {
     { name: Exchanges.orderEvents, type: 'topic' },
     { name: Exchanges.deadLetters, type: 'direct' },
     { name: Exchanges.sagaTimeouts, type: 'direct' },
+    { name: Exchanges.orderPlaced, type: 'fanout' },
+    { name: Exchanges.notificationDispatch, type: 'headers' },
   ],
   queues: [
     {
       name: Queues.inventoryCommands,
-      bindings: ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'].map(
-        (routingKey) => ({ exchange: Exchanges.sagaCommands, routingKey }),
-      ),
+      bindings: ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'].map(sagaCommand),
       deliveryLimit: 5,
+      prefetch: 20,
     },
     {
       name: Queues.paymentCommands,
-      bindings: ['payment.charge', 'payment.refund'].map((routingKey) => ({
-        exchange: Exchanges.sagaCommands,
-        routingKey,
-      })),
+      bindings: ['payment.charge', 'payment.refund'].map(sagaCommand),
       deliveryLimit: 5,
+      prefetch: 20,
     },
     {
       name: Queues.orderSagaReplies,
       bindings: [{ exchange: Exchanges.sagaReplies, routingKey: Queues.orderSagaReplies }],
       deliveryLimit: 5,
+      prefetch: 20,
     },
     {
       name: Queues.notificationOrderEvents,
       bindings: [{ exchange: Exchanges.orderEvents, routingKey: 'order.*' }],
       deliveryLimit: 5,
+      prefetch: 20,
+    },
+    {
+      name: Queues.notificationOrderPlaced,
+      bindings: [{ exchange: Exchanges.orderPlaced, routingKey: '' }],
+      deliveryLimit: 5,
+      prefetch: 20,
+    },
+    {
+      // Fed by the reminder delay queue (orderReminderQueue), which is bound to the fanout too.
+      name: Queues.notificationOrderReminders,
+      bindings: [],
+      deliveryLimit: 5,
+      prefetch: 20,
+    },
+    {
+      name: Queues.notificationEmail,
+      bindings: [dispatchOn({ channel: 'email', priority: 'normal' })],
+      deliveryLimit: 5,
+      prefetch: 10,
+    },
+    {
+      name: Queues.notificationSms,
+      bindings: [dispatchOn({ channel: 'sms', priority: 'normal' })],
+      deliveryLimit: 5,
+      prefetch: 5,
+    },
+    {
+      name: Queues.notificationUrgent,
+      bindings: [dispatchOn({ priority: 'high' })],
+      deliveryLimit: 5,
+      prefetch: 1,
     },
   ],
   delayQueues: [],
@@ -123,6 +183,19 @@ export function sagaTimeoutQueue(delayMs: number, replyQueue: string): DelayQueu
     delayMs,
     binding: { exchange: Exchanges.sagaTimeouts, routingKey: sagaTimeoutKey(delayMs) },
     deliverTo: { exchange: Exchanges.sagaReplies, routingKey: replyQueue },
+  };
+}
+
+/**
+ * The delay queue behind order reminders: bound to the order.placed fanout like any other
+ * subscriber, it holds each order for `delayMs`, then hands it to the reminders queue.
+ */
+export function orderReminderQueue(delayMs: number): DelayQueueSpec {
+  return {
+    name: `${Queues.notificationOrderReminders}.after-${delayMs}ms`,
+    delayMs,
+    binding: { exchange: Exchanges.orderPlaced, routingKey: '' },
+    deliverTo: { exchange: '', routingKey: Queues.notificationOrderReminders },
   };
 }
 
@@ -167,6 +240,12 @@ export const Routes = {
   },
   orderEventBroadcast(contract: MessageContract): Destination {
     return { broker: 'rabbitmq', exchange: Exchanges.orderEvents, routingKey: contract.type };
+  },
+  orderPlacedBroadcast(): Destination {
+    return { broker: 'rabbitmq', exchange: Exchanges.orderPlaced, routingKey: '' };
+  },
+  notificationDispatch(routingHeaders: { channel: string; priority: string }): Destination {
+    return { broker: 'rabbitmq', exchange: Exchanges.notificationDispatch, routingKey: '', routingHeaders };
   },
   orderEventLog(orderId: string): Destination {
     return { broker: 'kafka', topic: KafkaTopics.orders, key: orderId };

@@ -2,7 +2,7 @@ import type { Broker, Destination, MessagePublisher, OutboundMessage, PublishRes
 import { describeError } from '@platform/messaging';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { OUTBOX_CHANNEL } from './outbox-writer';
+import { OUTBOX_CHANNEL, type OutboxHeaders } from './outbox-writer';
 
 const CLEANUP_INTERVAL_MS = 60_000;
 /** While a broker is unreachable its rows are tried again at this pace, without using attempts. */
@@ -50,7 +50,7 @@ export interface OutboxRecord {
   destination: string;
   routing_key: string;
   payload: unknown;
-  headers: { causationId?: string; replyTo?: string };
+  headers: OutboxHeaders;
   attempts: number;
   created_at: Date;
 }
@@ -337,7 +337,12 @@ export function toOutboundMessage(row: OutboxRecord): OutboundMessage {
   const destination: Destination =
     row.broker === 'kafka'
       ? { broker: 'kafka', topic: row.destination, key: row.routing_key }
-      : { broker: 'rabbitmq', exchange: row.destination, routingKey: row.routing_key };
+      : {
+          broker: 'rabbitmq',
+          exchange: row.destination,
+          routingKey: row.routing_key,
+          routingHeaders: row.headers.routingHeaders,
+        };
   return {
     messageId: row.id,
     type: row.message_type,

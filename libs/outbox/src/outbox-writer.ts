@@ -14,8 +14,19 @@ export interface OutboxRow {
   destination: string;
   routingKey: string;
   payload: object;
-  headers: Record<string, string>;
+  headers: OutboxHeaders;
 }
+
+/**
+ * What a row keeps besides the payload, to rebuild the message's metadata and route. (A type, not
+ * an interface, so that it counts as JSON for Prisma.)
+ */
+export type OutboxHeaders = {
+  causationId?: string;
+  replyTo?: string;
+  /** For a headers exchange: the headers it routes on. */
+  routingHeaders?: Record<string, string>;
+};
 
 /**
  * The part of a Prisma interactive transaction the writer needs. Only a transaction client has
@@ -62,9 +73,12 @@ export class OutboxWriter {
 function toRow(message: OutgoingMessage): OutboxRow {
   const payload = message.contract.schema.parse(message.payload) as object;
   const { destination } = message;
-  const headers: Record<string, string> = {};
+  const headers: OutboxHeaders = {};
   if (message.causationId) headers.causationId = message.causationId;
   if (message.replyTo) headers.replyTo = message.replyTo;
+  if (destination.broker === 'rabbitmq' && destination.routingHeaders) {
+    headers.routingHeaders = { ...destination.routingHeaders };
+  }
   return {
     id: randomUUID(),
     aggregateId: message.correlationId,

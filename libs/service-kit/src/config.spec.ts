@@ -57,4 +57,15 @@ describe('service configuration', () => {
     expect(config.KAFKA_BROKERS).toEqual(['a:9092', 'b:9093']);
     expect(config.OUTBOX_BATCH_SIZE).toBe(50);
   });
+
+  it('reads prefetch overrides per queue, and refuses a queue the platform does not have', () => {
+    const config = loadConfig('order', schema, { RABBITMQ_PREFETCH_PER_QUEUE: 'notification.sms=2, inventory.commands=50' });
+
+    expect(config.RABBITMQ_PREFETCH_PER_QUEUE).toEqual({ 'notification.sms': 2, 'inventory.commands': 50 });
+    expect(loadConfig('order', schema, {}).RABBITMQ_PREFETCH_PER_QUEUE).toEqual({});
+    expect(refusal({ RABBITMQ_PREFETCH_PER_QUEUE: 'notification.fax=2' })).toMatch(
+      /RABBITMQ_PREFETCH_PER_QUEUE: must be a comma-separated list of <queue>=<1..10000>, where <queue> is one of .*notification\.sms/,
+    );
+    expect(refusal({ RABBITMQ_PREFETCH_PER_QUEUE: 'notification.sms=0' })).toContain('RABBITMQ_PREFETCH_PER_QUEUE:');
+  });
 });

@@ -1,3 +1,4 @@
+import { Queues } from '@platform/messaging';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -18,6 +19,25 @@ const url = (protocols: string[], fallback: string) => {
     .default(fallback);
 };
 
+const prefetchRule = `must be a comma-separated list of <queue>=<1..10000>, where <queue> is one of ${Object.values(Queues).join(', ')}`;
+
+const prefetchPerQueue = z
+  .string()
+  .default('')
+  .transform((value, context) => {
+    const overrides: Record<string, number> = {};
+    for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [queue, count] = entry.split('=').map((part) => part.trim());
+      const prefetch = Number(count);
+      if (!(Object.values(Queues) as string[]).includes(queue) || !Number.isInteger(prefetch) || prefetch < 1 || prefetch > 10_000) {
+        context.addIssue({ code: 'custom', message: prefetchRule });
+        return z.NEVER;
+      }
+      overrides[queue] = prefetch;
+    }
+    return overrides;
+  });
+
 /** The variables every service reads. Defaults are the local services on this machine. */
 export function serviceConfigSchema(service: string, port: number) {
   return z.object({
@@ -28,8 +48,8 @@ export function serviceConfigSchema(service: string, port: number) {
     LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
     /** When set, admin endpoints require the X-API-Key header. */
     API_KEY: z.string().min(8, { error: 'must be at least 8 characters when set' }).optional(),
-    /** Unacked RabbitMQ messages per consumer: enough to keep the handler busy, few enough to share. */
-    RABBITMQ_PREFETCH: envInt(20, 1, 10_000),
+    /** Overrides the prefetch a queue's consumer gets from the topology, e.g. `notification.sms=2`. */
+    RABBITMQ_PREFETCH_PER_QUEUE: prefetchPerQueue,
     /** The retry ladder of every consumed queue: how long a failed message waits before each new try. */
     RABBITMQ_RETRY_DELAYS_MS: z
       .string()

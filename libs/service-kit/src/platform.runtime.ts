@@ -231,11 +231,18 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       const queueHandlers = handlers.get(queue) ?? new MessageHandlers<MessageContext<unknown>>();
       new RabbitConsumer(
         this.rabbit,
-        { queue, prefetch: this.options.config.RABBITMQ_PREFETCH, retryDelaysMs: this.options.config.RABBITMQ_RETRY_DELAYS_MS },
+        { queue, prefetch: this.prefetchOf(queue), retryDelaysMs: this.options.config.RABBITMQ_RETRY_DELAYS_MS },
         (message) => this.dispatch(queue, queueHandlers, message),
         this.logger.child({ component: 'consumer' }),
       );
     }
+  }
+
+  /** The queue's prefetch from the topology, unless RABBITMQ_PREFETCH_PER_QUEUE overrides it. */
+  private prefetchOf(queue: string): number {
+    const declared = (this.options.rabbitTopology ?? rabbitTopology).queues.find(({ name }) => name === queue);
+    if (!declared) throw new Error(`the ${this.options.service} service consumes ${queue}, which the topology does not declare`);
+    return this.options.config.RABBITMQ_PREFETCH_PER_QUEUE[queue] ?? declared.prefetch;
   }
 
   /** Kafka may come up after the service; keep trying in the background while readiness says no. */

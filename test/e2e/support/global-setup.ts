@@ -14,6 +14,9 @@ export const E2E_PAYMENT_TIMEOUT_MS = 5_000;
 /** A short retry ladder, so a failing message reaches its dead-letter queue in about a second. */
 export const E2E_RETRY_DELAYS_MS = [200, 300, 500];
 
+/** Shorter than the payment timeout, so an order held up by payment is reminded before it is cancelled. */
+export const E2E_ORDER_REMINDER_DELAY_MS = 2_000;
+
 /**
  * Starts what the end-to-end suites need, once: brokers and databases that are down, the
  * migrations, and the five services built in dist/. Whatever already runs (npm start in another
@@ -24,5 +27,6 @@ export default async function globalSetup(): Promise<void> {
   globalThis.e2eStack = await startStack(log, {
     PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS),
     RABBITMQ_RETRY_DELAYS_MS: E2E_RETRY_DELAYS_MS.join(','),
+    ORDER_REMINDER_DELAY_MS: String(E2E_ORDER_REMINDER_DELAY_MS),
   });
 }

@@ -1,8 +1,8 @@
 import {
   createKafka,
   KafkaPublisher,
-  type MessagePublisher,
   type OutboundMessage,
+  type PublishResult,
   RabbitConnection,
   RabbitPublisher,
   rabbitTopology,
@@ -30,24 +30,32 @@ export async function publishedMessagesAbout(orderIds: readonly string[]): Promi
 
 /** Publishes messages again, straight to the brokers, byte for byte as the relays did (same ids, same headers). */
 export async function publishAgain(messages: readonly OutboundMessage[]): Promise<void> {
+  const failed = (await publishDirectly(messages)).filter((result) => !result.ok);
+  if (failed.length > 0) throw new Error(`republishing failed: ${JSON.stringify(failed[0])}`);
+}
+
+/**
+ * Publishes messages with the platform's own publishers, as a relay would, and returns what each
+ * broker answered (a confirm, or why not: e.g. unroutable).
+ */
+export async function publishDirectly(messages: readonly OutboundMessage[]): Promise<PublishResult[]> {
   const logger = pino({ level: 'warn' });
   const connection = new RabbitConnection(
-    { url: 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'e2e-republisher', topology: rabbitTopology },
+    { url: 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'e2e-publisher', topology: rabbitTopology },
     logger,
   );
   const rabbit = new RabbitPublisher(connection, logger);
   connection.start();
-  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-republisher', brokers: ['127.0.0.1:9092'] }, logger), logger);
+  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-publisher', brokers: ['127.0.0.1:9092'] }, logger), logger);
   try {
     while (!connection.isConnected) await new Promise((resolve) => setTimeout(resolve, 50));
     await kafka.connect();
-    const send = async (publisher: MessagePublisher, batch: OutboundMessage[]) => {
-      const results = await publisher.publish(batch);
-      const failed = results.filter((result) => !result.ok);
-      if (failed.length > 0) throw new Error(`republishing failed: ${JSON.stringify(failed[0])}`);
-    };
-    await send(rabbit, messages.filter((message) => message.destination.broker === 'rabbitmq'));
-    await send(kafka, messages.filter((message) => message.destination.broker === 'kafka'));
+    const results: PublishResult[] = [];
+    for (const message of messages) {
+      const publisher = message.destination.broker === 'rabbitmq' ? rabbit : kafka;
+      results.push(...(await publisher.publish([message])));
+    }
+    return results;
   } finally {
     await kafka.disconnect();
     await connection.stop();

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { type PayloadOf, SendNotification } from '@platform/contracts';
+import { Routes } from '@platform/messaging';
+import { outgoing, OutboxWriter } from '@platform/outbox';
 import { NotificationDatabase, type NotificationTransaction } from '../notification.database';
-import { type Channel, SimulatedNotificationSender } from '../sending/notification-sender';
+import { SimulatedNotificationSender } from '../sending/notification-sender';
+
+export type NotificationRequest = PayloadOf<typeof SendNotification>;
 
 export interface NotificationView {
   id: string;
@@ -11,25 +16,33 @@ export interface NotificationView {
   status: string;
 }
 
-export interface NotificationRequest {
-  orderId: string;
-  customerId: string;
-  channel: Channel;
-  template: 'order-completed' | 'order-cancelled';
-  body: string;
-}
-
+/**
+ * Notifications are sent in two steps. Deciding to notify writes a SendNotification to the
+ * outbox, routed by the headers exchange on its channel and priority; the sender that consumes
+ * it records the notification and sends it. A notification is therefore stored only once sent.
+ */
 @Injectable()
 export class NotificationsService {
   constructor(
     private readonly db: NotificationDatabase,
+    private readonly outbox: OutboxWriter,
     private readonly sender: SimulatedNotificationSender,
   ) {}
 
+  request(tx: NotificationTransaction, request: NotificationRequest, causationId: string): Promise<void> {
+    return this.outbox.append(tx, [
+      outgoing(SendNotification, request, {
+        correlationId: request.orderId,
+        causationId,
+        destination: Routes.notificationDispatch({ channel: request.channel, priority: request.priority }),
+      }),
+    ]);
+  }
+
   /** Records and sends one notification; the unique (order, template, channel) keeps it to one. */
-  async notify(tx: NotificationTransaction, request: NotificationRequest): Promise<void> {
+  async send(tx: NotificationTransaction, request: NotificationRequest, sentVia: string): Promise<void> {
     const { count } = await tx.notification.createMany({
-      data: [{ id: randomUUID(), ...request, status: 'SENT' }],
+      data: [{ id: randomUUID(), ...request, status: 'SENT', sentVia }],
       skipDuplicates: true,
     });
     if (count === 0) return;

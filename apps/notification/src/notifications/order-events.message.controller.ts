@@ -2,6 +2,7 @@ import { OrderCancelled, OrderCompleted, type PayloadOf } from '@platform/contra
 import { Queues } from '@platform/messaging';
 import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
 import type { NotificationTransaction } from '../notification.database';
+import { OrderOutcomes } from '../reminders/order-outcomes';
 import { NotificationsService } from './notifications.service';
 
 type Context = MessageContext<NotificationTransaction>;
@@ -11,27 +12,43 @@ const euros = (cents: number) => (cents / 100).toFixed(2);
 /** Tells the customer how their order ended, from the order events on the topic exchange. */
 @MessageConsumer(Queues.notificationOrderEvents)
 export class OrderEventsMessageController {
-  constructor(private readonly notifications: NotificationsService) {}
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly outcomes: OrderOutcomes,
+  ) {}
 
   @OnMessage(OrderCompleted)
-  orderCompleted(event: PayloadOf<typeof OrderCompleted>, { tx }: Context): Promise<void> {
-    return this.notifications.notify(tx, {
-      orderId: event.orderId,
-      customerId: event.customerId,
-      channel: 'email',
-      template: 'order-completed',
-      body: `Your order ${event.orderId} is confirmed: ${euros(event.totalCents)} charged.`,
-    });
+  async orderCompleted(event: PayloadOf<typeof OrderCompleted>, { tx, message }: Context): Promise<void> {
+    await this.outcomes.record(tx, event.orderId, 'COMPLETED');
+    await this.notifications.request(
+      tx,
+      {
+        orderId: event.orderId,
+        customerId: event.customerId,
+        channel: 'email',
+        priority: 'normal',
+        template: 'order-completed',
+        body: `Your order ${event.orderId} is confirmed: ${euros(event.totalCents)} charged.`,
+      },
+      message.messageId,
+    );
   }
 
+  /** A cancellation is urgent: the customer may want to order elsewhere. */
   @OnMessage(OrderCancelled)
-  orderCancelled(event: PayloadOf<typeof OrderCancelled>, { tx }: Context): Promise<void> {
-    return this.notifications.notify(tx, {
-      orderId: event.orderId,
-      customerId: event.customerId,
-      channel: 'email',
-      template: 'order-cancelled',
-      body: `Your order ${event.orderId} was cancelled (${event.reason}). Any amount taken has been refunded.`,
-    });
+  async orderCancelled(event: PayloadOf<typeof OrderCancelled>, { tx, message }: Context): Promise<void> {
+    await this.outcomes.record(tx, event.orderId, 'CANCELLED');
+    await this.notifications.request(
+      tx,
+      {
+        orderId: event.orderId,
+        customerId: event.customerId,
+        channel: 'email',
+        priority: 'high',
+        template: 'order-cancelled',
+        body: `Your order ${event.orderId} was cancelled (${event.reason}). Any amount taken has been refunded.`,
+      },
+      message.messageId,
+    );
   }
 }

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { NotificationChannel } from '@platform/contracts';
 import { PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
 
-export type Channel = 'email' | 'sms';
-
 export interface OutgoingNotification {
-  readonly channel: Channel;
+  readonly channel: NotificationChannel;
   readonly to: string;
   readonly template: string;
   readonly body: string;

@@ -1,5 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { OrderPlaced } from '@platform/contracts';
+import { Routes } from '@platform/messaging';
+import { outgoing, OutboxWriter } from '@platform/outbox';
 import { PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
 import { isUniqueViolation, OrderDatabase } from '../order.database';
@@ -12,12 +15,13 @@ export class OrdersService {
   constructor(
     private readonly db: OrderDatabase,
     private readonly saga: PlaceOrderSagaService,
+    private readonly outbox: OutboxWriter,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
-   * Stores the order, its saga and the saga's first command in one transaction: the order
-   * exists if and only if its saga will run. With an Idempotency-Key, a repeated request gets
+   * Stores the order, its saga, the saga's first command and the order.placed broadcast in one
+   * transaction: the order exists if and only if its saga will run and the world hears of it. With an Idempotency-Key, a repeated request gets
    * the order the first one created, and the same key with another body is refused.
    */
   async place(request: PlaceOrderRequest, idempotencyKey?: string): Promise<OrderView> {
@@ -32,6 +36,13 @@ export class OrdersService {
         if (idempotencyKey) await tx.idempotencyKey.create({ data: { key: idempotencyKey, requestHash, orderId } });
         await tx.order.create({ data: { id: orderId, customerId: request.customerId, items: request.items } });
         await this.saga.start(tx, { orderId, customerId: request.customerId, items: request.items });
+        await this.outbox.append(tx, [
+          outgoing(
+            OrderPlaced,
+            { orderId, customerId: request.customerId, items: request.items },
+            { correlationId: orderId, destination: Routes.orderPlacedBroadcast() },
+          ),
+        ]);
       });
     } catch (error) {
       // Two requests with the same new key raced; the other one won, so answer with its order.

@@ -107,7 +107,7 @@ export class RabbitPublisher implements MessagePublisher {
             correlationId: message.correlationId,
             replyTo: message.replyTo,
             timestamp: Math.floor(Date.parse(message.occurredAt) / 1000),
-            headers: metadataHeaders(message),
+            headers: { ...destination.routingHeaders, ...metadataHeaders(message) },
           },
           (error: unknown) => {
             if (this.returned.delete(message.messageId)) {

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { deadLetterQueueOf, type DelayQueueSpec, Exchanges, type QueueSpec, type RabbitTopology } from '../topology';
+import { type BindingSpec, deadLetterQueueOf, type DelayQueueSpec, Exchanges, type QueueSpec, type RabbitTopology } from '../topology';
 
 /**
  * Declares exchanges, work queues, their dead-letter queues and bindings. Safe to repeat: it runs
@@ -35,7 +35,7 @@ async function declareDelayQueue(channel: Channel, queue: DelayQueueSpec): Promi
       'x-overflow': 'reject-publish',
     },
   });
-  if (queue.binding) await channel.bindQueue(queue.name, queue.binding.exchange, queue.binding.routingKey);
+  if (queue.binding) await bind(channel, queue.name, queue.binding);
 }
 
 async function declareWorkQueue(channel: Channel, queue: QueueSpec): Promise<void> {
@@ -55,6 +55,10 @@ async function declareWorkQueue(channel: Channel, queue: QueueSpec): Promise<voi
     },
   });
   for (const binding of queue.bindings) {
-    await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
+    await bind(channel, queue.name, binding);
   }
+}
+
+function bind(channel: Channel, queue: string, binding: BindingSpec): Promise<unknown> {
+  return channel.bindQueue(queue, binding.exchange, binding.routingKey, binding.headers);
 }

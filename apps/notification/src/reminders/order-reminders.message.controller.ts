@@ -1,0 +1,36 @@
+import { OrderPlaced, type PayloadOf } from '@platform/contracts';
+import { Queues } from '@platform/messaging';
+import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import type { NotificationTransaction } from '../notification.database';
+import { NotificationsService } from '../notifications/notifications.service';
+import { OrderOutcomes } from './order-outcomes';
+
+/**
+ * The delayed copy of order.placed: it arrives ORDER_REMINDER_DELAY_MS after the order, through
+ * a TTL delay queue bound to the fanout. If the order has not ended by then, the customer gets a
+ * text saying it is taking longer than usual.
+ */
+@MessageConsumer(Queues.notificationOrderReminders)
+export class OrderRemindersMessageController {
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly outcomes: OrderOutcomes,
+  ) {}
+
+  @OnMessage(OrderPlaced)
+  async orderStillOpen(event: PayloadOf<typeof OrderPlaced>, { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
+    if (await this.outcomes.hasEnded(tx, event.orderId)) return;
+    await this.notifications.request(
+      tx,
+      {
+        orderId: event.orderId,
+        customerId: event.customerId,
+        channel: 'sms',
+        priority: 'normal',
+        template: 'order-delayed',
+        body: `Your order ${event.orderId} is taking longer than usual; we are on it.`,
+      },
+      message.messageId,
+    );
+  }
+}
