@@ -171,9 +171,9 @@ describe('docker-compose.yml', () => {
     });
 
     it('when a Kafka variable is set on a service without Kafka, then it is reported as stray', () => {
-      const { KAFKA_BROKERS, ...inventory } = { ...order, SERVICE: 'inventory', PORT: '3001' };
-      expect(strayVariables(inventory, inventoryConfigSchema)).toEqual([]);
-      expect(strayVariables({ ...inventory, KAFKA_BROKERS }, inventoryConfigSchema)).toEqual(['KAFKA_BROKERS']);
+      const { KAFKA_BROKERS, ...notification } = { ...order, SERVICE: 'notification', PORT: '3003' };
+      expect(strayVariables(notification, notificationConfigSchema)).toEqual([]);
+      expect(strayVariables({ ...notification, KAFKA_BROKERS }, notificationConfigSchema)).toEqual(['KAFKA_BROKERS']);
     });
   });
 });

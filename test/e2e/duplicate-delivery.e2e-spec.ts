@@ -41,10 +41,11 @@ describe('every message delivered twice', () => {
       (message) => message.destination.broker === 'kafka' || message.destination.exchange !== Exchanges.sagaTimeouts,
     );
     // Each RabbitMQ message reaches one queue, except order.placed whose fanout copies it to the
-    // acknowledgement and the reminder queues; on Kafka only points reads order.completed.
+    // acknowledgement and the reminder queues. On Kafka the order-activity group reads every event,
+    // and the points group order.completed too.
     const copiesOf = (message: (typeof messages)[number]) =>
       message.destination.broker === 'kafka'
-        ? Number(message.type === 'order.completed')
+        ? 1 + Number(message.type === 'order.completed')
         : message.destination.exchange === Exchanges.orderPlaced
           ? 2
           : 1;

@@ -83,9 +83,10 @@ describe('an order that cannot be fulfilled', () => {
     const placed = await placeOrder(customer, [{ sku: unique('never-put'), quantity: 1 }]);
     await terminalOrder(placed.body.id);
 
-    const events = await orderEventsInLog(placed.body.id, ['order.cancelled']);
+    const events = await orderEventsInLog(placed.body.id, ['order.placed', 'order.cancelled']);
 
     expect(events).toEqual([
+      expect.objectContaining({ type: 'order.placed', key: placed.body.id }),
       expect.objectContaining({
         type: 'order.cancelled',
         key: placed.body.id,

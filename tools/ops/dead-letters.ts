@@ -1,29 +1,26 @@
 import { parseArgs } from 'node:util';
-import { SERVICES } from '../stack/stack.config';
+import { KafkaTopics } from '@platform/messaging';
+import { callAdmin, runCli } from './admin-client';
 
-const usage = `usage: npm run dead-letters -- <service> list|redrive <queue> [--limit N]
-  list     show the queue's dead letters (reason, attempts, payload) without removing them
-  redrive  send them back to <queue> to be processed again
+const usage = `usage: npm run dead-letters -- <service> list|redrive <queue or topic> [--limit N]
+  list     show the dead letters (reason, attempts, origin, payload) without removing them
+  redrive  send them back to be processed again
+<queue> is a RabbitMQ queue the service consumes (its <queue>.dlq is used); <topic> is a Kafka topic
+the service's consumer group reads (its <topic>.dlt is used).
 The service's API_KEY, if it has one, is read from the API_KEY environment variable.`;
 
-/** The operator's command line for dead letters; it calls the service's admin endpoints. */
+/** The operator's command line for dead letters, on both brokers; it calls the service's admin endpoints. */
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { limit: { type: 'string', default: '100' } } });
-  const [serviceName, action, queue] = positionals;
-  const service = SERVICES.find(({ name }) => name === serviceName);
-  if (!service || !['list', 'redrive'].includes(action) || !queue) throw new Error(usage);
-  const base = `http://127.0.0.1:${process.env[`${service.name.toUpperCase()}_PORT`] ?? service.port}`;
-  const path = `/admin/dead-letters/${encodeURIComponent(queue)}${action === 'redrive' ? '/redrive' : ''}?limit=${values.limit}`;
-  const response = await fetch(`${base}${path}`, {
-    method: action === 'redrive' ? 'POST' : 'GET',
-    headers: process.env.API_KEY ? { 'x-api-key': process.env.API_KEY } : {},
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`${response.status}: ${body}`);
-  process.stdout.write(`${JSON.stringify(JSON.parse(body), null, 2)}\n`);
+  const [service, action, target] = positionals;
+  if (!service || !['list', 'redrive'].includes(action) || !target) throw new Error(usage);
+  const onKafka = (Object.values(KafkaTopics) as string[]).includes(target);
+  const base = onKafka ? `/admin/kafka/dead-letters/${encodeURIComponent(target)}` : `/admin/dead-letters/${encodeURIComponent(target)}`;
+  const result =
+    action === 'redrive'
+      ? await callAdmin(service, 'POST', `${base}/redrive?limit=${values.limit}`)
+      : await callAdmin(service, 'GET', `${base}?limit=${values.limit}`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+runCli(main);

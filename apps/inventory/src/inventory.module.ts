@@ -19,7 +19,7 @@ export class InventoryModule {
           config,
           database: InventoryDatabase,
           rabbitmq: true,
-          kafka: false,
+          kafka: true,
           rabbitQueues: [Queues.inventoryCommands],
         }),
       ],

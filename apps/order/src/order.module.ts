@@ -1,6 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Queues, rabbitTopology, sagaTimeoutQueue, withDelayQueues } from '@platform/messaging';
 import { PlatformModule } from '@platform/service-kit';
+import { ORDER_ACTIVITY_GROUP, ORDER_ACTIVITY_TOPICS } from './activity/order-activity.group';
+import { OrderActivityHttpController } from './activity/order-activity.http.controller';
+import { OrderActivityMessageController } from './activity/order-activity.message.controller';
+import { OrderActivityService } from './activity/order-activity.service';
 import { ORDER_CONFIG, type OrderConfig } from './order.config';
 import { OrderDatabase } from './order.database';
 import { OrdersHttpController } from './orders/orders.http.controller';
@@ -21,13 +25,21 @@ export class OrderModule {
           rabbitmq: true,
           kafka: true,
           rabbitQueues: [Queues.orderSagaReplies],
+          kafkaGroup: { groupId: ORDER_ACTIVITY_GROUP, topics: ORDER_ACTIVITY_TOPICS },
           rabbitTopology: withDelayQueues(rabbitTopology, [
             sagaTimeoutQueue(config.PAYMENT_TIMEOUT_MS, Queues.orderSagaReplies),
           ]),
         }),
       ],
-      controllers: [OrdersHttpController],
-      providers: [{ provide: ORDER_CONFIG, useValue: config }, OrdersService, PlaceOrderSagaService, SagaRepliesMessageController],
+      controllers: [OrdersHttpController, OrderActivityHttpController],
+      providers: [
+        { provide: ORDER_CONFIG, useValue: config },
+        OrdersService,
+        PlaceOrderSagaService,
+        SagaRepliesMessageController,
+        OrderActivityService,
+        OrderActivityMessageController,
+      ],
     };
   }
 }

@@ -19,7 +19,7 @@ export class PaymentModule {
           config,
           database: PaymentDatabase,
           rabbitmq: true,
-          kafka: false,
+          kafka: true,
           rabbitQueues: [Queues.paymentCommands],
         }),
       ],

@@ -4,6 +4,8 @@ import { PlatformModule } from '@platform/service-kit';
 import { OrderEventsMessageController } from './balances/order-events.message.controller';
 import { PointsHttpController } from './balances/points.http.controller';
 import { PointsService } from './balances/points.service';
+import { PointsProjection } from './projection/points-projection';
+import { PointsProjectionAdminController } from './projection/points-projection.admin.controller';
 import { POINTS_CONSUMER_GROUP, type PointsConfig } from './points.config';
 import { PointsDatabase } from './points.database';
 
@@ -22,8 +24,8 @@ export class PointsModule {
           kafkaGroup: { groupId: POINTS_CONSUMER_GROUP, topics: [KafkaTopics.orders] },
         }),
       ],
-      controllers: [PointsHttpController],
-      providers: [PointsService, OrderEventsMessageController],
+      controllers: [PointsHttpController, PointsProjectionAdminController],
+      providers: [PointsService, OrderEventsMessageController, PointsProjection],
     };
   }
 }

@@ -35,3 +35,11 @@ export const StockReservationRejected = defineMessage(
   1,
   z.object({ orderId, reason: StockRejectionReason, skus: z.array(sku) }),
 );
+
+const heldLines = z.array(z.object({ sku, quantity: z.number().int().min(1) }));
+
+/** Event (the inventory log): an order's held units went back to available stock. */
+export const StockReleased = defineMessage('inventory.stock-released', 1, z.object({ orderId, lines: heldLines }));
+
+/** Event (the inventory log): an order's held units left stock for good. */
+export const StockCommitted = defineMessage('inventory.stock-committed', 1, z.object({ orderId, lines: heldLines }));

@@ -26,3 +26,13 @@ export const PaymentRejected = defineMessage(
   1,
   z.object({ orderId, reason: PaymentRejectionReason }),
 );
+
+/**
+ * Event (the payments log): a charge was given back. Charges and rejections are logged with
+ * the reply contracts above, which already state those facts.
+ */
+export const PaymentRefunded = defineMessage(
+  'payment.refunded',
+  1,
+  z.object({ orderId, paymentId: z.uuid(), customerId, amountCents: cents }),
+);

@@ -33,6 +33,21 @@ export class RedisSeenCache {
       this.logger.debug({ err: describeError(error) }, 'redis unavailable; the inbox still records the message');
     }
   }
+
+  /**
+   * Forgets every message a consumer has seen, for a replay that resets its inbox. Unlike the
+   * checks above it fails when Redis does: a key left behind would skip a replayed message.
+   */
+  async forget(consumer: string): Promise<number> {
+    let forgotten = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', key(consumer, '*'), 'COUNT', 1_000);
+      if (keys.length > 0) forgotten += await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return forgotten;
+  }
 }
 
 function key(consumer: string, messageId: string): string {

@@ -12,3 +12,25 @@ export * from './kafka/kafka-publisher';
 export { KafkaSubscription, type KafkaSubscriptionOptions } from './kafka/kafka-consumer';
 export * from './transient-errors';
 export * from './rabbitmq/dead-letter-admin';
+export { readConsumerLag, summarizeLag, type PartitionLag, type GroupLagTotal, type TopicLagTotal } from './kafka/consumer-lag';
+export {
+  ConsumerLagMonitor,
+  LagAlertState,
+  LoggingLagAlertSink,
+  type ConsumerLagMonitorOptions,
+  type GroupLagStatus,
+  type LagAlert,
+  type LagAlertChanges,
+  type LagAlertSink,
+  type LagSnapshot,
+  type WatchedGroup,
+} from './kafka/lag-monitor';
+export {
+  DeadLetterHeaders,
+  DeadLetterTopicAdmin,
+  REDRIVEN_FROM_HEADER,
+  redriveGroupOf,
+  type DeadLetterTopicAdminOptions,
+  type KafkaDeadLetter,
+} from './kafka/dead-letter-topic-admin';
+export { resetConsumerGroup, ResetRefusedError, type ResetFrom, type TopicPartitionOffset } from './kafka/consumer-group-reset';

@@ -37,9 +37,11 @@ export const Queues = {
   notificationUrgent: 'notification.urgent',
 } as const;
 
+/** The event logs, one per aggregate's service, all keyed by order id: one order's events stay in one partition, in order. */
 export const KafkaTopics = {
-  /** The order event log, keyed by order id: one order's events stay in one partition, in order. */
   orders: 'orders',
+  payments: 'payments',
+  inventory: 'inventory',
 } as const;
 
 export type ExchangeType = 'direct' | 'topic' | 'fanout' | 'headers';
@@ -203,7 +205,7 @@ export function withDelayQueues(topology: RabbitTopology, delayQueues: readonly 
   return { ...topology, delayQueues: [...topology.delayQueues, ...delayQueues] };
 }
 
-export const kafkaTopics: readonly KafkaTopicSpec[] = [{ topic: KafkaTopics.orders }];
+export const kafkaTopics: readonly KafkaTopicSpec[] = Object.values(KafkaTopics).map((topic) => ({ topic }));
 
 export function retryQueueOf(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}ms`;
@@ -249,5 +251,11 @@ export const Routes = {
   },
   orderEventLog(orderId: string): Destination {
     return { broker: 'kafka', topic: KafkaTopics.orders, key: orderId };
+  },
+  paymentEventLog(orderId: string): Destination {
+    return { broker: 'kafka', topic: KafkaTopics.payments, key: orderId };
+  },
+  inventoryEventLog(orderId: string): Destination {
+    return { broker: 'kafka', topic: KafkaTopics.inventory, key: orderId };
   },
 };

@@ -34,6 +34,34 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly partitionLag = new Gauge({
+    name: 'kafka_consumer_lag',
+    help: 'Messages a consumer group has yet to read, per topic and partition (log end minus committed offset)',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [this.registry],
+  });
+
+  private readonly groupLag = new Gauge({
+    name: 'kafka_consumer_group_lag',
+    help: "A consumer group's lag over all its partitions",
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+
+  private readonly lagAlerting = new Gauge({
+    name: 'kafka_consumer_lag_alerting',
+    help: "1 while a consumer group's lag is above its alert threshold",
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+
+  private readonly lagAlerts = new Counter({
+    name: 'kafka_consumer_lag_alerts_total',
+    help: 'Lag alerts, by group and state (fired, resolved)',
+    labelNames: ['group', 'state'],
+    registers: [this.registry],
+  });
+
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
@@ -53,6 +81,21 @@ export class PlatformMetrics {
 
   handled(consumer: string, outcome: string): void {
     this.messagesHandled.inc({ consumer, outcome });
+  }
+
+  consumerLag(
+    partitions: readonly { group: string; topic: string; partition: number; lag: number }[],
+    groups: readonly { group: string; totalLag: number; alerting: boolean }[],
+  ): void {
+    for (const { group, topic, partition, lag } of partitions) this.partitionLag.set({ group, topic, partition }, lag);
+    for (const { group, totalLag, alerting } of groups) {
+      this.groupLag.set({ group }, totalLag);
+      this.lagAlerting.set({ group }, alerting ? 1 : 0);
+    }
+  }
+
+  lagAlert(group: string, state: 'fired' | 'resolved'): void {
+    this.lagAlerts.inc({ group, state });
   }
 
   /** A gauge whose value is read when Prometheus scrapes, e.g. the outbox backlog. */

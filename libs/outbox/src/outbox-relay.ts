@@ -72,6 +72,7 @@ const CLAIM_BATCH = `
     FROM outbox_message m
    WHERE m.status = 'PENDING'
      AND m.next_attempt_at <= now()
+     AND ($2::text IS NULL OR m.broker = $2)
      AND NOT EXISTS (
            SELECT 1 FROM outbox_message earlier
             WHERE earlier.aggregate_id = m.aggregate_id
@@ -130,10 +131,18 @@ export class OutboxRelay {
     this.publishers = new Map(publishers.map((publisher) => [publisher.broker, publisher]));
   }
 
+  /**
+   * Starts `concurrency` workers per broker. Each worker claims only its broker's rows: a broker
+   * that is down (a Kafka send waits out its retries) then holds up its own rows and never the
+   * other broker's, so the saga's RabbitMQ commands flow while the Kafka log is unreachable.
+   */
   start(): void {
     if (this.running) return;
     this.stopping = false;
-    const workers = Array.from({ length: Math.max(1, this.options.concurrency) }, (_, index) => this.run(index === 0));
+    const perBroker = Math.max(1, this.options.concurrency);
+    const workers = [...this.publishers.keys()].flatMap((broker, brokerIndex) =>
+      Array.from({ length: perBroker }, (_, index) => this.run(brokerIndex === 0 && index === 0, broker)),
+    );
     this.running = Promise.all(workers).then(() => undefined);
   }
 
@@ -151,8 +160,8 @@ export class OutboxRelay {
     for (const wake of [...this.sleepers]) wake();
   }
 
-  /** Claims, publishes and records one batch; returns how many rows it claimed. */
-  async relayBatch(): Promise<number> {
+  /** Claims, publishes and records one batch (of one broker's rows, if given); returns how many rows it claimed. */
+  async relayBatch(broker: Broker | null = null): Promise<number> {
     const client = await this.pool.connect();
     // A pooled client that is checked out has no error listener; without one, a connection the
     // server drops while we wait for confirms would crash the process.
@@ -163,7 +172,7 @@ export class OutboxRelay {
       // Losing a SENT mark to a database crash only means publishing those rows again, which the
       // consumers' inboxes absorb; so the relay's commits need not wait for the WAL flush.
       await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
-      const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize]);
+      const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize, broker]);
       if (rows.length > 0) await this.publishAndRecord(client, rows);
       await client.query('COMMIT');
       return rows.length;
@@ -243,7 +252,7 @@ export class OutboxRelay {
     return Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** (attempt - 1));
   }
 
-  private async run(cleansUp: boolean): Promise<void> {
+  private async run(cleansUp: boolean, broker: Broker): Promise<void> {
     let consecutiveErrors = 0;
     let nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
     while (!this.stopping) {
@@ -253,7 +262,7 @@ export class OutboxRelay {
         await this.cleanUp();
       }
       try {
-        const claimed = await this.relayBatch();
+        const claimed = await this.relayBatch(broker);
         consecutiveErrors = 0;
         // Rows this batch marked SENT may have made the next row of their order claimable: look again.
         if (claimed > 0) continue;

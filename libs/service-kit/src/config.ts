@@ -82,10 +82,18 @@ export const kafkaConfigShape = {
         .min(1),
     ),
   KAFKA_TOPIC_PARTITIONS: envInt(3, 1, 1_000),
+  /** A consumer group whose lag, over all its partitions, goes above this many messages raises an alert. */
+  KAFKA_LAG_ALERT_THRESHOLD: envInt(10_000, 1),
+  KAFKA_LAG_CHECK_INTERVAL_MS: envInt(5_000, 100, 600_000),
+  /** Where lag alerts are POSTed as JSON, besides the log and the metrics; unset for none. */
+  LAG_ALERT_WEBHOOK_URL: z
+    .url({ error: 'must be an http:// or https:// URL when set' })
+    .refine((value) => /^https?:\/\//.test(value), { error: 'must be an http:// or https:// URL when set' })
+    .optional(),
 };
 
 export type ServiceConfig = z.infer<ReturnType<typeof serviceConfigSchema>>;
-export type KafkaConfig = { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PARTITIONS: number };
+export type KafkaConfig = z.infer<z.ZodObject<typeof kafkaConfigShape>>;
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';

@@ -9,3 +9,4 @@ export * from './service-database';
 export * from './zod-validation.pipe';
 export * from './saga-participant';
 export * from './prisma-database';
+export * from './platform.runtime';

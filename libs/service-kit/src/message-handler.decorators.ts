@@ -18,8 +18,9 @@ export interface MessageContext<Tx> {
 export const MessageConsumer = (subscription: string) => SetMetadata(MESSAGE_CONSUMER, subscription);
 
 /**
- * Marks a method as the handler of one message contract. It runs inside a database transaction
- * that also records the message in the inbox, so it is applied once however often it arrives;
- * the message is acknowledged only after that transaction commits.
+ * Marks a method as the handler of a message contract (or of several, when it treats them
+ * alike). It runs inside a database transaction that also records the message in the inbox, so
+ * it is applied once however often it arrives; the message is acknowledged only after that
+ * transaction commits.
  */
-export const OnMessage = (contract: MessageContract) => SetMetadata(ON_MESSAGE, contract);
+export const OnMessage = (...contracts: [MessageContract, ...MessageContract[]]) => SetMetadata(ON_MESSAGE, contracts);

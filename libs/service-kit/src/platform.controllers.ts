@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
-import type { DeadLetter, DeadLetterAdmin } from '@platform/messaging';
+import { Body, ConflictException, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import type { DeadLetter, DeadLetterAdmin, KafkaDeadLetter, LagSnapshot } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
 import { z } from 'zod';
 import { AdminEndpoint } from './admin.guard';
@@ -7,6 +7,7 @@ import { ZodValidationPipe } from './zod-validation.pipe';
 import type { Response } from 'express';
 import { checkReadiness, PlatformMetrics } from '@platform/observability';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import type { KafkaRuntime } from './kafka.runtime';
 import { PlatformRuntime } from './platform.runtime';
 
 @Controller('health')
@@ -93,5 +94,66 @@ export class DeadLettersAdminController {
       throw new NotFoundException(`the ${this.options.service} service consumes no queue named ${queue}`);
     }
     return admin;
+  }
+}
+
+/** The service's Kafka consumer group: its lag, pausing it, and the dead letters of the topics it reads. */
+@Controller('admin/kafka')
+@AdminEndpoint()
+export class KafkaAdminController {
+  constructor(
+    private readonly runtime: PlatformRuntime,
+    @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
+  ) {}
+
+  /** The last lag check: per partition (committed offset, log end, lag) and per group, with the alert state. */
+  @Get('lag')
+  lag(): { threshold: number; paused: boolean; lag: LagSnapshot | null } {
+    const kafka = this.kafka();
+    return { threshold: this.options.config.KAFKA_LAG_ALERT_THRESHOLD ?? 0, paused: kafka.isPaused, lag: kafka.lag() };
+  }
+
+  /** Stops fetching without leaving the group (e.g. during maintenance): lag builds up until resume. */
+  @Post('consumer/pause')
+  @HttpCode(200)
+  pause(): { paused: true } {
+    const kafka = this.kafka();
+    if (!kafka.isConsuming) throw new ConflictException('the Kafka consumer is not running yet; try again once /health/ready is 200');
+    kafka.pause();
+    return { paused: true };
+  }
+
+  @Post('consumer/resume')
+  @HttpCode(200)
+  resume(): { paused: false } {
+    const kafka = this.kafka();
+    if (!kafka.isConsuming) throw new ConflictException('the Kafka consumer is not running yet; try again once /health/ready is 200');
+    kafka.resume();
+    return { paused: false };
+  }
+
+  @Get('dead-letters/:topic')
+  deadLetters(
+    @Param('topic') topic: string,
+    @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
+  ): Promise<KafkaDeadLetter[]> {
+    return this.kafka(topic).deadLetters.list(topic, { limit });
+  }
+
+  /** Every letter not re-driven before goes back to its topic, where each group's inbox ignores what it already applied. */
+  @Post('dead-letters/:topic/redrive')
+  @HttpCode(200)
+  redrive(@Param('topic') topic: string): Promise<{ redriven: number }> {
+    return this.kafka(topic).deadLetters.redrive(topic);
+  }
+
+  private kafka(topic?: string): KafkaRuntime {
+    const group = this.options.kafkaGroup;
+    const kafka = this.runtime.kafka;
+    if (!kafka || !group) throw new NotFoundException(`the ${this.options.service} service reads no Kafka topic`);
+    if (topic !== undefined && !group.topics.includes(topic)) {
+      throw new NotFoundException(`the ${this.options.service} service reads no topic named ${topic}`);
+    }
+    return kafka;
   }
 }

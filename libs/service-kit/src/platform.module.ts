@@ -7,6 +7,7 @@ import { ApiKeyGuard } from './admin.guard';
 import {
   DeadLettersAdminController,
   HealthController,
+  KafkaAdminController,
   MetricsController,
   OutboxAdminController,
 } from './platform.controllers';
@@ -42,7 +43,7 @@ export class PlatformModule {
           },
         }),
       ],
-      controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController],
+      controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController, KafkaAdminController],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: PLATFORM_LOGGER, useValue: logger },
@@ -53,7 +54,7 @@ export class PlatformModule {
         OutboxWriter,
         PlatformRuntime,
       ],
-      exports: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, ApiKeyGuard, options.database, OutboxWriter],
+      exports: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, ApiKeyGuard, options.database, OutboxWriter, PlatformRuntime],
     };
   }
 }

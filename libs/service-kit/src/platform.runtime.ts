@@ -11,27 +11,25 @@ import {
   createKafka,
   DeadLetterAdmin,
   describeError,
-  ensureTopics,
   type InboundMessage,
-  KafkaPublisher,
-  KafkaSubscription,
-  kafkaTopics,
   MessageHandlers,
   type MessagePublisher,
   RabbitConnection,
   RabbitConsumer,
   RabbitPublisher,
   rabbitTopology,
+  type ResetFrom,
   retryQueues,
+  type TopicPartitionOffset,
   withDelayQueues,
 } from '@platform/messaging';
 import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
 import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
 import Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MESSAGE_CONSUMER, type MessageContext, ON_MESSAGE } from './message-handler.decorators';
+import { KafkaRuntime } from './kafka.runtime';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SERVICE_DATABASE } from './platform.tokens';
 import type { ServiceDatabase, ServiceTransaction } from './service-database';
@@ -48,17 +46,16 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly relayPool: Pool;
   private readonly redis: Redis;
   private readonly rabbit: RabbitConnection | null = null;
-  private readonly kafka: Kafka | null = null;
-  private readonly kafkaPublisher: KafkaPublisher | null = null;
+  /** The service's Kafka side, when it uses Kafka: producer, consumer group and their operator controls. */
+  readonly kafka: KafkaRuntime | null = null;
   private readonly publishers: MessagePublisher[] = [];
+  private readonly seenCache: RedisSeenCache;
   private readonly inbox: IdempotentConsumer<ServiceTransaction>;
   private relay: OutboxRelay | null = null;
   readonly outboxAdmin: OutboxAdmin;
   readonly deadLetterAdmin: DeadLetterAdmin | null = null;
-  private kafkaSubscription: KafkaSubscription | null = null;
-  private kafkaStarter: Promise<void> | null = null;
-  private kafkaReady = false;
-  private stopping = false;
+  /** Found once Nest has built every provider (onApplicationBootstrap), before any consumer starts. */
+  private handlers = new Map<string, Handlers>();
 
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
@@ -70,10 +67,12 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     private readonly reflector: Reflector,
   ) {
     const { config, service } = options;
-    // One connection per relay worker, one for LISTEN, one for gauges and operator queries.
+    // One connection per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for LISTEN, one
+    // for gauges and operator queries.
+    const brokers = Number(options.rabbitmq) + Number(options.kafka);
     this.relayPool = new Pool({
       connectionString: config.DATABASE_URL,
-      max: config.OUTBOX_RELAY_CONCURRENCY + 2,
+      max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 2,
       connectionTimeoutMillis: 5_000,
     });
     this.relayPool.on('error', (error) => this.logger.warn({ err: describeError(error) }, 'idle relay connection failed'));
@@ -90,10 +89,11 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       redisDown = true;
     });
     this.redis.on('ready', () => (redisDown = false));
+    this.seenCache = new RedisSeenCache(this.redis, this.logger, config.INBOX_CACHE_TTL_SECONDS);
     this.inbox = new IdempotentConsumer(
       <T>(work: (tx: ServiceTransaction) => Promise<T>) =>
         this.database.$transaction(work, { timeout: 15_000, maxWait: 5_000 }),
-      new RedisSeenCache(this.redis, this.logger, config.INBOX_CACHE_TTL_SECONDS),
+      this.seenCache,
       metrics,
     );
 
@@ -113,23 +113,32 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.deadLetterAdmin = new DeadLetterAdmin(this.rabbit);
     }
     if (options.kafka) {
-      if (!config.KAFKA_BROKERS || !config.KAFKA_TOPIC_PARTITIONS) {
+      const { KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS } = config;
+      if (!KAFKA_BROKERS || !KAFKA_TOPIC_PARTITIONS || !KAFKA_LAG_ALERT_THRESHOLD || !KAFKA_LAG_CHECK_INTERVAL_MS) {
         throw new Error(`the ${service} service uses Kafka but its config schema has no KAFKA_* variables`);
       }
-      this.kafka = createKafka(
-        { clientId: `${service}-service`, brokers: config.KAFKA_BROKERS },
+      const group = options.kafkaGroup ?? null;
+      this.kafka = new KafkaRuntime(
+        createKafka({ clientId: `${service}-service`, brokers: KAFKA_BROKERS }, this.logger),
+        { ...config, KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS },
+        group,
+        async (message) => {
+          // A topic carries every event of its aggregate; a group handles the types it cares about.
+          const groupHandlers = group && this.handlers.get(group.groupId);
+          if (groupHandlers && groupHandlers.handles(message.type)) await this.dispatch(group.groupId, groupHandlers, message);
+        },
         this.logger,
+        metrics,
       );
-      this.kafkaPublisher = new KafkaPublisher(this.kafka, this.logger.child({ component: 'kafka' }));
-      this.publishers.push(this.kafkaPublisher);
+      this.publishers.push(this.kafka.publisher);
     }
   }
 
   onApplicationBootstrap(): void {
-    const handlers = this.discoverHandlers();
-    this.startRabbitConsumers(handlers);
+    this.handlers = this.discoverHandlers();
+    this.startRabbitConsumers(this.handlers);
     if (this.rabbit) this.rabbit.start();
-    if (this.kafka) this.kafkaStarter = this.startKafka(handlers);
+    this.kafka?.start();
     this.relay = new OutboxRelay(
       this.relayPool,
       this.publishers,
@@ -164,12 +173,10 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.kafkaStarter;
-    await this.kafkaSubscription?.stop().catch((error: unknown) => this.logShutdownError('kafka consumer', error));
+    await this.kafka?.stop();
     await this.relay?.stop();
     await this.rabbit?.stop();
-    await this.kafkaPublisher?.disconnect().catch((error: unknown) => this.logShutdownError('kafka producer', error));
+    await this.kafka?.disconnectProducer();
     await this.relayPool.end();
     this.redis.disconnect();
     await this.database.$disconnect();
@@ -188,16 +195,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       const rabbit = this.rabbit;
       checks.push({ name: 'rabbitmq', critical: true, check: async () => assert(rabbit.isConnected, 'not connected') });
     }
-    if (this.kafka) {
-      checks.push({
-        name: 'kafka',
-        critical: true,
-        check: async () => {
-          assert(this.kafkaReady && (this.kafkaPublisher?.isConnected ?? false), 'not connected');
-          assert(this.kafkaSubscription?.isRunning ?? true, 'the consumer stopped after a crash it could not recover from');
-        },
-      });
-    }
+    if (this.kafka) checks.push(this.kafka.readinessCheck());
     return checks;
   }
 
@@ -211,8 +209,8 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       const handlers = bySubscription.get(subscription) ?? new MessageHandlers<MessageContext<unknown>>();
       const target = instance as Record<string, (payload: unknown, context: MessageContext<unknown>) => Promise<void>>;
       for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const contract = this.reflector.get<MessageContract | undefined>(ON_MESSAGE, target[method]);
-        if (contract) handlers.on(contract, (payload, context) => target[method](payload, context));
+        const contracts = this.reflector.get<MessageContract[] | undefined>(ON_MESSAGE, target[method]) ?? [];
+        for (const contract of contracts) handlers.on(contract, (payload, context) => target[method](payload, context));
       }
       bySubscription.set(subscription, handlers);
     }
@@ -245,38 +243,28 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     return this.options.config.RABBITMQ_PREFETCH_PER_QUEUE[queue] ?? declared.prefetch;
   }
 
-  /** Kafka may come up after the service; keep trying in the background while readiness says no. */
-  private async startKafka(handlers: Map<string, Handlers>): Promise<void> {
-    const kafka = this.kafka!;
-    for (let attempt = 1; !this.stopping; attempt += 1) {
-      try {
-        await ensureTopics(kafka, kafkaTopics, this.options.config.KAFKA_TOPIC_PARTITIONS!);
-        await this.kafkaPublisher!.connect();
-        const group = this.options.kafkaGroup;
-        if (group) {
-          const groupHandlers = handlers.get(group.groupId) ?? new MessageHandlers<MessageContext<unknown>>();
-          this.kafkaSubscription = new KafkaSubscription(
-            kafka,
-            { groupId: group.groupId, topics: group.topics },
-            async (message) => {
-              // A topic carries every event of its aggregate; a group handles the types it cares about.
-              if (groupHandlers.handles(message.type)) await this.dispatch(group.groupId, groupHandlers, message);
-            },
-            this.logger.child({ component: 'kafka-consumer' }),
-          );
-          await this.kafkaSubscription.start();
-        }
-        this.kafkaReady = true;
-        this.logger.info({ topics: kafkaTopics.map(({ topic }) => topic) }, 'kafka connected, topics ensured');
-        return;
-      } catch (error) {
-        this.logger.warn({ err: describeError(error), attempt }, 'kafka not reachable yet; retrying');
-        // A consumer half started by this attempt is stopped, so the next attempt starts the only one.
-        await this.kafkaSubscription?.stop().catch((stopError: unknown) => this.logShutdownError('kafka consumer', stopError));
-        this.kafkaSubscription = null;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
-      }
-    }
+  /**
+   * Rebuilds a read model from the Kafka log: the group is rewound (see KafkaRuntime.replay), and
+   * in one transaction the consumer's inbox is emptied and `resetReadModel` clears what the
+   * replay will write again. The inbox's Redis keys go first: one left behind would skip a message.
+   */
+  async replayReadModel<Tx extends ServiceTransaction>(
+    from: ResetFrom,
+    resetReadModel: (tx: Tx, offsets: readonly TopicPartitionOffset[]) => Promise<void>,
+  ): Promise<TopicPartitionOffset[]> {
+    const group = this.options.kafkaGroup;
+    if (!this.kafka || !group) throw new Error(`the ${this.options.service} service reads no Kafka topic`);
+    return this.kafka.replay(from, async (offsets) => {
+      await this.seenCache.forget(group.groupId);
+      await this.database.$transaction(
+        async (tx) => {
+          await tx.$executeRawUnsafe('DELETE FROM inbox_message WHERE consumer = $1', group.groupId);
+          // The transaction client is the service's own Prisma client, which the platform sees only as ServiceTransaction.
+          await resetReadModel(tx as Tx, offsets);
+        },
+        { timeout: 120_000, maxWait: 5_000 },
+      );
+    });
   }
 
   private async dispatch(subscription: string, handlers: Handlers, message: InboundMessage): Promise<void> {
@@ -288,9 +276,6 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
-  private logShutdownError(what: string, error: unknown): void {
-    this.logger.warn({ err: describeError(error) }, `${what} did not stop cleanly`);
-  }
 }
 
 function assert(condition: boolean, message: string): void {

@@ -28,5 +28,6 @@ export default async function globalSetup(): Promise<void> {
     PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS),
     RABBITMQ_RETRY_DELAYS_MS: E2E_RETRY_DELAYS_MS.join(','),
     ORDER_REMINDER_DELAY_MS: String(E2E_ORDER_REMINDER_DELAY_MS),
+    KAFKA_LAG_CHECK_INTERVAL_MS: '1000',
   });
 }

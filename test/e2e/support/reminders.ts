@@ -9,7 +9,7 @@ import { eventually } from './platform';
 export async function remindersChecked(orderIds: readonly string[]): Promise<void> {
   const placed = await queryService<{ id: string }>(
     'order',
-    "SELECT id FROM outbox_message WHERE aggregate_id = ANY($1) AND message_type = 'order.placed'",
+    "SELECT id FROM outbox_message WHERE aggregate_id = ANY($1) AND message_type = 'order.placed' AND broker = 'rabbitmq'",
     [orderIds],
   );
   expect(placed).toHaveLength(orderIds.length);

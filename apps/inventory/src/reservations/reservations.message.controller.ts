@@ -17,12 +17,12 @@ export class ReservationsMessageController {
   }
 
   @OnMessage(ReleaseStock)
-  releaseStock(command: PayloadOf<typeof ReleaseStock>, { tx }: Context): Promise<void> {
-    return this.reservations.release(tx, command.orderId);
+  releaseStock(command: PayloadOf<typeof ReleaseStock>, { tx, message }: Context): Promise<void> {
+    return this.reservations.release(tx, command.orderId, message);
   }
 
   @OnMessage(CommitStock)
-  commitStock(command: PayloadOf<typeof CommitStock>, { tx }: Context): Promise<void> {
-    return this.reservations.commit(tx, command.orderId);
+  commitStock(command: PayloadOf<typeof CommitStock>, { tx, message }: Context): Promise<void> {
+    return this.reservations.commit(tx, command.orderId, message);
   }
 }

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import {
   type PayloadOf,
   type ReserveStock,
+  StockCommitted,
+  StockReleased,
   StockReservationRejected,
   StockReserved,
 } from '@platform/contracts';
-import type { InboundMessage } from '@platform/messaging';
+import { type InboundMessage, Routes } from '@platform/messaging';
 import { OutboxWriter } from '@platform/outbox';
-import { replyTo } from '@platform/service-kit';
+import { logEvent, replyTo } from '@platform/service-kit';
 import type { InventoryTransaction } from '../inventory.database';
 
 type ReserveStockCommand = PayloadOf<typeof ReserveStock>;
@@ -20,7 +22,7 @@ interface LockedProduct {
 
 /**
  * Holds stock for orders. Every change runs in the caller's transaction, together with the
- * inbox row of the command and the outbox row of the reply.
+ * inbox row of the command, the outbox row of the reply and the event on the inventory log.
  */
 @Injectable()
 export class ReservationsService {
@@ -62,11 +64,14 @@ export class ReservationsService {
       });
     }
     await tx.reservation.createMany({ data: lines.map((line) => ({ orderId: command.orderId, ...line })) });
-    await this.outbox.append(tx, [replyTo(message, StockReserved, { orderId: command.orderId, lines })]);
+    await this.outbox.append(tx, [
+      replyTo(message, StockReserved, { orderId: command.orderId, lines }),
+      logEvent(message, StockReserved, { orderId: command.orderId, lines }, Routes.inventoryEventLog(command.orderId)),
+    ]);
   }
 
   /** Compensation: the held units go back to available. A second release finds nothing to do. */
-  async release(tx: InventoryTransaction, orderId: string): Promise<void> {
+  async release(tx: InventoryTransaction, orderId: string, message: InboundMessage): Promise<void> {
     // Rows are always touched in sku order, as in reserve(), so concurrent orders cannot deadlock.
     const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' }, orderBy: { sku: 'asc' } });
     for (const line of held) {
@@ -76,15 +81,30 @@ export class ReservationsService {
       });
     }
     await tx.reservation.updateMany({ where: { orderId, status: 'RESERVED' }, data: { status: 'RELEASED' } });
+    await this.logHeldLines(tx, message, StockReleased, orderId, held);
   }
 
   /** The order completed: the held units leave stock for good. */
-  async commit(tx: InventoryTransaction, orderId: string): Promise<void> {
+  async commit(tx: InventoryTransaction, orderId: string, message: InboundMessage): Promise<void> {
     const held = await tx.reservation.findMany({ where: { orderId, status: 'RESERVED' }, orderBy: { sku: 'asc' } });
     for (const line of held) {
       await tx.product.update({ where: { sku: line.sku }, data: { reserved: { decrement: line.quantity } } });
     }
     await tx.reservation.updateMany({ where: { orderId, status: 'RESERVED' }, data: { status: 'COMMITTED' } });
+    await this.logHeldLines(tx, message, StockCommitted, orderId, held);
+  }
+
+  /** Logs what happened to the held lines; a repeated command that found none logs nothing. */
+  private async logHeldLines(
+    tx: InventoryTransaction,
+    message: InboundMessage,
+    event: typeof StockReleased | typeof StockCommitted,
+    orderId: string,
+    held: readonly { sku: string; quantity: number }[],
+  ): Promise<void> {
+    if (held.length === 0) return;
+    const lines = held.map(({ sku, quantity }) => ({ sku, quantity }));
+    await this.outbox.append(tx, [logEvent(message, event, { orderId, lines }, Routes.inventoryEventLog(orderId))]);
   }
 
   private reject(
@@ -94,6 +114,9 @@ export class ReservationsService {
     reason: 'UNKNOWN_PRODUCT' | 'OUT_OF_STOCK',
     skus: string[],
   ): Promise<void> {
-    return this.outbox.append(tx, [replyTo(message, StockReservationRejected, { orderId, reason, skus })]);
+    return this.outbox.append(tx, [
+      replyTo(message, StockReservationRejected, { orderId, reason, skus }),
+      logEvent(message, StockReservationRejected, { orderId, reason, skus }, Routes.inventoryEventLog(orderId)),
+    ]);
   }
 }

@@ -20,7 +20,7 @@ export class OrdersService {
   ) {}
 
   /**
-   * Stores the order, its saga, the saga's first command and the order.placed broadcast in one
+   * Stores the order, its saga, the saga's first command and order.placed (on the log and the broadcast) in one
    * transaction: the order exists if and only if its saga will run and the world hears of it. With an Idempotency-Key, a repeated request gets
    * the order the first one created, and the same key with another body is refused.
    */
@@ -36,12 +36,10 @@ export class OrdersService {
         if (idempotencyKey) await tx.idempotencyKey.create({ data: { key: idempotencyKey, requestHash, orderId } });
         await tx.order.create({ data: { id: orderId, customerId: request.customerId, items: request.items } });
         await this.saga.start(tx, { orderId, customerId: request.customerId, items: request.items });
+        const placed = { orderId, customerId: request.customerId, items: request.items };
         await this.outbox.append(tx, [
-          outgoing(
-            OrderPlaced,
-            { orderId, customerId: request.customerId, items: request.items },
-            { correlationId: orderId, destination: Routes.orderPlacedBroadcast() },
-          ),
+          outgoing(OrderPlaced, placed, { correlationId: orderId, destination: Routes.orderEventLog(orderId) }),
+          outgoing(OrderPlaced, placed, { correlationId: orderId, destination: Routes.orderPlacedBroadcast() }),
         ]);
       });
     } catch (error) {

@@ -17,7 +17,7 @@ export class ChargesMessageController {
   }
 
   @OnMessage(RefundPayment)
-  refundPayment(command: PayloadOf<typeof RefundPayment>, { tx }: Context): Promise<void> {
-    return this.charges.refund(tx, command.orderId);
+  refundPayment(command: PayloadOf<typeof RefundPayment>, { tx, message }: Context): Promise<void> {
+    return this.charges.refund(tx, command.orderId, message);
   }
 }

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { type ChargePayment, type PayloadOf, PaymentCharged, PaymentRejected } from '@platform/contracts';
-import type { InboundMessage } from '@platform/messaging';
+import { type ChargePayment, type PayloadOf, PaymentCharged, PaymentRefunded, PaymentRejected } from '@platform/contracts';
+import { type InboundMessage, Routes } from '@platform/messaging';
 import { OutboxWriter } from '@platform/outbox';
-import { replyTo } from '@platform/service-kit';
+import { logEvent, replyTo } from '@platform/service-kit';
 import type { PaymentTransaction } from '../payment.database';
 
-/** Charges and refunds, each in the caller's transaction with its inbox row and its reply. */
+/**
+ * Charges and refunds, each in the caller's transaction with its inbox row, its reply to the
+ * saga (RabbitMQ) and its event on the payments log (Kafka).
+ */
 @Injectable()
 export class ChargesService {
   constructor(private readonly outbox: OutboxWriter) {}
@@ -43,21 +46,31 @@ export class ChargesService {
         status: 'CHARGED',
       },
     });
+    const charged = { orderId: command.orderId, paymentId: payment.id, amountCents: payment.amountCents };
     await this.outbox.append(tx, [
-      replyTo(message, PaymentCharged, { orderId: command.orderId, paymentId: payment.id, amountCents: payment.amountCents }),
+      replyTo(message, PaymentCharged, charged),
+      logEvent(message, PaymentCharged, charged, Routes.paymentEventLog(command.orderId)),
     ]);
   }
 
   /** Compensation: gives a charge back. Refunding twice, or an order never charged, changes nothing. */
-  async refund(tx: PaymentTransaction, orderId: string): Promise<void> {
-    const [payment] = await tx.$queryRaw<{ customer_id: string; amount_cents: number; status: string }[]>`
-      SELECT customer_id, amount_cents, status FROM payment WHERE order_id = ${orderId} FOR UPDATE`;
+  async refund(tx: PaymentTransaction, orderId: string, message: InboundMessage): Promise<void> {
+    const [payment] = await tx.$queryRaw<{ id: string; customer_id: string; amount_cents: number; status: string }[]>`
+      SELECT id, customer_id, amount_cents, status FROM payment WHERE order_id = ${orderId} FOR UPDATE`;
     if (payment?.status !== 'CHARGED') return;
     await tx.payment.update({ where: { orderId }, data: { status: 'REFUNDED' } });
     await tx.account.update({
       where: { customerId: payment.customer_id },
       data: { availableCents: { increment: payment.amount_cents } },
     });
+    await this.outbox.append(tx, [
+      logEvent(
+        message,
+        PaymentRefunded,
+        { orderId, paymentId: payment.id, customerId: payment.customer_id, amountCents: payment.amount_cents },
+        Routes.paymentEventLog(orderId),
+      ),
+    ]);
   }
 
   private reject(
@@ -66,6 +79,9 @@ export class ChargesService {
     orderId: string,
     reason: 'UNKNOWN_CUSTOMER' | 'PAYMENT_DECLINED',
   ): Promise<void> {
-    return this.outbox.append(tx, [replyTo(message, PaymentRejected, { orderId, reason })]);
+    return this.outbox.append(tx, [
+      replyTo(message, PaymentRejected, { orderId, reason }),
+      logEvent(message, PaymentRejected, { orderId, reason }, Routes.paymentEventLog(orderId)),
+    ]);
   }
 }

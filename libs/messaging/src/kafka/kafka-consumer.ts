@@ -4,7 +4,7 @@ import { describeError, PermanentMessageError } from '../errors';
 import { isTransientError } from '../transient-errors';
 import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
-import { readHeader } from './kafka-headers';
+import { DeadLetterHeaders, readHeader } from './kafka-headers';
 
 export interface KafkaSubscriptionOptions {
   readonly groupId: string;
@@ -29,6 +29,7 @@ export class KafkaSubscription {
   private readonly consumer: Consumer;
   private readonly deadLetters: Producer;
   private running = false;
+  private paused = false;
 
   constructor(
     kafka: Kafka,
@@ -62,6 +63,24 @@ export class KafkaSubscription {
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
     this.running = true;
+  }
+
+  /**
+   * Stops fetching (an operator's pause, e.g. during maintenance) without leaving the group: the
+   * member keeps its partitions and its heartbeat, and lag builds up until resume().
+   */
+  pause(): void {
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+    this.paused = false;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   async stop(): Promise<void> {
@@ -125,13 +144,13 @@ export class KafkaSubscription {
           value: message.value,
           headers: {
             ...message.headers,
-            'dlt-error': reason,
-            'dlt-attempts': String(attempts),
-            'dlt-original-topic': origin.topic,
-            'dlt-original-partition': String(origin.partition),
-            'dlt-original-offset': origin.offset,
-            'dlt-consumer-group': this.options.groupId,
-            'dlt-failed-at': new Date().toISOString(),
+            [DeadLetterHeaders.error]: reason,
+            [DeadLetterHeaders.attempts]: String(attempts),
+            [DeadLetterHeaders.originalTopic]: origin.topic,
+            [DeadLetterHeaders.originalPartition]: String(origin.partition),
+            [DeadLetterHeaders.originalOffset]: origin.offset,
+            [DeadLetterHeaders.consumerGroup]: this.options.groupId,
+            [DeadLetterHeaders.failedAt]: new Date().toISOString(),
           },
         },
       ],

@@ -1,0 +1,42 @@
+import {
+  OrderCancelled,
+  OrderCompleted,
+  OrderPlaced,
+  PaymentCharged,
+  PaymentRefunded,
+  PaymentRejected,
+  StockCommitted,
+  StockReleased,
+  StockReservationRejected,
+  StockReserved,
+} from '@platform/contracts';
+import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import type { OrderTransaction } from '../order.database';
+import { ORDER_ACTIVITY_GROUP } from './order-activity.group';
+import { OrderActivityService } from './order-activity.service';
+
+/**
+ * A second consumer group on the event logs, beside points: it reads the same topics at its own
+ * pace, with its own offsets, and records every event of each order. Each payload has been
+ * checked against its contract before the method runs; the activity keeps the metadata.
+ */
+@MessageConsumer(ORDER_ACTIVITY_GROUP)
+export class OrderActivityMessageController {
+  constructor(private readonly activity: OrderActivityService) {}
+
+  @OnMessage(
+    OrderPlaced,
+    StockReserved,
+    StockReservationRejected,
+    PaymentCharged,
+    PaymentRejected,
+    StockCommitted,
+    StockReleased,
+    PaymentRefunded,
+    OrderCompleted,
+    OrderCancelled,
+  )
+  record(_event: unknown, { tx, message }: MessageContext<OrderTransaction>): Promise<void> {
+    return this.activity.record(tx, message);
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import type { InboundMessage } from '@platform/messaging';
+import { OrderDatabase, type OrderTransaction } from '../order.database';
+
+export interface OrderActivityView {
+  type: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  occurredAt: string;
+}
+
+/** The order-activity read model: one row per event about an order, wherever in the logs it was read. */
+@Injectable()
+export class OrderActivityService {
+  constructor(private readonly db: OrderDatabase) {}
+
+  async record(tx: OrderTransaction, message: InboundMessage): Promise<void> {
+    await tx.orderActivity.createMany({
+      data: [
+        {
+          messageId: message.messageId,
+          orderId: message.correlationId,
+          type: message.type,
+          topic: message.source,
+          partition: message.position?.partition ?? -1,
+          offset: BigInt(message.position?.offset ?? -1),
+          occurredAt: new Date(message.occurredAt),
+        },
+      ],
+      skipDuplicates: true,
+    });
+  }
+
+  async forOrder(orderId: string): Promise<OrderActivityView[]> {
+    const rows = await this.db.orderActivity.findMany({
+      where: { orderId },
+      orderBy: [{ occurredAt: 'asc' }, { topic: 'asc' }, { offset: 'asc' }],
+    });
+    return rows.map(({ type, topic, partition, offset, occurredAt }) => ({
+      type,
+      topic,
+      partition,
+      offset: offset.toString(),
+      occurredAt: occurredAt.toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Logger } from 'pino';
+import { describeError } from '../errors';
+import { decodePayload, MessageHeaders } from '../message';
+import { deadLetterTopicOf } from '../topology';
+import { DeadLetterHeaders, readHeader } from './kafka-headers';
+
+export { DeadLetterHeaders };
+
+/** Set on a re-driven copy: `<dead-letter topic>:<partition>:<offset>` of the letter it came from. */
+export const REDRIVEN_FROM_HEADER = 'redriven-from';
+
+export interface KafkaDeadLetter {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  /** Why the consumer gave up, e.g. `PermanentMessageError: payload breaks its contract`. */
+  readonly error: string | null;
+  readonly attempts: number | null;
+  readonly originalTopic: string | null;
+  readonly originalPartition: number | null;
+  readonly originalOffset: string | null;
+  readonly consumerGroup: string | null;
+  readonly failedAt: string | null;
+  readonly messageId: string | null;
+  readonly type: string | null;
+  /** The body as JSON, or as the raw string when it is not JSON (often the reason it is here). */
+  readonly payload: unknown;
+  /** Whether a redrive already sent it back to its topic. */
+  readonly redriven: boolean;
+}
+
+/** Offsets [from, to) of one partition. */
+export interface OffsetRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A message read from a dead-letter topic, with the partition it was read from. */
+export interface ReadLetter {
+  readonly partition: number;
+  readonly message: KafkaMessage;
+}
+
+/**
+ * The consumer group whose committed offsets record how far redrives got: each partition's
+ * offset is the next letter to re-drive. It never has members; only setOffsets writes to it.
+ */
+export function redriveGroupOf(deadLetterTopic: string): string {
+  return `${deadLetterTopic}.redrive`;
+}
+
+/** A partition's bounds as kafkajs's fetchTopicOffsets reports them: [low, high) holds its messages. */
+export interface PartitionBounds {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+}
+
+/**
+ * Where a redrive resumes on a partition: at the redrive group's cursor, or at the start of the
+ * log when there is none or the log no longer holds it (retention deleted it, or the topic was
+ * recreated). Every letter before it has been re-driven.
+ */
+export function redriveStart({ low, high }: PartitionBounds, cursor: number | undefined): number {
+  if (cursor === undefined || cursor < Number(low) || cursor > Number(high)) return Number(low);
+  return cursor;
+}
+
+/** What to read of each partition: from `fromOf` up to its end when the call began; empty ranges left out. */
+export function readRanges(bounds: readonly PartitionBounds[], fromOf: (partition: PartitionBounds) => number): Map<number, OffsetRange> {
+  const ranges = new Map<number, OffsetRange>();
+  for (const partition of bounds) {
+    const range = { from: fromOf(partition), to: Number(partition.high) };
+    if (range.from < range.to) ranges.set(partition.partition, range);
+  }
+  return ranges;
+}
+
+/** A letter as the operator sees it; `redriveStartOffset` is where the next redrive starts on its partition. */
+export function describeDeadLetter(partition: number, message: KafkaMessage, redriveStartOffset: number): KafkaDeadLetter {
+  const header = (name: string) => readHeader(message.headers, name) ?? null;
+  const numberOrNull = (value: string | null) => (value === null || value === '' || Number.isNaN(Number(value)) ? null : Number(value));
+  const body = decodePayload(message.value);
+  return {
+    partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? null,
+    error: header(DeadLetterHeaders.error),
+    attempts: numberOrNull(header(DeadLetterHeaders.attempts)),
+    originalTopic: header(DeadLetterHeaders.originalTopic),
+    originalPartition: numberOrNull(header(DeadLetterHeaders.originalPartition)),
+    originalOffset: header(DeadLetterHeaders.originalOffset),
+    consumerGroup: header(DeadLetterHeaders.consumerGroup),
+    failedAt: header(DeadLetterHeaders.failedAt),
+    messageId: header(MessageHeaders.messageId),
+    type: header(MessageHeaders.type),
+    payload: 'payload' in body ? body.payload : (message.value?.toString('utf8') ?? null),
+    redriven: Number(message.offset) < redriveStartOffset,
+  };
+}
+
+/**
+ * The message to send back: key, value and the message's own headers unchanged, so it is the
+ * same message (same id, which the consumers' inboxes recognise); the failure headers dropped,
+ * so it starts over; and where it came from, for whoever follows it through the logs.
+ */
+export function redrivenCopy(deadLetterTopic: string, { partition, message }: ReadLetter): Message {
+  const deadLetterHeaderNames = new Set<string>(Object.values(DeadLetterHeaders));
+  const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !deadLetterHeaderNames.has(name)));
+  headers[REDRIVEN_FROM_HEADER] = `${deadLetterTopic}:${partition}:${message.offset}`;
+  return { key: message.key, value: message.value, headers };
+}
+
+/** The redrive group's new cursor: past the last letter re-driven on each partition. */
+export function cursorAfter(letters: readonly ReadLetter[]): { partition: number; offset: string }[] {
+  const next = new Map<number, number>();
+  for (const { partition, message } of letters) {
+    next.set(partition, Math.max(next.get(partition) ?? 0, Number(message.offset) + 1));
+  }
+  return [...next].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ partition, offset: String(offset) }));
+}
+
+export interface DeadLetterTopicAdminOptions {
+  /** How long a read may go without a message before it gives up; it includes joining the group. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Messages per produce request on redrive: well under the broker's request and batch size limits. */
+const REDRIVE_CHUNK = 100;
+
+/**
+ * An operator's view of a topic's dead-letter topic, and the way back. Reading a topic has no
+ * "get" in Kafka: each call reads with a consumer in a throwaway group, up to the end offsets
+ * it saw when it began (letters arriving meanwhile wait for the next call), then deletes the group.
+ */
+export class DeadLetterTopicAdmin {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly logger: Logger,
+    private readonly options: DeadLetterTopicAdminOptions = {},
+  ) {}
+
+  /** Up to `limit` letters, oldest first per partition, each saying whether it was re-driven. */
+  list(topic: string, { limit }: { limit: number }): Promise<KafkaDeadLetter[]> {
+    const deadLetterTopic = deadLetterTopicOf(topic);
+    return this.withAdmin(async (admin) => {
+      const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
+      const cursor = await this.redriveCursor(admin, deadLetterTopic);
+      const starts = new Map(bounds.map((partition) => [partition.partition, redriveStart(partition, cursor.get(partition.partition))]));
+      const letters = await this.read(admin, deadLetterTopic, readRanges(bounds, ({ low }) => Number(low)), limit);
+      return letters
+        .map(({ partition, message }) => describeDeadLetter(partition, message, starts.get(partition) ?? 0))
+        .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+    });
+  }
+
+  /**
+   * Sends every letter present when the call begins, and not re-driven before, back to `topic`,
+   * then moves the redrive group's offsets past them, so the next call starts after them.
+   *
+   * The produce and the offset commit are two steps: a crash between them re-drives those
+   * letters again on the next call. That is safe because every consumer deduplicates by message
+   * id in its inbox. For the same reason it is safe, if wasteful, after the redrive group's
+   * offsets expire: a group without members keeps them for the broker's offsets.retention.minutes
+   * (7 days by default), after which the letters still in the topic count as not re-driven.
+   */
+  redrive(topic: string): Promise<{ redriven: number }> {
+    const deadLetterTopic = deadLetterTopicOf(topic);
+    return this.withAdmin(async (admin) => {
+      const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
+      const cursor = await this.redriveCursor(admin, deadLetterTopic);
+      const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)));
+      const letters = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
+      if (letters.length === 0) return { redriven: 0 };
+
+      await this.produce(topic, letters.map((letter) => redrivenCopy(deadLetterTopic, letter)));
+      await admin.setOffsets({ groupId: redriveGroupOf(deadLetterTopic), topic: deadLetterTopic, partitions: cursorAfter(letters) });
+      this.logger.info({ topic, deadLetterTopic, redriven: letters.length }, 'kafka dead letters re-driven');
+      return { redriven: letters.length };
+    });
+  }
+
+  private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** The redrive group's committed offset per partition; partitions it never committed are absent. */
+  private async redriveCursor(admin: Admin, deadLetterTopic: string): Promise<Map<number, number>> {
+    const [committed] = await admin.fetchOffsets({ groupId: redriveGroupOf(deadLetterTopic), topics: [deadLetterTopic] });
+    // kafkajs reports "nothing committed" as offset -1.
+    return new Map((committed?.partitions ?? []).filter(({ offset }) => Number(offset) >= 0).map(({ partition, offset }) => [partition, Number(offset)]));
+  }
+
+  private async produce(topic: string, messages: readonly Message[]): Promise<void> {
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      for (let start = 0; start < messages.length; start += REDRIVE_CHUNK) {
+        await producer.send({ topic, acks: -1, messages: messages.slice(start, start + REDRIVE_CHUNK) });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  /** Reads the given ranges, stopping early after `limit` letters; then removes its throwaway group. */
+  private async read(admin: Admin, deadLetterTopic: string, ranges: ReadonlyMap<number, OffsetRange>, limit: number): Promise<ReadLetter[]> {
+    if (ranges.size === 0 || limit <= 0) return [];
+    const groupId = `${deadLetterTopic}.browse-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    try {
+      return await this.consume(consumer, deadLetterTopic, ranges, limit);
+    } finally {
+      await this.discard(admin, consumer, groupId);
+    }
+  }
+
+  private async consume(consumer: Consumer, deadLetterTopic: string, ranges: ReadonlyMap<number, OffsetRange>, limit: number): Promise<ReadLetter[]> {
+    const idleTimeoutMs = this.options.idleTimeoutMs ?? 30_000;
+    const letters: ReadLetter[] = [];
+    const unfinished = new Set(ranges.keys());
+    let starting: Promise<void> = Promise.resolve();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [deadLetterTopic], fromBeginning: true });
+    try {
+      // Resolved from inside eachMessage, but the consumer is stopped only after: kafkajs's
+      // disconnect waits for the running handler, so disconnecting from inside it never returns.
+      await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        let idle: NodeJS.Timeout | undefined;
+        const finish = (error?: unknown) => {
+          settled = true;
+          clearTimeout(idle);
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        const keepWaiting = () => {
+          clearTimeout(idle);
+          idle = setTimeout(
+            () => finish(new Error(`${deadLetterTopic}: no message for ${idleTimeoutMs} ms with partitions ${[...unfinished].join(', ')} unread`)),
+            idleTimeoutMs,
+          );
+        };
+        keepWaiting();
+        consumer.on('consumer.crash', ({ payload }) => {
+          if (!payload.restart) finish(payload.error);
+        });
+        starting = consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              const range = ranges.get(partition);
+              if (settled || !range || !unfinished.has(partition)) return;
+              keepWaiting();
+              const offset = Number(message.offset);
+              if (offset >= range.from && offset < range.to && letters.length < limit) letters.push({ partition, message });
+              if (offset >= range.to - 1) unfinished.delete(partition);
+              if (unfinished.size === 0 || letters.length >= limit) finish();
+            },
+          })
+          .then(() => {
+            // A fresh group starts at the beginning of the log; a redrive starts at its cursor.
+            for (const [partition, { from }] of ranges) consumer.seek({ topic: deadLetterTopic, partition, offset: String(from) });
+          });
+        starting.catch(finish);
+      });
+      return letters;
+    } finally {
+      // A consumer disconnected while it is still joining its group crashes, and kafkajs then
+      // restarts it, in a group nobody deletes. Whether run() failed was reported above.
+      await Promise.allSettled([starting]);
+    }
+  }
+
+  /** Leaving the group first lets the broker delete it at once, so browsing leaves no groups behind in the listings. */
+  private async discard(admin: Admin, consumer: Consumer, groupId: string): Promise<void> {
+    try {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]);
+    } catch (error) {
+      this.logger.warn({ groupId, err: describeError(error) }, 'throwaway consumer group not cleaned up; the broker expires it');
+    }
+  }
+}
