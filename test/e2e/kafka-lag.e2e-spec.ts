@@ -29,7 +29,7 @@ describe('consumer lag monitoring', () => {
     const firedBefore = await metric('kafka_consumer_lag_alerts_total', 'state="fired"');
     const resolvedBefore = await metric('kafka_consumer_lag_alerts_total', 'state="resolved"');
 
-    await http('POST', `${urls.points}/admin/kafka/consumer/pause`);
+    expect((await http('POST', `${urls.points}/admin/kafka/consumer/pause`)).status).toBe(200);
     // Events points has no handler for: reading them is all the catching up there is to do.
     const backlog = threshold + 500;
     await produce(
@@ -52,7 +52,7 @@ describe('consumer lag monitoring', () => {
     expect(await metric('kafka_consumer_lag_alerting', 'group="points"')).toBe(1);
     expect(await metric('kafka_consumer_lag_alerts_total', 'state="fired"')).toBe(firedBefore + 1);
 
-    await http('POST', `${urls.points}/admin/kafka/consumer/resume`);
+    expect((await http('POST', `${urls.points}/admin/kafka/consumer/resume`)).status).toBe(200);
     await eventually(lagView, ({ lag }) => lag?.groups.every(({ alerting }) => !alerting) ?? false, {
       timeoutMs: 120_000,
       what: 'the lag alert to clear',

@@ -4,12 +4,19 @@ import path from 'node:path';
 import { queryService } from './support/database';
 import { eventually, http, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
+interface Position {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 interface LagView {
-  lag: { checkedAt: string; groups: { group: string; totalLag: number }[] } | null;
+  lag: { checkedAt: string; partitions: { topic: string; partition: number; committedOffset: number | null }[] } | null;
 }
 
 interface RebuildResult {
-  offsets: { topic: string; partition: number; offset: number }[];
+  offsets: Position[];
+  until: Position[];
   ledgerEntriesRemoved: number;
 }
 
@@ -20,12 +27,17 @@ const balances = async (customers: readonly string[]) =>
     ),
   );
 
-/** Waits until a lag check made after `since` (a moment after the group was rewound) finds the points group with nothing left to read. */
-async function caughtUp(since: number): Promise<void> {
+/** Waits until a lag check made after the rewind sees the group committed up to where the log ended at the rewind. */
+async function caughtUp({ until }: RebuildResult, rewoundAt: number): Promise<void> {
   await eventually(
     async () => (await http<LagView>('GET', `${urls.points}/admin/kafka/lag`)).body.lag,
-    (lag) => lag !== null && Date.parse(lag.checkedAt) > since && lag.groups.every(({ totalLag }) => totalLag === 0),
-    { timeoutMs: 180_000, intervalMs: 250, what: 'the points group to replay the log to its end' },
+    (lag) =>
+      lag !== null &&
+      Date.parse(lag.checkedAt) > rewoundAt &&
+      until.every(({ topic, partition, offset }) =>
+        lag.partitions.some((seen) => seen.topic === topic && seen.partition === partition && (seen.committedOffset ?? -1) >= offset),
+      ),
+    { timeoutMs: 180_000, intervalMs: 250, what: 'the points group to replay the log to where it ended at the rewind' },
   );
 }
 
@@ -65,23 +77,25 @@ describe('rebuilding the points projection from the orders log', () => {
   it('from the beginning gives every balance back', async () => {
     const result = await rebuild({ from: 'beginning' });
     expect(result.ledgerEntriesRemoved).toBeGreaterThanOrEqual(earlier.length + later.length);
-    await caughtUp(Date.now());
+    await caughtUp(result, Date.now());
     expect(await balances(customers)).toEqual(expected);
   });
 
   it('from a timestamp replays only what was written after it', async () => {
     const result = await rebuild({ from: 'timestamp', timestamp: between });
     expect(result.ledgerEntriesRemoved).toBeGreaterThanOrEqual(later.length);
-    await caughtUp(Date.now());
+    await caughtUp(result, Date.now());
     expect(await balances(customers)).toEqual(expected);
   });
 
   it('from an offset, with the command line, replays that partition from there', async () => {
-    const [entry] = await queryService<{ partition: number; offset: string }>(
-      'points',
-      'SELECT partition, "offset" FROM points_ledger WHERE order_id = $1',
-      [later[0].id],
-    );
+    const ledgerRow = () =>
+      queryService<{ partition: number; offset: string; created_at: Date }>(
+        'points',
+        'SELECT partition, "offset", created_at FROM points_ledger WHERE order_id = $1',
+        [later[0].id],
+      );
+    const [entry] = await ledgerRow();
     // Run without blocking the test's event loop (spawnSync would leave its keep-alive sockets stale).
     const cli = await promisify(execFile)(
       process.execPath,
@@ -89,10 +103,13 @@ describe('rebuilding the points projection from the orders log', () => {
       { encoding: 'utf8', timeout: 180_000 },
     );
     expect(cli.stdout).toMatch(/caught up in/);
-    expect(JSON.parse(/rewound: (.*)/.exec(cli.stdout)![1])).toMatchObject({
-      offsets: [{ topic: 'orders', partition: entry.partition, offset: Number(entry.offset) }],
-      ledgerEntriesRemoved: expect.any(Number),
-    });
+    const result = JSON.parse(/rewound: (.*)/.exec(cli.stdout)![1]) as RebuildResult;
+    expect(result.offsets).toEqual([{ topic: 'orders', partition: entry.partition, offset: Number(entry.offset) }]);
+    expect(result.ledgerEntriesRemoved).toBeGreaterThanOrEqual(1);
+    // The entry the rebuild started from was deleted and written again by the replay, at the same place in the log.
+    const [rewritten] = await ledgerRow();
+    expect(rewritten).toMatchObject({ partition: entry.partition, offset: entry.offset });
+    expect(rewritten.created_at.getTime()).toBeGreaterThan(entry.created_at.getTime());
     expect(await balances(customers)).toEqual(expected);
     const [ledger] = await queryService<{ count: string }>('points', 'SELECT count(*) FROM points_ledger WHERE customer_id = ANY($1)', [customers]);
     expect(Number(ledger.count)).toBe(earlier.length + later.length);

@@ -26,8 +26,8 @@ describe('a payment that does not answer in time', () => {
     // delayed copy of order.placed found it unfinished and the customer got a text.
     const notifications = await eventually(
       async () => (await http<{ template: string; channel: string }[]>('GET', `${urls.notification}/notifications?orderId=${order.id}`)).body,
-      (list) => list.some(({ template }) => template === 'order-cancelled'),
-      { what: 'the cancellation notice' },
+      (list) => ['order-delayed', 'order-cancelled'].every((wanted) => list.some(({ template }) => template === wanted)),
+      { what: 'the reminder and the cancellation notice' },
     );
     expect(notifications).toContainEqual(expect.objectContaining({ template: 'order-delayed', channel: 'sms', status: 'SENT' }));
     const released = await eventually(

@@ -3,11 +3,25 @@ import { callAdmin, runCli } from './admin-client';
 
 const usage = `usage: npm run points:rebuild -- --from-beginning | --timestamp <ISO-8601> | --offset <partition>:<offset> [--offset ...]
 Rewinds the points consumer group on the orders log, resets what the replay will rebuild, and waits
-until the group has caught up again. Stop every other points instance first.`;
+until the group has read up to where the log ended at the rewind. Stop every other points instance first.`;
+
+interface Position {
+  topic: string;
+  partition: number;
+  offset: number;
+}
 
 interface LagView {
-  paused: boolean;
-  lag: { checkedAt: string; groups: { group: string; totalLag: number }[] } | null;
+  lag: { checkedAt: string; partitions: { topic: string; partition: number; committedOffset: number | null }[] } | null;
+}
+
+/** Partitions whose committed offset has not reached the log end seen at the rewind, by a lag check made after it. */
+function behind(until: readonly Position[], lag: LagView['lag'], rewoundAt: number): Position[] {
+  if (!lag || Date.parse(lag.checkedAt) <= rewoundAt) return [...until];
+  return until.filter(({ topic, partition, offset }) => {
+    const seen = lag.partitions.find((candidate) => candidate.topic === topic && candidate.partition === partition);
+    return (seen?.committedOffset ?? -1) < offset;
+  });
 }
 
 function rebuildRequest(values: { 'from-beginning'?: boolean; timestamp?: string; offset?: string[] }): unknown {
@@ -30,15 +44,16 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { 'from-beginning': { type: 'boolean' }, timestamp: { type: 'string' }, offset: { type: 'string', multiple: true } },
   });
-  const result = await callAdmin('points', 'POST', '/admin/points/rebuild', rebuildRequest(values));
   const started = Date.now();
+  const result = await callAdmin<{ until: Position[] }>('points', 'POST', '/admin/points/rebuild', rebuildRequest(values));
+  const rewoundAt = Date.now();
   process.stdout.write(`rewound: ${JSON.stringify(result)}\n`);
-  // Caught up once a lag check made after the rewind (the answer came after it) sees nothing left to read.
+  // Complete once the group has committed up to where the log ended at the rewind; later events are ordinary traffic.
   for (;;) {
     const { lag } = await callAdmin<LagView>('points', 'GET', '/admin/kafka/lag');
-    const total = lag?.groups.reduce((sum, group) => sum + group.totalLag, 0);
-    if (lag && Date.parse(lag.checkedAt) > started && total === 0) break;
-    process.stdout.write(`replaying: ${total ?? '?'} message(s) to go\n`);
+    const remaining = behind(result.until, lag, rewoundAt);
+    if (remaining.length === 0) break;
+    process.stdout.write(`replaying: ${remaining.map(({ topic, partition }) => `${topic}:${partition}`).join(', ')} not there yet\n`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   process.stdout.write(`caught up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

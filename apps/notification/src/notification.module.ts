@@ -31,7 +31,6 @@ export class NotificationModule {
           rabbitQueues: [
             Queues.notificationOrderEvents,
             Queues.notificationOrderPlaced,
-            Queues.notificationOrderReminders,
             Queues.notificationEmail,
             Queues.notificationSms,
             Queues.notificationUrgent,

@@ -28,9 +28,10 @@ export {
 export {
   DeadLetterHeaders,
   DeadLetterTopicAdmin,
+  REDRIVEN_FOR_GROUP_HEADER,
   REDRIVEN_FROM_HEADER,
   redriveGroupOf,
   type DeadLetterTopicAdminOptions,
   type KafkaDeadLetter,
 } from './kafka/dead-letter-topic-admin';
-export { resetConsumerGroup, ResetRefusedError, type ResetFrom, type TopicPartitionOffset } from './kafka/consumer-group-reset';
+export { InvalidResetError, resetConsumerGroup, ResetRefusedError, type ResetFrom, type TopicPartitionOffset } from './kafka/consumer-group-reset';

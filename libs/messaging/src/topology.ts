@@ -31,7 +31,6 @@ export const Queues = {
   orderSagaReplies: 'order.saga-replies',
   notificationOrderEvents: 'notification.order-events',
   notificationOrderPlaced: 'notification.order-placed',
-  notificationOrderReminders: 'notification.order-reminders',
   notificationEmail: 'notification.email',
   notificationSms: 'notification.sms',
   notificationUrgent: 'notification.urgent',
@@ -103,8 +102,9 @@ const dispatchOn = (headers: Record<string, string>): BindingSpec => ({
  * Prefetch is chosen per queue. Saga and event handlers run one short database transaction, so
  * 20 in flight keeps a consumer busy while leaving messages for other instances. Sending a
  * notification waits on a gateway: a smaller window stops one slow consumer from hoarding a
- * queue (SMS gateways are the slowest and most rate-limited). Urgent notifications take one at a
- * time, so none sits in a busy consumer's buffer while another consumer is free.
+ * queue (SMS gateways are the slowest and most rate-limited). Urgent notifications have a queue
+ * of their own, so they never wait behind routine mail, and a small window, so few of them sit
+ * in one busy consumer's buffer while another instance is free.
  */
 export const rabbitTopology: RabbitTopology = {
   exchanges: [
@@ -148,13 +148,6 @@ export const rabbitTopology: RabbitTopology = {
       prefetch: 20,
     },
     {
-      // Fed by the reminder delay queue (orderReminderQueue), which is bound to the fanout too.
-      name: Queues.notificationOrderReminders,
-      bindings: [],
-      deliveryLimit: 5,
-      prefetch: 20,
-    },
-    {
       name: Queues.notificationEmail,
       bindings: [dispatchOn({ channel: 'email', priority: 'normal' })],
       deliveryLimit: 5,
@@ -170,7 +163,7 @@ export const rabbitTopology: RabbitTopology = {
       name: Queues.notificationUrgent,
       bindings: [dispatchOn({ priority: 'high' })],
       deliveryLimit: 5,
-      prefetch: 1,
+      prefetch: 5,
     },
   ],
   delayQueues: [],
@@ -190,14 +183,16 @@ export function sagaTimeoutQueue(delayMs: number, replyQueue: string): DelayQueu
 
 /**
  * The delay queue behind order reminders: bound to the order.placed fanout like any other
- * subscriber, it holds each order for `delayMs`, then hands it to the reminders queue.
+ * subscriber, it holds each order for `delayMs`, then hands it to the queue of the order events.
+ * That queue, not one of its own: there the delayed order.placed waits behind the order's
+ * completion or cancellation if they arrived first, even when the service was down meanwhile.
  */
 export function orderReminderQueue(delayMs: number): DelayQueueSpec {
   return {
-    name: `${Queues.notificationOrderReminders}.after-${delayMs}ms`,
+    name: `${Queues.notificationOrderEvents}.remind-after-${delayMs}ms`,
     delayMs,
     binding: { exchange: Exchanges.orderPlaced, routingKey: '' },
-    deliverTo: { exchange: '', routingKey: Queues.notificationOrderReminders },
+    deliverTo: { exchange: '', routingKey: Queues.notificationOrderEvents },
   };
 }
 

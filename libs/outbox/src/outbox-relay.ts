@@ -73,6 +73,7 @@ const CLAIM_BATCH = `
    WHERE m.status = 'PENDING'
      AND m.next_attempt_at <= now()
      AND ($2::text IS NULL OR m.broker = $2)
+     AND m.broker <> ALL($3::text[])
      AND NOT EXISTS (
            SELECT 1 FROM outbox_message earlier
             WHERE earlier.aggregate_id = m.aggregate_id
@@ -118,7 +119,12 @@ export class OutboxRelay {
   private listener: PoolClient | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
-  private wakeRequested = false;
+  /**
+   * Bumped by every nudge. Each worker compares it with the generation it last claimed at, so a
+   * NOTIFY that lands while a worker is busy still sends that worker round again; with a shared
+   * flag, an idle worker of another broker could take the wake-up and leave the busy one asleep.
+   */
+  private wakeGeneration = 0;
   private readonly sleepers = new Set<() => void>();
 
   constructor(
@@ -156,12 +162,15 @@ export class OutboxRelay {
 
   /** Wake the workers now (used by NOTIFY and by tests that want an immediate round). */
   nudge(): void {
-    this.wakeRequested = true;
+    this.wakeGeneration += 1;
     for (const wake of [...this.sleepers]) wake();
   }
 
-  /** Claims, publishes and records one batch (of one broker's rows, if given); returns how many rows it claimed. */
-  async relayBatch(broker: Broker | null = null): Promise<number> {
+  /**
+   * Claims, publishes and records one batch (of one broker's rows, if given, and of none of the
+   * excluded brokers'); returns how many rows it claimed.
+   */
+  async relayBatch(broker: Broker | null = null, excludedBrokers: readonly string[] = []): Promise<number> {
     const client = await this.pool.connect();
     // A pooled client that is checked out has no error listener; without one, a connection the
     // server drops while we wait for confirms would crash the process.
@@ -172,7 +181,7 @@ export class OutboxRelay {
       // Losing a SENT mark to a database crash only means publishing those rows again, which the
       // consumers' inboxes absorb; so the relay's commits need not wait for the WAL flush.
       await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
-      const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize, broker]);
+      const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize, broker, excludedBrokers]);
       if (rows.length > 0) await this.publishAndRecord(client, rows);
       await client.query('COMMIT');
       return rows.length;
@@ -260,17 +269,20 @@ export class OutboxRelay {
       if (cleansUp && Date.now() >= nextCleanup) {
         nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
         await this.cleanUp();
+        await this.relayUnservedRows();
       }
+      // Read before claiming: a row whose NOTIFY comes later may have committed too late for this claim.
+      const claimedAtGeneration = this.wakeGeneration;
       try {
         const claimed = await this.relayBatch(broker);
         consecutiveErrors = 0;
         // Rows this batch marked SENT may have made the next row of their order claimable: look again.
         if (claimed > 0) continue;
-        await this.waitForWork(this.options.pollIntervalMs);
+        await this.waitForWork(this.options.pollIntervalMs, claimedAtGeneration);
       } catch (error) {
         consecutiveErrors += 1;
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
-        await this.waitForWork(Math.min(5_000, 100 * 2 ** consecutiveErrors));
+        await this.waitForWork(Math.min(5_000, 100 * 2 ** consecutiveErrors), claimedAtGeneration);
       }
     }
   }
@@ -284,16 +296,31 @@ export class OutboxRelay {
     }
   }
 
-  private waitForWork(timeoutMs: number): Promise<void> {
-    if (this.wakeRequested || this.stopping) {
-      this.wakeRequested = false;
-      return Promise.resolve();
+  /**
+   * Workers claim only their own broker's rows, so a row naming a broker this relay has no
+   * publisher for (a service writing to a broker it was not configured with) would sit PENDING
+   * unnoticed. Once per clean-up round such rows are claimed, and fail in publishAll, using up
+   * their attempts until they are parked as FAILED where an operator sees them. Claiming with no
+   * broker filter instead would let a down broker stall this worker's own broker.
+   */
+  private async relayUnservedRows(): Promise<void> {
+    try {
+      await this.relayBatch(null, [...this.publishers.keys()]);
+    } catch (error) {
+      this.logger.warn(
+        { err: describeError(error) },
+        'outbox rows of brokers without a publisher were not looked at; trying again later',
+      );
     }
+  }
+
+  /** Resolves on the next nudge, the timeout or stop; at once if a nudge came since `claimedAtGeneration`. */
+  private waitForWork(timeoutMs: number, claimedAtGeneration: number): Promise<void> {
+    if (this.wakeGeneration !== claimedAtGeneration || this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.sleepers.delete(done);
-        this.wakeRequested = false;
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);

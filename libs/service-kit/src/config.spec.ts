@@ -68,4 +68,22 @@ describe('service configuration', () => {
     );
     expect(refusal({ RABBITMQ_PREFETCH_PER_QUEUE: 'notification.sms=0' })).toContain('RABBITMQ_PREFETCH_PER_QUEUE:');
   });
+
+  it('when a prefetch override has more than one =, then start-up is refused instead of dropping the extra part', () => {
+    expect(refusal({ RABBITMQ_PREFETCH_PER_QUEUE: 'notification.sms=2=9' })).toMatch(
+      /RABBITMQ_PREFETCH_PER_QUEUE: must be a comma-separated list of <queue>=<1\.\.10000>.* \(got "notification\.sms=2=9"\)/,
+    );
+    expect(refusal({ RABBITMQ_PREFETCH_PER_QUEUE: 'inventory.commands=50, notification.sms=2=9' })).toContain(
+      'RABBITMQ_PREFETCH_PER_QUEUE:',
+    );
+  });
+
+  it('when the retired RABBITMQ_PREFETCH is set, then start-up is refused and names its replacement', () => {
+    const message = refusal({ RABBITMQ_PREFETCH: '20' });
+
+    expect(message).toContain('the order service refuses to start');
+    expect(message).toContain(
+      '  RABBITMQ_PREFETCH: was replaced by RABBITMQ_PREFETCH_PER_QUEUE (e.g. notification.sms=2) (got "20")',
+    );
+  });
 });

@@ -27,9 +27,16 @@ const prefetchPerQueue = z
   .transform((value, context) => {
     const overrides: Record<string, number> = {};
     for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
-      const [queue, count] = entry.split('=').map((part) => part.trim());
+      const parts = entry.split('=').map((part) => part.trim());
+      const [queue, count] = parts;
       const prefetch = Number(count);
-      if (!(Object.values(Queues) as string[]).includes(queue) || !Number.isInteger(prefetch) || prefetch < 1 || prefetch > 10_000) {
+      if (
+        parts.length !== 2 ||
+        !(Object.values(Queues) as string[]).includes(queue) ||
+        !Number.isInteger(prefetch) ||
+        prefetch < 1 ||
+        prefetch > 10_000
+      ) {
         context.addIssue({ code: 'custom', message: prefetchRule });
         return z.NEVER;
       }
@@ -50,6 +57,11 @@ export function serviceConfigSchema(service: string, port: number) {
     API_KEY: z.string().min(8, { error: 'must be at least 8 characters when set' }).optional(),
     /** Overrides the prefetch a queue's consumer gets from the topology, e.g. `notification.sms=2`. */
     RABBITMQ_PREFETCH_PER_QUEUE: prefetchPerQueue,
+    /**
+     * Retired. Refused rather than ignored: an object schema drops unknown keys, so a deployment
+     * still setting it would otherwise run with prefetches it never asked for, without a word.
+     */
+    RABBITMQ_PREFETCH: z.never({ error: 'was replaced by RABBITMQ_PREFETCH_PER_QUEUE (e.g. notification.sms=2)' }).optional(),
     /** The retry ladder of every consumed queue: how long a failed message waits before each new try. */
     RABBITMQ_RETRY_DELAYS_MS: z
       .string()

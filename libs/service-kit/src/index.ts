@@ -1,6 +1,7 @@
 export * from './admin.guard';
 export * from './bootstrap';
 export * from './config';
+export * from './event-log';
 export * from './message-handler.decorators';
 export * from './platform.module';
 export * from './platform.options';
@@ -10,3 +11,4 @@ export * from './zod-validation.pipe';
 export * from './saga-participant';
 export * from './prisma-database';
 export * from './platform.runtime';
+export { KafkaRuntime, type Replay } from './kafka.runtime';

@@ -12,6 +12,7 @@ import {
   LoggingLagAlertSink,
   type ResetFrom,
   resetConsumerGroup,
+  ResetRefusedError,
   type TopicPartitionOffset,
 } from '@platform/messaging';
 import type { PlatformMetrics, ReadinessCheck } from '@platform/observability';
@@ -19,6 +20,19 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config';
 import { FanOutLagAlertSink, MetricsLagAlertSink, WebhookLagAlertSink } from './lag-alert-sinks';
+
+/** Where a replay starts (the offsets it set) and the log ends it has to reach to be complete. */
+export interface Replay {
+  readonly offsets: readonly TopicPartitionOffset[];
+  readonly until: readonly TopicPartitionOffset[];
+}
+
+async function logEnds(admin: Admin, topics: readonly string[]): Promise<TopicPartitionOffset[]> {
+  const perTopic = await Promise.all(
+    topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ topic, partition, offset: Number(high) }))),
+  );
+  return perTopic.flat();
+}
 
 export interface KafkaGroupOptions {
   readonly groupId: string;
@@ -31,7 +45,8 @@ export interface KafkaGroupOptions {
  */
 export class KafkaRuntime {
   readonly publisher: KafkaPublisher;
-  readonly deadLetters: DeadLetterTopicAdmin;
+  /** The dead letters of this service's consumer group, when it has one. */
+  readonly deadLetters: DeadLetterTopicAdmin | null;
   private readonly lagMonitor: ConsumerLagMonitor | null = null;
   /** Asks the broker on each readiness check: a producer or consumer with nothing to do notices an outage late. */
   private readonly probe: Admin;
@@ -40,6 +55,9 @@ export class KafkaRuntime {
   private starting: Promise<void> | null = null;
   private connected = false;
   private stopping = false;
+  /** What the operator asked for; applied to every subscription this runtime starts. */
+  private pausedByOperator = false;
+  private replaying = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -50,7 +68,7 @@ export class KafkaRuntime {
     private readonly metrics: PlatformMetrics,
   ) {
     this.publisher = new KafkaPublisher(kafka, logger.child({ component: 'kafka' }));
-    this.deadLetters = new DeadLetterTopicAdmin(kafka, logger.child({ component: 'kafka-dead-letters' }));
+    this.deadLetters = group ? new DeadLetterTopicAdmin(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
     this.probe = kafka.admin();
     if (group) {
       const sinks: LagAlertSink[] = [new LoggingLagAlertSink(logger.child({ component: 'lag-alert' })), new MetricsLagAlertSink(metrics)];
@@ -88,45 +106,61 @@ export class KafkaRuntime {
     await this.publisher.disconnect().catch((error: unknown) => this.logShutdownError('kafka producer', error));
   }
 
-  readinessCheck(): ReadinessCheck {
-    return {
-      name: 'kafka',
-      critical: true,
-      check: async () => {
-        if (!this.connected || !this.publisher.isConnected) throw new Error('not connected');
-        // One question at a time: during an outage a probe waits out the client's retries.
-        this.probing ??= this.probe
-          .connect()
-          .then(() => this.probe.describeCluster())
-          .finally(() => (this.probing = null));
-        await this.probing;
-        if (this.subscription && !this.subscription.isRunning) {
-          throw new Error('the consumer stopped after a crash it could not recover from');
-        }
+  /**
+   * The broker is critical (the service cannot publish its events without it). Its consumer group
+   * is reported but not critical: a read model falling over must not take the service's API out
+   * of a load balancer; the lag alert and this check say so instead.
+   */
+  readinessChecks(): ReadinessCheck[] {
+    const checks: ReadinessCheck[] = [
+      {
+        name: 'kafka',
+        critical: true,
+        check: async () => {
+          if (!this.connected || !this.publisher.isConnected) throw new Error('not connected');
+          // One question at a time: during an outage a probe waits out the client's retries.
+          this.probing ??= this.probe
+            .connect()
+            .then(() => this.probe.describeCluster())
+            .finally(() => (this.probing = null));
+          await this.probing;
+        },
       },
-    };
+    ];
+    if (this.group) {
+      checks.push({
+        name: `kafka-consumer-group ${this.group.groupId}`,
+        critical: false,
+        check: async () => {
+          if (this.replaying) return;
+          if (!this.subscription?.isRunning) throw new Error('the consumer is not running (starting, or stopped after a crash)');
+        },
+      });
+    }
+    return checks;
   }
 
   lag(): LagSnapshot | null {
     return this.lagMonitor?.latest() ?? null;
   }
 
+  /** Stays paused across restarts of the consumer (a replay, a broker outage) until resume(). */
   pause(): void {
-    this.consumer().pause();
+    this.requireGroup();
+    this.pausedByOperator = true;
+    this.subscription?.pause();
     this.logger.warn({ group: this.group?.groupId }, 'kafka consumer paused by an operator');
   }
 
   resume(): void {
-    this.consumer().resume();
+    this.requireGroup();
+    this.pausedByOperator = false;
+    this.subscription?.resume();
     this.logger.info({ group: this.group?.groupId }, 'kafka consumer resumed');
   }
 
-  get isConsuming(): boolean {
-    return this.subscription?.isRunning ?? false;
-  }
-
   get isPaused(): boolean {
-    return this.subscription?.isPaused ?? false;
+    return this.pausedByOperator;
   }
 
   /**
@@ -134,23 +168,40 @@ export class KafkaRuntime {
    * only be moved in an empty group, so other instances must be stopped first), the offsets are
    * moved, `resetReadModel` clears what the replay will rebuild, and the member rejoins from the
    * new offsets. The member rejoins whatever happened, so a failed replay leaves it consuming.
+   * One replay at a time, and only once connected: two would each restart a consumer.
    */
   async replay(
     from: ResetFrom,
     resetReadModel: (offsets: readonly TopicPartitionOffset[]) => Promise<void>,
-  ): Promise<TopicPartitionOffset[]> {
+  ): Promise<Replay> {
     const group = this.requireGroup();
+    if (this.replaying) throw new ResetRefusedError('a replay of this group is already running');
+    if (!this.connected) throw new ResetRefusedError('Kafka is not connected yet; try again once /health/ready is 200');
+    this.replaying = true;
     const admin = this.kafka.admin();
-    await this.stopConsumer();
     try {
+      await this.stopConsumer();
       await admin.connect();
       const offsets = await resetConsumerGroup(admin, group.groupId, group.topics, from);
       await resetReadModel(offsets);
-      this.logger.warn({ group: group.groupId, from, offsets }, 'consumer group rewound for a replay');
-      return offsets;
+      const until = await logEnds(admin, group.topics);
+      this.logger.warn({ group: group.groupId, from, offsets, until }, 'consumer group rewound for a replay');
+      return { offsets, until };
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch((error: unknown) => this.logShutdownError('kafka admin', error));
+      await this.rejoinAfterReplay();
+      this.replaying = false;
+    }
+  }
+
+  /** If the member cannot rejoin now (the broker blinked), the start-up loop keeps trying. */
+  private async rejoinAfterReplay(): Promise<void> {
+    try {
       await this.startConsumer();
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'the consumer could not rejoin after the replay; retrying in the background');
+      this.connected = false;
+      this.starting = this.connectUntilStopped();
     }
   }
 
@@ -159,36 +210,34 @@ export class KafkaRuntime {
       try {
         await ensureTopics(this.kafka, kafkaTopics, this.config.KAFKA_TOPIC_PARTITIONS);
         await this.publisher.connect();
-        await this.startConsumer();
+        if (!this.subscription) await this.startConsumer();
         this.connected = true;
         this.logger.info({ topics: kafkaTopics.map(({ topic }) => topic), group: this.group?.groupId }, 'kafka connected, topics ensured');
         return;
       } catch (error) {
         this.logger.warn({ err: describeError(error), attempt }, 'kafka not reachable yet; retrying');
-        // A consumer half started by this attempt is stopped, so the next attempt starts the only one.
-        await this.stopConsumer().catch((stopError: unknown) => this.logShutdownError('kafka consumer', stopError));
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
       }
     }
   }
 
+  /** Becomes the subscription only once started; a half-started one is stopped again. */
   private async startConsumer(): Promise<void> {
     if (!this.group || this.stopping) return;
     const subscription = new KafkaSubscription(this.kafka, this.group, this.consume, this.logger.child({ component: 'kafka-consumer' }));
+    try {
+      await subscription.start({ paused: this.pausedByOperator });
+    } catch (error) {
+      await subscription.stop().catch((stopError: unknown) => this.logShutdownError('kafka consumer', stopError));
+      throw error;
+    }
     this.subscription = subscription;
-    await subscription.start();
   }
 
   private async stopConsumer(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.stop();
-  }
-
-  private consumer(): KafkaSubscription {
-    this.requireGroup();
-    if (!this.subscription) throw new Error('the kafka consumer is not running yet');
-    return this.subscription;
   }
 
   private requireGroup(): KafkaGroupOptions {

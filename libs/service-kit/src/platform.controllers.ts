@@ -1,5 +1,5 @@
-import { Body, ConflictException, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
-import type { DeadLetter, DeadLetterAdmin, KafkaDeadLetter, LagSnapshot } from '@platform/messaging';
+import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import type { DeadLetter, DeadLetterAdmin, DeadLetterTopicAdmin, KafkaDeadLetter, LagSnapshot } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
 import { z } from 'zod';
 import { AdminEndpoint } from './admin.guard';
@@ -42,6 +42,10 @@ export class MetricsController {
 
 const RetryRequest = z.object({ ids: z.array(z.uuid()).min(1).optional() }).default({});
 const limitQuery = z.coerce.number().int().min(1).max(1_000).default(100);
+const allQuery = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .default('false')
+  .transform((value) => value === 'true');
 
 /** Outbox messages the relay gave up on (OUTBOX_MAX_ATTEMPTS failed publishes), and sending them again. */
 @Controller('admin/outbox')
@@ -117,34 +121,38 @@ export class KafkaAdminController {
   @Post('consumer/pause')
   @HttpCode(200)
   pause(): { paused: true } {
-    const kafka = this.kafka();
-    if (!kafka.isConsuming) throw new ConflictException('the Kafka consumer is not running yet; try again once /health/ready is 200');
-    kafka.pause();
+    this.kafka().pause();
     return { paused: true };
   }
 
   @Post('consumer/resume')
   @HttpCode(200)
   resume(): { paused: false } {
-    const kafka = this.kafka();
-    if (!kafka.isConsuming) throw new ConflictException('the Kafka consumer is not running yet; try again once /health/ready is 200');
-    kafka.resume();
+    this.kafka().resume();
     return { paused: false };
   }
 
+  /** The letters still waiting for a re-drive; `?all=true` lists the re-driven ones too. */
   @Get('dead-letters/:topic')
   deadLetters(
     @Param('topic') topic: string,
     @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
+    @Query('all', new ZodValidationPipe(allQuery, 'all')) includeRedriven: boolean,
   ): Promise<KafkaDeadLetter[]> {
-    return this.kafka(topic).deadLetters.list(topic, { limit });
+    return this.deadLettersOf(topic).list(topic, { limit, includeRedriven });
   }
 
   /** Every letter not re-driven before goes back to its topic, where each group's inbox ignores what it already applied. */
   @Post('dead-letters/:topic/redrive')
   @HttpCode(200)
   redrive(@Param('topic') topic: string): Promise<{ redriven: number }> {
-    return this.kafka(topic).deadLetters.redrive(topic);
+    return this.deadLettersOf(topic).redrive(topic);
+  }
+
+  private deadLettersOf(topic: string): DeadLetterTopicAdmin {
+    const deadLetters = this.kafka(topic).deadLetters;
+    if (!deadLetters) throw new NotFoundException(`the ${this.options.service} service reads no Kafka topic`);
+    return deadLetters;
   }
 
   private kafka(topic?: string): KafkaRuntime {

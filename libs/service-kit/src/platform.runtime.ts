@@ -29,7 +29,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MESSAGE_CONSUMER, type MessageContext, ON_MESSAGE } from './message-handler.decorators';
-import { KafkaRuntime } from './kafka.runtime';
+import { KafkaRuntime, type Replay } from './kafka.runtime';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SERVICE_DATABASE } from './platform.tokens';
 import type { ServiceDatabase, ServiceTransaction } from './service-database';
@@ -68,11 +68,11 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   ) {
     const { config, service } = options;
     // One connection per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for LISTEN, one
-    // for gauges and operator queries.
+    // for gauges, one for operator queries.
     const brokers = Number(options.rabbitmq) + Number(options.kafka);
     this.relayPool = new Pool({
       connectionString: config.DATABASE_URL,
-      max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 2,
+      max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 3,
       connectionTimeoutMillis: 5_000,
     });
     this.relayPool.on('error', (error) => this.logger.warn({ err: describeError(error) }, 'idle relay connection failed'));
@@ -195,7 +195,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       const rabbit = this.rabbit;
       checks.push({ name: 'rabbitmq', critical: true, check: async () => assert(rabbit.isConnected, 'not connected') });
     }
-    if (this.kafka) checks.push(this.kafka.readinessCheck());
+    if (this.kafka) checks.push(...this.kafka.readinessChecks());
     return checks;
   }
 
@@ -247,11 +247,15 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
    * Rebuilds a read model from the Kafka log: the group is rewound (see KafkaRuntime.replay), and
    * in one transaction the consumer's inbox is emptied and `resetReadModel` clears what the
    * replay will write again. The inbox's Redis keys go first: one left behind would skip a message.
+   *
+   * The whole inbox is emptied, also for partitions an offset reset leaves alone, so the read
+   * model must be idempotent by itself (the points ledger is keyed by order id): a message that
+   * was handled but whose offset commit was lost when the consumer stopped is read once more.
    */
   async replayReadModel<Tx extends ServiceTransaction>(
     from: ResetFrom,
     resetReadModel: (tx: Tx, offsets: readonly TopicPartitionOffset[]) => Promise<void>,
-  ): Promise<TopicPartitionOffset[]> {
+  ): Promise<Replay> {
     const group = this.options.kafkaGroup;
     if (!this.kafka || !group) throw new Error(`the ${this.options.service} service reads no Kafka topic`);
     return this.kafka.replay(from, async (offsets) => {

@@ -1,5 +1,5 @@
 import type { MessageContract, PayloadOf } from '@platform/contracts';
-import { type Destination, type InboundMessage, PermanentMessageError, Routes } from '@platform/messaging';
+import { type InboundMessage, PermanentMessageError, Routes } from '@platform/messaging';
 import { outgoing, type OutgoingMessage } from '@platform/outbox';
 
 /**
@@ -20,17 +20,4 @@ export function replyTo<C extends MessageContract>(
     destination: Routes.sagaReply(commandMessage.replyTo),
     causationId: commandMessage.messageId,
   });
-}
-
-/**
- * A fact the participant appends to its event log on Kafka, caused by the message it handled.
- * Written in the same transaction as the change and the reply, so the log never misses one.
- */
-export function logEvent<C extends MessageContract>(
-  cause: InboundMessage,
-  contract: C,
-  payload: PayloadOf<C>,
-  destination: Destination,
-): OutgoingMessage<C> {
-  return outgoing(contract, payload, { correlationId: cause.correlationId, destination, causationId: cause.messageId });
 }

@@ -9,7 +9,7 @@ import {
 } from '@platform/contracts';
 import { type InboundMessage, Routes } from '@platform/messaging';
 import { OutboxWriter } from '@platform/outbox';
-import { logEvent, replyTo } from '@platform/service-kit';
+import { eventOnLog, replyTo } from '@platform/service-kit';
 import type { InventoryTransaction } from '../inventory.database';
 
 type ReserveStockCommand = PayloadOf<typeof ReserveStock>;
@@ -66,7 +66,7 @@ export class ReservationsService {
     await tx.reservation.createMany({ data: lines.map((line) => ({ orderId: command.orderId, ...line })) });
     await this.outbox.append(tx, [
       replyTo(message, StockReserved, { orderId: command.orderId, lines }),
-      logEvent(message, StockReserved, { orderId: command.orderId, lines }, Routes.inventoryEventLog(command.orderId)),
+      eventOnLog(message, StockReserved, { orderId: command.orderId, lines }, Routes.inventoryEventLog(command.orderId)),
     ]);
   }
 
@@ -104,7 +104,7 @@ export class ReservationsService {
   ): Promise<void> {
     if (held.length === 0) return;
     const lines = held.map(({ sku, quantity }) => ({ sku, quantity }));
-    await this.outbox.append(tx, [logEvent(message, event, { orderId, lines }, Routes.inventoryEventLog(orderId))]);
+    await this.outbox.append(tx, [eventOnLog(message, event, { orderId, lines }, Routes.inventoryEventLog(orderId))]);
   }
 
   private reject(
@@ -116,7 +116,7 @@ export class ReservationsService {
   ): Promise<void> {
     return this.outbox.append(tx, [
       replyTo(message, StockReservationRejected, { orderId, reason, skus }),
-      logEvent(message, StockReservationRejected, { orderId, reason, skus }, Routes.inventoryEventLog(orderId)),
+      eventOnLog(message, StockReservationRejected, { orderId, reason, skus }, Routes.inventoryEventLog(orderId)),
     ]);
   }
 }

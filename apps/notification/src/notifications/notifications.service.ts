@@ -4,6 +4,7 @@ import { type PayloadOf, SendNotification } from '@platform/contracts';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { NotificationDatabase, type NotificationTransaction } from '../notification.database';
+import { OrderOutcomes } from '../reminders/order-outcomes';
 import { SimulatedNotificationSender } from '../sending/notification-sender';
 
 export type NotificationRequest = PayloadOf<typeof SendNotification>;
@@ -27,6 +28,7 @@ export class NotificationsService {
     private readonly db: NotificationDatabase,
     private readonly outbox: OutboxWriter,
     private readonly sender: SimulatedNotificationSender,
+    private readonly outcomes: OrderOutcomes,
   ) {}
 
   request(tx: NotificationTransaction, request: NotificationRequest, causationId: string): Promise<void> {
@@ -39,8 +41,12 @@ export class NotificationsService {
     ]);
   }
 
-  /** Records and sends one notification; the unique (order, template, channel) keeps it to one. */
+  /**
+   * Records and sends one notification; the unique (order, template, channel) keeps it to one.
+   * A reminder that an order has ended since it was decided is dropped: the customer has heard.
+   */
   async send(tx: NotificationTransaction, request: NotificationRequest, sentVia: string): Promise<void> {
+    if (request.template === 'order-delayed' && (await this.outcomes.hasEnded(tx, request.orderId))) return;
     const { count } = await tx.notification.createMany({
       data: [{ id: randomUUID(), ...request, status: 'SENT', sentVia }],
       skipDuplicates: true,

@@ -6,11 +6,11 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { OrderOutcomes } from './order-outcomes';
 
 /**
- * The delayed copy of order.placed: it arrives ORDER_REMINDER_DELAY_MS after the order, through
- * a TTL delay queue bound to the fanout. If the order has not ended by then, the customer gets a
- * text saying it is taking longer than usual.
+ * The delayed copy of order.placed: it arrives on the order events queue ORDER_REMINDER_DELAY_MS
+ * after the order, through a TTL delay queue bound to the fanout. If the order has not ended by
+ * then, the customer gets a text saying it is taking longer than usual.
  */
-@MessageConsumer(Queues.notificationOrderReminders)
+@MessageConsumer(Queues.notificationOrderEvents)
 export class OrderRemindersMessageController {
   constructor(
     private readonly notifications: NotificationsService,

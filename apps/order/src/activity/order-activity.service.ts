@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import type { InboundMessage } from '@platform/messaging';
 import { OrderDatabase, type OrderTransaction } from '../order.database';
 
@@ -33,6 +33,8 @@ export class OrderActivityService {
   }
 
   async forOrder(orderId: string): Promise<OrderActivityView[]> {
+    const order = await this.db.order.findUnique({ where: { id: orderId }, select: { id: true } });
+    if (!order) throw new NotFoundException(`no order ${orderId}`);
     const rows = await this.db.orderActivity.findMany({
       where: { orderId },
       orderBy: [{ occurredAt: 'asc' }, { topic: 'asc' }, { offset: 'asc' }],

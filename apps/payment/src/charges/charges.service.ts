@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type ChargePayment, type PayloadOf, PaymentCharged, PaymentRefunded, PaymentRejected } from '@platform/contracts';
 import { type InboundMessage, Routes } from '@platform/messaging';
 import { OutboxWriter } from '@platform/outbox';
-import { logEvent, replyTo } from '@platform/service-kit';
+import { eventOnLog, replyTo } from '@platform/service-kit';
 import type { PaymentTransaction } from '../payment.database';
 
 /**
@@ -49,7 +49,7 @@ export class ChargesService {
     const charged = { orderId: command.orderId, paymentId: payment.id, amountCents: payment.amountCents };
     await this.outbox.append(tx, [
       replyTo(message, PaymentCharged, charged),
-      logEvent(message, PaymentCharged, charged, Routes.paymentEventLog(command.orderId)),
+      eventOnLog(message, PaymentCharged, charged, Routes.paymentEventLog(command.orderId)),
     ]);
   }
 
@@ -64,7 +64,7 @@ export class ChargesService {
       data: { availableCents: { increment: payment.amount_cents } },
     });
     await this.outbox.append(tx, [
-      logEvent(
+      eventOnLog(
         message,
         PaymentRefunded,
         { orderId, paymentId: payment.id, customerId: payment.customer_id, amountCents: payment.amount_cents },
@@ -81,7 +81,7 @@ export class ChargesService {
   ): Promise<void> {
     return this.outbox.append(tx, [
       replyTo(message, PaymentRejected, { orderId, reason }),
-      logEvent(message, PaymentRejected, { orderId, reason }, Routes.paymentEventLog(orderId)),
+      eventOnLog(message, PaymentRejected, { orderId, reason }, Routes.paymentEventLog(orderId)),
     ]);
   }
 }

@@ -1,5 +1,5 @@
-import { Body, ConflictException, Controller, HttpCode, Post } from '@nestjs/common';
-import { KafkaTopics, type ResetFrom, ResetRefusedError } from '@platform/messaging';
+import { BadRequestException, Body, ConflictException, Controller, HttpCode, Post } from '@nestjs/common';
+import { InvalidResetError, KafkaTopics, type ResetFrom, ResetRefusedError } from '@platform/messaging';
 import { AdminEndpoint, ZodValidationPipe } from '@platform/service-kit';
 import { z } from 'zod';
 import { PointsProjection, type RebuildResult } from './points-projection';
@@ -45,6 +45,14 @@ export class PointsProjectionAdminController {
       return await this.projection.rebuild(resetFrom(body));
     } catch (error) {
       if (error instanceof ResetRefusedError) throw new ConflictException(error.message);
+      if (error instanceof InvalidResetError) {
+        throw new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'invalid request: offsets',
+          fields: [{ field: 'offsets', message: error.message }],
+        });
+      }
       throw error;
     }
   }

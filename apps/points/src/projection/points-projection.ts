@@ -6,6 +6,8 @@ import type { PointsTransaction } from '../points.database';
 export interface RebuildResult {
   /** Where the group reads from now, per partition it moved. */
   readonly offsets: readonly TopicPartitionOffset[];
+  /** The log ends at the rewind: the rebuild is complete once the group has committed these. */
+  readonly until: readonly TopicPartitionOffset[];
   /** Ledger entries removed, to be written again by the replay. */
   readonly ledgerEntriesRemoved: number;
 }
@@ -23,10 +25,10 @@ export class PointsProjection {
 
   async rebuild(from: ResetFrom): Promise<RebuildResult> {
     let ledgerEntriesRemoved = 0;
-    const offsets = await this.runtime.replayReadModel<PointsTransaction>(from, async (tx, offsets) => {
+    const { offsets, until } = await this.runtime.replayReadModel<PointsTransaction>(from, async (tx, offsets) => {
       ledgerEntriesRemoved = await this.forgetFrom(tx, offsets);
     });
-    return { offsets, ledgerEntriesRemoved };
+    return { offsets, until, ledgerEntriesRemoved };
   }
 
   private async forgetFrom(tx: PointsTransaction, offsets: readonly TopicPartitionOffset[]): Promise<number> {

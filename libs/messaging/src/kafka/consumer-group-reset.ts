@@ -23,9 +23,14 @@ export interface TopicLayout {
   readonly partitions: readonly { readonly partition: number; readonly low: number; readonly high: number }[];
 }
 
-/** A reset the operator asked for and can fix: the group is busy, or the offsets are not in the log. Nothing was moved. */
+/** A reset refused for now: the group has members, or another reset runs. Nothing was moved. */
 export class ResetRefusedError extends Error {
   override readonly name = 'ResetRefusedError';
+}
+
+/** A reset to positions the log does not have (a partition or topic that does not exist, an offset outside the log). Nothing was moved. */
+export class InvalidResetError extends Error {
+  override readonly name = 'InvalidResetError';
 }
 
 const IDLE_GROUP_STATES: readonly string[] = ['Empty', 'Dead'];
@@ -53,7 +58,7 @@ export async function resetConsumerGroup(
   }
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => !existing.has(topic));
-  if (missing.length > 0) throw new ResetRefusedError(`no such topic: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new InvalidResetError(`no such topic: ${missing.join(', ')}`);
 
   const layouts = await Promise.all(
     topics.map(async (topic): Promise<TopicLayout> => {
@@ -112,6 +117,6 @@ export function validatedOffsets(offsets: readonly TopicPartitionOffset[], layou
     }
     seen.add(where);
   }
-  if (problems.length > 0) throw new ResetRefusedError(`cannot reset to these offsets: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidResetError(`cannot reset to these offsets: ${problems.join('; ')}`);
   return [...offsets].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }

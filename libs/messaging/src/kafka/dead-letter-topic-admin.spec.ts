@@ -99,7 +99,7 @@ describe('a dead letter as the operator sees it', () => {
 });
 
 describe('the re-driven copy', () => {
-  it('when a letter is re-driven, then key, value and message headers stay, the failure headers go, and it says where it came from', () => {
+  it('when a letter is re-driven, then key, value and message headers stay, the failure headers go, and it says where it came from and for which group', () => {
     const original = letter('7');
 
     const copy = redrivenCopy('orders.dlt', { partition: 1, message: original });
@@ -110,6 +110,7 @@ describe('the re-driven copy', () => {
       'message-id': Buffer.from('m-1'),
       'message-type': Buffer.from('order.completed'),
       'redriven-from': 'orders.dlt:1:7',
+      'redriven-for-group': 'points.orders',
     });
   });
 });

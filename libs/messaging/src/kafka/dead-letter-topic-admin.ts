@@ -4,12 +4,11 @@ import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import { decodePayload, MessageHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
-import { DeadLetterHeaders, readHeader } from './kafka-headers';
+import { DeadLetterHeaders, readHeader, REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER } from './kafka-headers';
 
-export { DeadLetterHeaders };
+export { DeadLetterHeaders, REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER };
 
-/** Set on a re-driven copy: `<dead-letter topic>:<partition>:<offset>` of the letter it came from. */
-export const REDRIVEN_FROM_HEADER = 'redriven-from';
+
 
 export interface KafkaDeadLetter {
   readonly partition: number;
@@ -44,11 +43,12 @@ export interface ReadLetter {
 }
 
 /**
- * The consumer group whose committed offsets record how far redrives got: each partition's
- * offset is the next letter to re-drive. It never has members; only setOffsets writes to it.
+ * The consumer group whose committed offsets record how far a consumer group's redrives got:
+ * each partition's offset is the next letter to look at. It never has members; only setOffsets
+ * writes to it. One per consumer group, since each group re-drives its own letters.
  */
-export function redriveGroupOf(deadLetterTopic: string): string {
-  return `${deadLetterTopic}.redrive`;
+export function redriveGroupOf(deadLetterTopic: string, consumerGroup: string): string {
+  return `${deadLetterTopic}.${consumerGroup}.redrive`;
 }
 
 /** A partition's bounds as kafkajs's fetchTopicOffsets reports them: [low, high) holds its messages. */
@@ -110,6 +110,8 @@ export function redrivenCopy(deadLetterTopic: string, { partition, message }: Re
   const deadLetterHeaderNames = new Set<string>(Object.values(DeadLetterHeaders));
   const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !deadLetterHeaderNames.has(name)));
   headers[REDRIVEN_FROM_HEADER] = `${deadLetterTopic}:${partition}:${message.offset}`;
+  const group = readHeader(message.headers, DeadLetterHeaders.consumerGroup);
+  if (group) headers[REDRIVEN_FOR_GROUP_HEADER] = group;
   return { key: message.key, value: message.value, headers };
 }
 
@@ -136,29 +138,51 @@ const REDRIVE_CHUNK = 100;
  * it saw when it began (letters arriving meanwhile wait for the next call), then deletes the group.
  */
 export class DeadLetterTopicAdmin {
+  /** `consumerGroup`: the group whose letters this admin lists and re-drives (a topic's dead letters come from every group reading it). */
   constructor(
     private readonly kafka: Kafka,
+    private readonly consumerGroup: string,
     private readonly logger: Logger,
     private readonly options: DeadLetterTopicAdminOptions = {},
   ) {}
 
-  /** Up to `limit` letters, oldest first per partition, each saying whether it was re-driven. */
-  list(topic: string, { limit }: { limit: number }): Promise<KafkaDeadLetter[]> {
+  private redriving: Promise<unknown> = Promise.resolve();
+
+  private isOurs({ message }: ReadLetter): boolean {
+    return readHeader(message.headers, DeadLetterHeaders.consumerGroup) === this.consumerGroup;
+  }
+
+  /**
+   * The newest `limit` letters, each saying whether it was re-driven: by default only those still
+   * waiting for a redrive, with `includeRedriven` any. Newest, because an operator looks first at
+   * what failed last; each partition is read from `limit` letters before its end.
+   */
+  list(topic: string, { limit, includeRedriven = false }: { limit: number; includeRedriven?: boolean }): Promise<KafkaDeadLetter[]> {
     const deadLetterTopic = deadLetterTopicOf(topic);
     return this.withAdmin(async (admin) => {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
       const starts = new Map(bounds.map((partition) => [partition.partition, redriveStart(partition, cursor.get(partition.partition))]));
-      const letters = await this.read(admin, deadLetterTopic, readRanges(bounds, ({ low }) => Number(low)), limit);
+      const from = (partition: PartitionBounds) =>
+        Math.max(
+          includeRedriven ? Number(partition.low) : (starts.get(partition.partition) ?? Number(partition.low)),
+          Number(partition.high) - limit,
+        );
+      const letters = (await this.read(admin, deadLetterTopic, readRanges(bounds, from), Number.POSITIVE_INFINITY)).filter((letter) =>
+        this.isOurs(letter),
+      );
       return letters
+        .sort((a, b) => Number(b.message.timestamp) - Number(a.message.timestamp))
+        .slice(0, limit)
         .map(({ partition, message }) => describeDeadLetter(partition, message, starts.get(partition) ?? 0))
         .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
     });
   }
 
   /**
-   * Sends every letter present when the call begins, and not re-driven before, back to `topic`,
-   * then moves the redrive group's offsets past them, so the next call starts after them.
+   * Sends every letter of this consumer group present when the call begins, and not re-driven
+   * before, back to `topic` (tagged for this group: the other groups reading the topic skip the
+   * copy), then moves this group's redrive offsets past them, so the next call starts after them.
    *
    * The produce and the offset commit are two steps: a crash between them re-drives those
    * letters again on the next call. That is safe because every consumer deduplicates by message
@@ -167,18 +191,31 @@ export class DeadLetterTopicAdmin {
    * (7 days by default), after which the letters still in the topic count as not re-driven.
    */
   redrive(topic: string): Promise<{ redriven: number }> {
+    // One at a time in this process: two at once would read the same cursor and send twice.
+    const run = this.redriving.then(() => this.redriveNow(topic));
+    this.redriving = run.catch(() => undefined);
+    return run;
+  }
+
+  private redriveNow(topic: string): Promise<{ redriven: number }> {
     const deadLetterTopic = deadLetterTopicOf(topic);
     return this.withAdmin(async (admin) => {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
       const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)));
-      const letters = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
-      if (letters.length === 0) return { redriven: 0 };
+      const read = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
+      if (read.length === 0) return { redriven: 0 };
+      const ours = read.filter((letter) => this.isOurs(letter));
 
-      await this.produce(topic, letters.map((letter) => redrivenCopy(deadLetterTopic, letter)));
-      await admin.setOffsets({ groupId: redriveGroupOf(deadLetterTopic), topic: deadLetterTopic, partitions: cursorAfter(letters) });
-      this.logger.info({ topic, deadLetterTopic, redriven: letters.length }, 'kafka dead letters re-driven');
-      return { redriven: letters.length };
+      if (ours.length > 0) await this.produce(topic, ours.map((letter) => redrivenCopy(deadLetterTopic, letter)));
+      // Past every letter read, ours or not: another group's letters are its own redrive's business.
+      await admin.setOffsets({
+        groupId: redriveGroupOf(deadLetterTopic, this.consumerGroup),
+        topic: deadLetterTopic,
+        partitions: cursorAfter(read),
+      });
+      this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, redriven: ours.length }, 'kafka dead letters re-driven');
+      return { redriven: ours.length };
     });
   }
 
@@ -194,7 +231,7 @@ export class DeadLetterTopicAdmin {
 
   /** The redrive group's committed offset per partition; partitions it never committed are absent. */
   private async redriveCursor(admin: Admin, deadLetterTopic: string): Promise<Map<number, number>> {
-    const [committed] = await admin.fetchOffsets({ groupId: redriveGroupOf(deadLetterTopic), topics: [deadLetterTopic] });
+    const [committed] = await admin.fetchOffsets({ groupId: redriveGroupOf(deadLetterTopic, this.consumerGroup), topics: [deadLetterTopic] });
     // kafkajs reports "nothing committed" as offset -1.
     return new Map((committed?.partitions ?? []).filter(({ offset }) => Number(offset) >= 0).map(({ partition, offset }) => [partition, Number(offset)]));
   }

@@ -4,7 +4,7 @@ import { describeError, PermanentMessageError } from '../errors';
 import { isTransientError } from '../transient-errors';
 import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
-import { DeadLetterHeaders, readHeader } from './kafka-headers';
+import { DeadLetterHeaders, readHeader, REDRIVEN_FOR_GROUP_HEADER } from './kafka-headers';
 
 export interface KafkaSubscriptionOptions {
   readonly groupId: string;
@@ -45,6 +45,10 @@ export class KafkaSubscription {
       heartbeatInterval: 1_000,
     });
     this.deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // kafkajs forgets a pause when it rebuilds its group after a crash it restarts from; ask again on every join.
+    this.consumer.on('consumer.group_join', () => {
+      if (this.paused) this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    });
     this.consumer.on('consumer.crash', (event) => {
       this.logger.error({ group: options.groupId, err: describeError(event.payload.error) }, 'kafka consumer crashed');
       // kafkajs restarts the consumer after a retriable crash; after any other, readiness must say so.
@@ -56,12 +60,15 @@ export class KafkaSubscription {
     return this.running;
   }
 
-  async start(): Promise<void> {
+  /** `paused`: join the group but fetch nothing until resume(). */
+  async start({ paused = false }: { paused?: boolean } = {}): Promise<void> {
+    this.paused = paused;
     await this.deadLetters.connect();
     await this.consumer.connect();
     // A new group starts at the beginning of the log: events written before the service first ran still count.
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    if (paused) this.pause();
     this.running = true;
   }
 
@@ -91,6 +98,8 @@ export class KafkaSubscription {
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const origin = { topic, partition, offset: message.offset };
+    const redrivenFor = readHeader(message.headers, REDRIVEN_FOR_GROUP_HEADER);
+    if (redrivenFor && redrivenFor !== this.options.groupId) return; // another group's dead letter, sent back for it alone
     const maxAttempts = this.options.maxAttempts ?? 3;
     let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
