@@ -10,6 +10,7 @@ async function snapshot(orders: readonly OrderView[], skus: readonly string[], c
   return {
     orders: await Promise.all(orders.map((order) => get(`${urls.order}/orders/${order.id}`))),
     products: await Promise.all(skus.map((sku) => get(`${urls.inventory}/products/${sku}`))),
+    demand: await Promise.all(skus.map((sku) => get(`${urls.inventory}/products/${sku}/demand`))),
     accounts: await Promise.all(customers.map((customer) => get(`${urls.payment}/accounts/${customer}`))),
     payments: await Promise.all(orders.map((order) => get(`${urls.payment}/payments?orderId=${order.id}`))),
     points: await Promise.all(customers.map((customer) => get(`${urls.points}/points/${customer}`))),
@@ -40,14 +41,14 @@ describe('every message delivered twice', () => {
     const messages = (await publishedMessagesAbout(orders.map((order) => order.id))).filter(
       (message) => message.destination.broker === 'kafka' || message.destination.exchange !== Exchanges.sagaTimeouts,
     );
-    // Each RabbitMQ message reaches one queue, except order.placed whose fanout copies it to the
-    // acknowledgement and the reminder queues. On Kafka the order-activity group reads every event,
-    // and the points group order.completed too.
+    // Each RabbitMQ message reaches one queue, except order.placed whose fanout copies it to three:
+    // the acknowledgement, the reminder delay queue and inventory's demand. On Kafka the
+    // order-activity group reads every event, and the points group order.completed too.
     const copiesOf = (message: (typeof messages)[number]) =>
       message.destination.broker === 'kafka'
         ? 1 + Number(message.type === 'order.completed')
         : message.destination.exchange === Exchanges.orderPlaced
-          ? 2
+          ? 3
           : 1;
     const expectedCopies = messages.reduce((sum, message) => sum + copiesOf(message), 0);
     expect(expectedCopies).toBeGreaterThan(15);

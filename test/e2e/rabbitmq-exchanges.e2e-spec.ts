@@ -65,8 +65,20 @@ describe('RabbitMQ: each exchange type carries one of the platform flows', () =>
     expect(outsidePattern).toMatchObject({ ok: false, error: expect.stringContaining('unroutable') });
   });
 
-  it('fanout: order.placed reaches both the acknowledgement queue and the reminder delay queue', async () => {
-    const { order } = await completedOrder();
+  it('fanout: order.placed reaches every bound queue: the acknowledgement, inventory demand and the reminder delay', async () => {
+    const { order, sku } = await completedOrder();
+    const [unknownSku, customer] = [unique('never-put'), unique('customer')];
+    const refused = await terminalOrder((await placeOrder(customer, [{ sku: unknownSku, quantity: 3 }])).body.id);
+    expect(refused).toMatchObject({ status: 'CANCELLED', cancellationReason: 'UNKNOWN_PRODUCT' });
+
+    // Inventory counts demand from its own copy, served or not.
+    const demandOf = async (of: string) => (await http('GET', `${urls.inventory}/products/${of}/demand`)).body;
+    await eventually(() => demandOf(sku), (demand) => (demand as { ordersPlaced: number }).ordersPlaced === 1, { what: 'demand for the sold product' });
+    expect(await demandOf(sku)).toEqual({ sku, ordersPlaced: 1, unitsRequested: 1 });
+    await eventually(() => demandOf(unknownSku), (demand) => (demand as { ordersPlaced: number }).ordersPlaced === 1, {
+      what: 'demand for a product nobody stocks',
+    });
+    expect(await demandOf(unknownSku)).toEqual({ sku: unknownSku, ordersPlaced: 1, unitsRequested: 3 });
     // Copy one: the customer is told the order was received.
     await eventually(() => sentNotifications(order.id), (sent) => sent.some(({ template }) => template === 'order-received'), {
       what: 'the order-received acknowledgement',

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Queues } from '@platform/messaging';
 import { PlatformModule } from '@platform/service-kit';
+import { OrderDemandMessageController } from './demand/order-demand.message.controller';
+import { ProductDemandService } from './demand/product-demand.service';
 import type { InventoryConfig } from './inventory.config';
 import { InventoryDatabase } from './inventory.database';
 import { ProductsHttpController } from './products/products.http.controller';
@@ -20,11 +22,11 @@ export class InventoryModule {
           database: InventoryDatabase,
           rabbitmq: true,
           kafka: true,
-          rabbitQueues: [Queues.inventoryCommands],
+          rabbitQueues: [Queues.inventoryCommands, Queues.inventoryOrderDemand],
         }),
       ],
       controllers: [ProductsHttpController],
-      providers: [ProductsService, ReservationsService, ReservationsMessageController],
+      providers: [ProductsService, ReservationsService, ReservationsMessageController, ProductDemandService, OrderDemandMessageController],
     };
   }
 }

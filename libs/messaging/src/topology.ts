@@ -27,6 +27,7 @@ export const Exchanges = {
 
 export const Queues = {
   inventoryCommands: 'inventory.commands',
+  inventoryOrderDemand: 'inventory.order-demand',
   paymentCommands: 'payment.commands',
   orderSagaReplies: 'order.saga-replies',
   notificationOrderEvents: 'notification.order-events',
@@ -120,6 +121,12 @@ export const rabbitTopology: RabbitTopology = {
     {
       name: Queues.inventoryCommands,
       bindings: ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'].map(sagaCommand),
+      deliveryLimit: 5,
+      prefetch: 20,
+    },
+    {
+      name: Queues.inventoryOrderDemand,
+      bindings: [{ exchange: Exchanges.orderPlaced, routingKey: '' }],
       deliveryLimit: 5,
       prefetch: 20,
     },
