@@ -1,5 +1,5 @@
 import {
-  ConsumerLagMonitor,
+  type ConsumerLagMonitor,
   DeadLetterTopicAdmin,
   describeError,
   ensureTopics,
@@ -7,9 +7,7 @@ import {
   KafkaPublisher,
   KafkaSubscription,
   kafkaTopics,
-  type LagAlertSink,
   type LagSnapshot,
-  LoggingLagAlertSink,
   type ResetFrom,
   resetConsumerGroup,
   ResetRefusedError,
@@ -19,7 +17,7 @@ import type { PlatformMetrics, ReadinessCheck } from '@platform/observability';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config';
-import { FanOutLagAlertSink, MetricsLagAlertSink, WebhookLagAlertSink } from './lag-alert-sinks';
+import { lagMonitorFor } from './lag-monitoring';
 
 /** Where a replay starts (the offsets it set) and the log ends it has to reach to be complete. */
 export interface Replay {
@@ -65,26 +63,12 @@ export class KafkaRuntime {
     private readonly group: KafkaGroupOptions | null,
     private readonly consume: InboundHandler,
     private readonly logger: Logger,
-    private readonly metrics: PlatformMetrics,
+    metrics: PlatformMetrics,
   ) {
     this.publisher = new KafkaPublisher(kafka, logger.child({ component: 'kafka' }));
     this.deadLetters = group ? new DeadLetterTopicAdmin(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
     this.probe = kafka.admin();
-    if (group) {
-      const sinks: LagAlertSink[] = [new LoggingLagAlertSink(logger.child({ component: 'lag-alert' })), new MetricsLagAlertSink(metrics)];
-      if (config.LAG_ALERT_WEBHOOK_URL) sinks.push(new WebhookLagAlertSink(config.LAG_ALERT_WEBHOOK_URL));
-      this.lagMonitor = new ConsumerLagMonitor(
-        kafka,
-        {
-          groups: [group],
-          threshold: config.KAFKA_LAG_ALERT_THRESHOLD,
-          intervalMs: config.KAFKA_LAG_CHECK_INTERVAL_MS,
-          sink: new FanOutLagAlertSink(sinks, logger),
-          onSnapshot: (snapshot) => metrics.consumerLag(snapshot.partitions, snapshot.groups),
-        },
-        logger.child({ component: 'lag-monitor' }),
-      );
-    }
+    if (group) this.lagMonitor = lagMonitorFor(kafka, group, config, metrics, logger);
   }
 
   /** Kafka may come up after the service: keeps trying in the background while readiness says no. */

@@ -1,0 +1,32 @@
+import { ConsumerLagMonitor, type LagAlertSink, LoggingLagAlertSink } from '@platform/messaging';
+import type { PlatformMetrics } from '@platform/observability';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from './config';
+import { FanOutLagAlertSink, MetricsLagAlertSink, WebhookLagAlertSink } from './lag-alert-sinks';
+
+/**
+ * Watches a service's consumer group: lag gauges on every check, and alerts above
+ * KAFKA_LAG_ALERT_THRESHOLD to the log, the metrics and, when LAG_ALERT_WEBHOOK_URL is set, a webhook.
+ */
+export function lagMonitorFor(
+  kafka: Kafka,
+  group: { readonly groupId: string; readonly topics: readonly string[] },
+  config: KafkaConfig,
+  metrics: PlatformMetrics,
+  logger: Logger,
+): ConsumerLagMonitor {
+  const sinks: LagAlertSink[] = [new LoggingLagAlertSink(logger.child({ component: 'lag-alert' })), new MetricsLagAlertSink(metrics)];
+  if (config.LAG_ALERT_WEBHOOK_URL) sinks.push(new WebhookLagAlertSink(config.LAG_ALERT_WEBHOOK_URL));
+  return new ConsumerLagMonitor(
+    kafka,
+    {
+      groups: [group],
+      threshold: config.KAFKA_LAG_ALERT_THRESHOLD,
+      intervalMs: config.KAFKA_LAG_CHECK_INTERVAL_MS,
+      sink: new FanOutLagAlertSink(sinks, logger),
+      onSnapshot: (snapshot) => metrics.consumerLag(snapshot.partitions, snapshot.groups),
+    },
+    logger.child({ component: 'lag-monitor' }),
+  );
+}
