@@ -11,7 +11,10 @@ interface Position {
 }
 
 interface LagView {
-  lag: { checkedAt: string; partitions: { topic: string; partition: number; committedOffset: number | null }[] } | null;
+  lag: {
+    checkedAt: string;
+    partitions: { topic: string; partition: number; committedOffset: number | null; logStartOffset: number }[];
+  } | null;
 }
 
 interface RebuildResult {
@@ -35,7 +38,9 @@ async function caughtUp({ until }: RebuildResult, rewoundAt: number): Promise<vo
       lag !== null &&
       Date.parse(lag.checkedAt) > rewoundAt &&
       until.every(({ topic, partition, offset }) =>
-        lag.partitions.some((seen) => seen.topic === topic && seen.partition === partition && (seen.committedOffset ?? -1) >= offset),
+        lag.partitions.some(
+          (seen) => seen.topic === topic && seen.partition === partition && (seen.committedOffset ?? seen.logStartOffset) >= offset,
+        ),
       ),
     { timeoutMs: 180_000, intervalMs: 250, what: 'the points group to replay the log to where it ended at the rewind' },
   );

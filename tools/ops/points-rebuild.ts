@@ -12,7 +12,10 @@ interface Position {
 }
 
 interface LagView {
-  lag: { checkedAt: string; partitions: { topic: string; partition: number; committedOffset: number | null }[] } | null;
+  lag: {
+    checkedAt: string;
+    partitions: { topic: string; partition: number; committedOffset: number | null; logStartOffset: number }[];
+  } | null;
 }
 
 /** Partitions whose committed offset has not reached the log end seen at the rewind, by a lag check made after it. */
@@ -20,7 +23,8 @@ function behind(until: readonly Position[], lag: LagView['lag'], rewoundAt: numb
   if (!lag || Date.parse(lag.checkedAt) <= rewoundAt) return [...until];
   return until.filter(({ topic, partition, offset }) => {
     const seen = lag.partitions.find((candidate) => candidate.topic === topic && candidate.partition === partition);
-    return (seen?.committedOffset ?? -1) < offset;
+    // A partition with nothing committed (say, empty) is done when its log holds nothing before `offset`.
+    return !seen || (seen.committedOffset ?? seen.logStartOffset) < offset;
   });
 }
 

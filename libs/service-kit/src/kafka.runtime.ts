@@ -25,6 +25,10 @@ export interface Replay {
   readonly until: readonly TopicPartitionOffset[];
 }
 
+function pauseFor(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
+}
+
 async function logEnds(admin: Admin, topics: readonly string[]): Promise<TopicPartitionOffset[]> {
   const perTopic = await Promise.all(
     topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ topic, partition, offset: Number(high) }))),
@@ -51,6 +55,8 @@ export class KafkaRuntime {
   private probing: Promise<unknown> | null = null;
   private subscription: KafkaSubscription | null = null;
   private starting: Promise<void> | null = null;
+  private consumerStarting: Promise<void> | null = null;
+  private replayRun: Promise<unknown> | null = null;
   private connected = false;
   private stopping = false;
   /** What the operator asked for; applied to every subscription this runtime starts. */
@@ -80,6 +86,8 @@ export class KafkaRuntime {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.starting;
+    await this.replayRun?.catch(() => undefined); // its outcome went to its caller
+    await this.consumerStarting;
     await this.lagMonitor?.stop().catch((error: unknown) => this.logShutdownError('kafka lag monitor', error));
     await this.stopConsumer().catch((error: unknown) => this.logShutdownError('kafka consumer', error));
     await this.probe.disconnect().catch((error: unknown) => this.logShutdownError('kafka readiness probe', error));
@@ -132,14 +140,14 @@ export class KafkaRuntime {
   pause(): void {
     this.requireGroup();
     this.pausedByOperator = true;
-    this.subscription?.pause();
+    this.subscription?.syncPause();
     this.logger.warn({ group: this.group?.groupId }, 'kafka consumer paused by an operator');
   }
 
   resume(): void {
     this.requireGroup();
     this.pausedByOperator = false;
-    this.subscription?.resume();
+    this.subscription?.syncPause();
     this.logger.info({ group: this.group?.groupId }, 'kafka consumer resumed');
   }
 
@@ -160,8 +168,19 @@ export class KafkaRuntime {
   ): Promise<Replay> {
     const group = this.requireGroup();
     if (this.replaying) throw new ResetRefusedError('a replay of this group is already running');
-    if (!this.connected) throw new ResetRefusedError('Kafka is not connected yet; try again once /health/ready is 200');
+    if (!this.connected || !this.subscription) throw new ResetRefusedError('the consumer is not running yet; try again once it is');
+    if (this.stopping) throw new ResetRefusedError('the service is stopping');
     this.replaying = true;
+    const run = this.rewind(group, from, resetReadModel);
+    this.replayRun = run;
+    return run;
+  }
+
+  private async rewind(
+    group: KafkaGroupOptions,
+    from: ResetFrom,
+    resetReadModel: (offsets: readonly TopicPartitionOffset[]) => Promise<void>,
+  ): Promise<Replay> {
     const admin = this.kafka.admin();
     try {
       await this.stopConsumer();
@@ -173,44 +192,57 @@ export class KafkaRuntime {
       return { offsets, until };
     } finally {
       await admin.disconnect().catch((error: unknown) => this.logShutdownError('kafka admin', error));
-      await this.rejoinAfterReplay();
+      // Rejoin now; if the broker blinked, keep trying in the background.
+      await this.startConsumer().catch((error: unknown) => {
+        this.logger.error({ err: describeError(error) }, 'the consumer could not rejoin after the replay; retrying in the background');
+        this.consumerStarting = this.startConsumerUntilStopped();
+      });
       this.replaying = false;
     }
   }
 
-  /** If the member cannot rejoin now (the broker blinked), the start-up loop keeps trying. */
-  private async rejoinAfterReplay(): Promise<void> {
-    try {
-      await this.startConsumer();
-    } catch (error) {
-      this.logger.error({ err: describeError(error) }, 'the consumer could not rejoin after the replay; retrying in the background');
-      this.connected = false;
-      this.starting = this.connectUntilStopped();
-    }
-  }
-
+  /** The topics and the producer first: once they answer, the service can publish, so it is connected. */
   private async connectUntilStopped(): Promise<void> {
     for (let attempt = 1; !this.stopping; attempt += 1) {
       try {
         await ensureTopics(this.kafka, kafkaTopics, this.config.KAFKA_TOPIC_PARTITIONS);
         await this.publisher.connect();
-        if (!this.subscription) await this.startConsumer();
         this.connected = true;
-        this.logger.info({ topics: kafkaTopics.map(({ topic }) => topic), group: this.group?.groupId }, 'kafka connected, topics ensured');
-        return;
+        this.logger.info({ topics: kafkaTopics.map(({ topic }) => topic) }, 'kafka connected, topics ensured');
+        break;
       } catch (error) {
         this.logger.warn({ err: describeError(error), attempt }, 'kafka not reachable yet; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
+        await pauseFor(attempt);
+      }
+    }
+    this.consumerStarting = this.startConsumerUntilStopped();
+  }
+
+  private async startConsumerUntilStopped(): Promise<void> {
+    if (!this.group) return;
+    for (let attempt = 1; !this.stopping && !this.subscription; attempt += 1) {
+      try {
+        await this.startConsumer();
+        this.logger.info({ group: this.group.groupId }, 'kafka consumer joined its group');
+      } catch (error) {
+        this.logger.warn({ err: describeError(error), attempt, group: this.group.groupId }, 'kafka consumer could not start; retrying');
+        await pauseFor(attempt);
       }
     }
   }
 
-  /** Becomes the subscription only once started; a half-started one is stopped again. */
+  /** Becomes the subscription only once started; a half-started one, or one started while stopping, is stopped again. */
   private async startConsumer(): Promise<void> {
     if (!this.group || this.stopping) return;
-    const subscription = new KafkaSubscription(this.kafka, this.group, this.consume, this.logger.child({ component: 'kafka-consumer' }));
+    const subscription = new KafkaSubscription(
+      this.kafka,
+      { ...this.group, paused: () => this.pausedByOperator },
+      this.consume,
+      this.logger.child({ component: 'kafka-consumer' }),
+    );
     try {
-      await subscription.start({ paused: this.pausedByOperator });
+      await subscription.start();
+      if (this.stopping) throw new Error('the service began stopping while the consumer joined');
     } catch (error) {
       await subscription.stop().catch((stopError: unknown) => this.logShutdownError('kafka consumer', stopError));
       throw error;

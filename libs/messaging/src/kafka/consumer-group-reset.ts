@@ -58,7 +58,7 @@ export async function resetConsumerGroup(
   }
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => !existing.has(topic));
-  if (missing.length > 0) throw new InvalidResetError(`no such topic: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new ResetRefusedError(`no such topic yet: ${missing.join(', ')}`);
 
   const layouts = await Promise.all(
     topics.map(async (topic): Promise<TopicLayout> => {
@@ -70,9 +70,26 @@ export async function resetConsumerGroup(
 
   for (const topic of topics) {
     const partitions = targets.filter((target) => target.topic === topic).map(({ partition, offset }) => ({ partition, offset: String(offset) }));
-    if (partitions.length > 0) await admin.setOffsets({ groupId, topic, partitions });
+    if (partitions.length > 0) await setOffsetsOfIdleGroup(admin, groupId, topic, partitions);
   }
   return targets;
+}
+
+/** kafkajs checks the group is still empty; a member that joined since describeGroups makes it refuse. */
+async function setOffsetsOfIdleGroup(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partitions: { partition: number; offset: string }[],
+): Promise<void> {
+  try {
+    await admin.setOffsets({ groupId, topic, partitions });
+  } catch (error) {
+    if (error instanceof Error && /running instances|not empty|rebalanc/i.test(error.message)) {
+      throw new ResetRefusedError(`consumer group ${groupId} gained a member while resetting: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 async function targetOffsets(admin: Admin, from: ResetFrom, layouts: readonly TopicLayout[]): Promise<TopicPartitionOffset[]> {

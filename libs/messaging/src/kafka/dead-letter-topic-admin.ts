@@ -153,9 +153,9 @@ export class DeadLetterTopicAdmin {
   }
 
   /**
-   * The newest `limit` letters, each saying whether it was re-driven: by default only those still
-   * waiting for a redrive, with `includeRedriven` any. Newest, because an operator looks first at
-   * what failed last; each partition is read from `limit` letters before its end.
+   * The newest `limit` letters of this group, each saying whether it was re-driven: by default
+   * only those still waiting for a redrive, with `includeRedriven` recent ones too. Newest, because
+   * an operator looks first at what failed last.
    */
   list(topic: string, { limit, includeRedriven = false }: { limit: number; includeRedriven?: boolean }): Promise<KafkaDeadLetter[]> {
     const deadLetterTopic = deadLetterTopicOf(topic);
@@ -163,11 +163,12 @@ export class DeadLetterTopicAdmin {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
       const starts = new Map(bounds.map((partition) => [partition.partition, redriveStart(partition, cursor.get(partition.partition))]));
+      // Waiting letters are read in full (the topic holds every group's, so a window could miss ours);
+      // the whole history only from `limit` before each partition's end.
       const from = (partition: PartitionBounds) =>
-        Math.max(
-          includeRedriven ? Number(partition.low) : (starts.get(partition.partition) ?? Number(partition.low)),
-          Number(partition.high) - limit,
-        );
+        includeRedriven
+          ? Math.max(Number(partition.low), Number(partition.high) - limit)
+          : (starts.get(partition.partition) ?? Number(partition.low));
       const letters = (await this.read(admin, deadLetterTopic, readRanges(bounds, from), Number.POSITIVE_INFINITY)).filter((letter) =>
         this.isOurs(letter),
       );

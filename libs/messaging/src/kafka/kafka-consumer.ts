@@ -12,6 +12,8 @@ export interface KafkaSubscriptionOptions {
   /** Attempts at a failing message before it goes to the dead-letter topic. */
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
+  /** Whether the member should fetch nothing for now (an operator's pause); asked on every join. */
+  readonly paused?: () => boolean;
 }
 
 /**
@@ -29,7 +31,6 @@ export class KafkaSubscription {
   private readonly consumer: Consumer;
   private readonly deadLetters: Producer;
   private running = false;
-  private paused = false;
 
   constructor(
     kafka: Kafka,
@@ -45,10 +46,8 @@ export class KafkaSubscription {
       heartbeatInterval: 1_000,
     });
     this.deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    // kafkajs forgets a pause when it rebuilds its group after a crash it restarts from; ask again on every join.
-    this.consumer.on('consumer.group_join', () => {
-      if (this.paused) this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
-    });
+    // kafkajs forgets a pause when it rebuilds its group after a crash it restarts from; apply it on every join.
+    this.consumer.on('consumer.group_join', () => this.syncPause());
     this.consumer.on('consumer.crash', (event) => {
       this.logger.error({ group: options.groupId, err: describeError(event.payload.error) }, 'kafka consumer crashed');
       // kafkajs restarts the consumer after a retriable crash; after any other, readiness must say so.
@@ -60,34 +59,35 @@ export class KafkaSubscription {
     return this.running;
   }
 
-  /** `paused`: join the group but fetch nothing until resume(). */
-  async start({ paused = false }: { paused?: boolean } = {}): Promise<void> {
-    this.paused = paused;
+  async start(): Promise<void> {
     await this.deadLetters.connect();
     await this.consumer.connect();
     // A new group starts at the beginning of the log: events written before the service first ran still count.
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-    await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
-    if (paused) this.pause();
+    // Running before run(): a crash while joining then leaves it false, as it should.
     this.running = true;
+    try {
+      await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    } catch (error) {
+      this.running = false;
+      throw error;
+    }
+    this.syncPause();
   }
 
   /**
-   * Stops fetching (an operator's pause, e.g. during maintenance) without leaving the group: the
-   * member keeps its partitions and its heartbeat, and lag builds up until resume().
+   * Fetches or not as `options.paused()` says (an operator's pause, e.g. during maintenance): a
+   * paused member stays in the group with its partitions and heartbeat while lag builds up.
+   * Between a crash and kafkajs's restart there is no group to pause; the next join applies it.
    */
-  pause(): void {
-    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
-    this.paused = false;
-  }
-
-  get isPaused(): boolean {
-    return this.paused;
+  syncPause(): void {
+    const topics = this.options.topics.map((topic) => ({ topic }));
+    try {
+      if (this.options.paused?.()) this.consumer.pause(topics);
+      else this.consumer.resume(topics);
+    } catch (error) {
+      this.logger.debug({ err: describeError(error) }, 'no consumer group right now; the pause state applies when it joins');
+    }
   }
 
   async stop(): Promise<void> {
