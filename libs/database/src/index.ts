@@ -1,0 +1,4 @@
+export * from './postgres-errors';
+export * from './sql';
+export * from './sql-database';
+export * from './sql-transaction';
