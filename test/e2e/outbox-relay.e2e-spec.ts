@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
+import { sql, SqlDatabase } from '@platform/database';
 import { IdempotentConsumer } from '@platform/idempotency';
 import type { InboundMessage } from '@platform/messaging';
 import { Pool } from 'pg';
-import { type Prisma, PrismaClient } from '../../apps/notification/src/generated/prisma/client';
 import { createLabDatabase, insertRows, interleavedRows, LAB } from '../../tools/outbox-lab/lab';
 import { eventually } from './support/platform';
 import { drainLabQueue, firstDeliveryOrder, purgeLabQueue, type Received } from './support/lab-queue';
@@ -73,9 +72,9 @@ describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
     expectInOrderPerAggregate(received, 10);
 
     // A consumer guarded by the inbox applies each message once, however many copies arrive.
-    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database }) });
+    const db = new SqlDatabase({ name: 'lab-consumer', connectionString: database, maxConnections: 1, acquireTimeoutMs: 5_000 });
     try {
-      const inbox = new IdempotentConsumer<Prisma.TransactionClient>((work) => db.$transaction(work), null);
+      const inbox = new IdempotentConsumer((work) => db.transaction(work), null);
       const outcomes: string[] = [];
       for (const message of received) {
         const inbound: InboundMessage = {
@@ -89,25 +88,18 @@ describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
         };
         outcomes.push(
           await inbox.handleOnce(inbound, 'lab-consumer', async (tx) => {
-            await tx.notification.create({
-              data: {
-                id: message.messageId,
-                orderId: message.aggregateId,
-                customerId: 'lab',
-                channel: 'email',
-                template: `seq-${message.seq}`,
-                status: 'SENT',
-                body: '',
-              },
-            });
+            await tx.execute(sql`
+              INSERT INTO notification (id, order_id, customer_id, channel, template, status, body)
+              VALUES (${message.messageId}::uuid, ${message.aggregateId}, 'lab', 'email', ${`seq-${message.seq}`}, 'SENT', '')`);
           }),
         );
       }
       expect(outcomes.filter((outcome) => outcome === 'processed')).toHaveLength(500);
       expect(outcomes.filter((outcome) => outcome === 'duplicate')).toHaveLength(received.length - 500);
-      expect(await db.notification.count()).toBe(500);
+      const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM notification');
+      expect(Number(count)).toBe(500);
     } finally {
-      await db.$disconnect();
+      await db.end();
     }
   });
 

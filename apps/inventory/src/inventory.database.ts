@@ -1,7 +1,10 @@
+import type { SqlTransaction } from '@platform/database';
 import { prismaDatabase } from '@platform/service-kit';
-import { type Prisma, PrismaClient } from './generated/prisma/client';
+import { PrismaClient } from './generated/prisma/client';
 
+/** The inventory database through Prisma: products set up and read over HTTP, and the schema. */
 export class InventoryDatabase extends prismaDatabase(PrismaClient) {}
 export interface InventoryDatabase extends PrismaClient {}
 
-export type InventoryTransaction = Prisma.TransactionClient;
+/** The consumers' transaction: reservations and demand are written with SQL on the consumers' pool. */
+export type InventoryTransaction = SqlTransaction;

@@ -1,11 +1,10 @@
+import type { SqlTransaction } from '@platform/database';
 import { prismaDatabase } from '@platform/service-kit';
-import { Prisma, PrismaClient } from './generated/prisma/client';
+import { PrismaClient } from './generated/prisma/client';
 
+/** The order database through Prisma: reads (GET /orders/:id, the activity) and the schema. */
 export class OrderDatabase extends prismaDatabase(PrismaClient) {}
 export interface OrderDatabase extends PrismaClient {}
 
-export type OrderTransaction = Prisma.TransactionClient;
-
-export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
+/** The hot paths' transaction: POST /orders on the API's pool, the saga's replies on the consumers'. */
+export type OrderTransaction = SqlTransaction;

@@ -1,7 +1,10 @@
+import type { SqlTransaction } from '@platform/database';
 import { prismaDatabase } from '@platform/service-kit';
-import { type Prisma, PrismaClient } from './generated/prisma/client';
+import { PrismaClient } from './generated/prisma/client';
 
+/** The payment database through Prisma: accounts set up and read over HTTP, and the schema. */
 export class PaymentDatabase extends prismaDatabase(PrismaClient) {}
 export interface PaymentDatabase extends PrismaClient {}
 
-export type PaymentTransaction = Prisma.TransactionClient;
+/** The consumers' transaction: charges and refunds are written with SQL on the consumers' pool. */
+export type PaymentTransaction = SqlTransaction;

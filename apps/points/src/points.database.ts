@@ -1,7 +1,10 @@
+import type { SqlTransaction } from '@platform/database';
 import { prismaDatabase } from '@platform/service-kit';
-import { type Prisma, PrismaClient } from './generated/prisma/client';
+import { PrismaClient } from './generated/prisma/client';
 
+/** The points database through Prisma: balances read over HTTP, and the schema. */
 export class PointsDatabase extends prismaDatabase(PrismaClient) {}
 export interface PointsDatabase extends PrismaClient {}
 
-export type PointsTransaction = Prisma.TransactionClient;
+/** The consumer's transaction: the ledger and balances are written with SQL on the consumers' pool. */
+export type PointsTransaction = SqlTransaction;

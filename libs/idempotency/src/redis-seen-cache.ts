@@ -17,18 +17,25 @@ export class RedisSeenCache {
     private readonly ttlSeconds: number,
   ) {}
 
-  async hasSeen(consumer: string, messageId: string): Promise<boolean> {
+  /** Which of these messages the consumer has processed, as far as Redis knows: one round trip. */
+  async seenAmong(consumer: string, messageIds: readonly string[]): Promise<Set<string>> {
+    if (messageIds.length === 0) return new Set();
     try {
-      return (await this.redis.exists(key(consumer, messageId))) === 1;
+      const values = await this.redis.mget(messageIds.map((id) => key(consumer, id)));
+      return new Set(messageIds.filter((_, index) => values[index] !== null));
     } catch (error) {
       this.logger.debug({ err: describeError(error) }, 'redis unavailable; checking the inbox instead');
-      return false;
+      return new Set();
     }
   }
 
-  async markSeen(consumer: string, messageId: string): Promise<void> {
+  /** Notes messages whose transaction committed: one pipelined round trip. */
+  async markSeen(consumer: string, messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length === 0) return;
     try {
-      await this.redis.set(key(consumer, messageId), '1', 'EX', this.ttlSeconds, 'NX');
+      const pipeline = this.redis.pipeline();
+      for (const id of messageIds) pipeline.set(key(consumer, id), '1', 'EX', this.ttlSeconds, 'NX');
+      await pipeline.exec();
     } catch (error) {
       this.logger.debug({ err: describeError(error) }, 'redis unavailable; the inbox still records the message');
     }

@@ -108,4 +108,13 @@ export function decodePayload(body: Buffer | null): { payload: unknown } | { inv
   }
 }
 
-export type InboundHandler = (message: InboundMessage) => Promise<void>;
+/** Handles messages of one subscription together: one transaction, all or nothing. */
+export type InboundBatchHandler = (messages: readonly InboundMessage[]) => Promise<void>;
+
+/** What a consumer reports about its batches, beside what the handler reports about each message. */
+export interface BatchMetrics {
+  /** A batch was rolled back because one message failed, and is being handled one message at a time. */
+  batchSplit(subscription: string): void;
+  /** A batch failed transiently and is tried again whole. */
+  batchRetried(subscription: string): void;
+}

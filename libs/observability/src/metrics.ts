@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The service's Prometheus registry and the counters the messaging libraries report to.
@@ -31,6 +31,28 @@ export class PlatformMetrics {
     name: 'messages_consumed_total',
     help: 'Messages handled by a consumer, by outcome (processed, duplicate, duplicate-cached)',
     labelNames: ['consumer', 'outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly batchSizes = new Histogram({
+    name: 'consumer_batch_messages',
+    help: 'Messages a consumer handled together in one transaction',
+    labelNames: ['consumer'],
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+    registers: [this.registry],
+  });
+
+  private readonly batchSplits = new Counter({
+    name: 'consumer_batch_splits_total',
+    help: 'Batches rolled back because one message failed, then handled one message at a time',
+    labelNames: ['consumer'],
+    registers: [this.registry],
+  });
+
+  private readonly batchRetries = new Counter({
+    name: 'consumer_batch_retries_total',
+    help: 'Batches tried again whole after a transient failure (database restarting, deadlock, connection lost)',
+    labelNames: ['consumer'],
     registers: [this.registry],
   });
 
@@ -79,8 +101,20 @@ export class PlatformMetrics {
     this.messagesParked.inc(count);
   }
 
-  handled(consumer: string, outcome: string): void {
-    this.messagesHandled.inc({ consumer, outcome });
+  handled(consumer: string, outcome: string, count = 1): void {
+    if (count > 0) this.messagesHandled.inc({ consumer, outcome }, count);
+  }
+
+  batchHandled(consumer: string, messages: number): void {
+    this.batchSizes.observe({ consumer }, messages);
+  }
+
+  batchSplit(consumer: string): void {
+    this.batchSplits.inc({ consumer });
+  }
+
+  batchRetried(consumer: string): void {
+    this.batchRetries.inc({ consumer });
   }
 
   consumerLag(

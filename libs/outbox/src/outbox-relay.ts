@@ -17,7 +17,11 @@ interface Failure {
 export interface OutboxRelayOptions {
   /** Rows claimed and published per round trip. */
   readonly batchSize: number;
-  /** Fallback poll when no NOTIFY arrives (a missed notification, a row whose backoff ended). */
+  /**
+   * Fallback poll, for a NOTIFY that never came (say, sent while the LISTEN connection was being
+   * re-opened). Work the relay knows about wakes it directly: NOTIFY for new rows, a timer for the
+   * end of a failed row's backoff. So this can be long, and an idle relay costs nothing.
+   */
   readonly pollIntervalMs: number;
   /**
    * Batches in flight at once. While one batch waits for its broker acknowledgements, another
@@ -126,6 +130,8 @@ export class OutboxRelay {
    */
   private wakeGeneration = 0;
   private readonly sleepers = new Set<() => void>();
+  /** When the earliest failed row becomes due again; the relay wakes itself then. */
+  private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -154,6 +160,8 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    this.retryTimer = null;
     this.nudge();
     await this.running;
     this.running = null;
@@ -248,12 +256,26 @@ export class OutboxRelay {
     ]);
     const parked = rows.filter((row) => row.status === 'FAILED').length;
     if (parked > 0) this.metrics?.parked(parked);
+    this.wakeAfter(Math.min(...delays) * 1000);
     for (const { row, error, brokerUnavailable } of failed) {
       this.logger.warn(
         { messageId: row.id, type: row.message_type, orderId: row.aggregate_id, attempt: row.attempts + 1, brokerUnavailable, error },
         'outbox publish failed; will retry',
       );
     }
+  }
+
+  /** Nudges the workers once the soonest backoff has run out (keeping an earlier wake-up if one is set). */
+  private wakeAfter(delayMs: number): void {
+    const at = Date.now() + delayMs;
+    if (this.stopping || (this.retryTimer && this.retryTimer.at <= at)) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    const timer = setTimeout(() => {
+      this.retryTimer = null;
+      this.nudge();
+    }, delayMs);
+    timer.unref();
+    this.retryTimer = { at, timer };
   }
 
   private retryDelayMs(attempt: number): number {
@@ -351,6 +373,8 @@ export class OutboxRelay {
       });
       await listening.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = listening;
+      // Rows committed while nobody listened sent their NOTIFY to no one: look once now.
+      this.nudge();
     } catch (error) {
       this.logger.warn({ err: describeError(error) }, 'outbox relay cannot LISTEN; polling only');
       if (client && this.listener !== client) client.release(true);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageContract, PayloadOf } from '@platform/contracts';
+import { sql, type SqlTransaction } from '@platform/database';
 import type { Destination } from '@platform/messaging';
 
 /** The PostgreSQL channel the relay listens on; NOTIFY is delivered when the writing transaction commits. */
@@ -17,26 +18,13 @@ export interface OutboxRow {
   headers: OutboxHeaders;
 }
 
-/**
- * What a row keeps besides the payload, to rebuild the message's metadata and route. (A type, not
- * an interface, so that it counts as JSON for Prisma.)
- */
+/** What a row keeps besides the payload, to rebuild the message's metadata and route. */
 export type OutboxHeaders = {
   causationId?: string;
   replyTo?: string;
   /** For a headers exchange: the headers it routes on. */
   routingHeaders?: Record<string, string>;
 };
-
-/**
- * The part of a Prisma interactive transaction the writer needs. Only a transaction client has
- * this shape in the services, which is what makes writing an outbox row outside the business
- * transaction awkward.
- */
-export interface OutboxTransaction {
-  outboxMessage: { createMany(args: { data: OutboxRow[] }): PromiseLike<unknown> };
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
-}
 
 export interface OutgoingMessage<C extends MessageContract = MessageContract> {
   readonly contract: C;
@@ -61,12 +49,44 @@ export function outgoing<C extends MessageContract>(
  * Records messages in the outbox as part of the caller's transaction: they are published if and
  * only if the business change commits. Payloads are checked against their contracts here, so a
  * bad message fails the transaction instead of reaching a consumer.
+ *
+ * Rows are collected while the transaction runs and written just before it commits, in one
+ * multi-row INSERT followed by one NOTIFY: a consumer that handles fifty messages in one
+ * transaction writes its hundred replies and events in one round trip, not a hundred.
  */
 export class OutboxWriter {
-  async append(tx: OutboxTransaction, messages: readonly OutgoingMessage[]): Promise<void> {
+  private readonly pending = new WeakMap<SqlTransaction, OutboxRow[]>();
+
+  append(tx: SqlTransaction, messages: readonly OutgoingMessage[]): void {
     if (messages.length === 0) return;
-    await tx.outboxMessage.createMany({ data: messages.map(toRow) });
-    await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
+    const rows = messages.map(toRow);
+    const waiting = this.pending.get(tx);
+    if (waiting) {
+      waiting.push(...rows);
+      return;
+    }
+    this.pending.set(tx, rows);
+    tx.beforeCommit(() => this.flush(tx));
+  }
+
+  private async flush(tx: SqlTransaction): Promise<void> {
+    const rows = this.pending.get(tx) ?? [];
+    this.pending.delete(tx);
+    if (rows.length === 0) return;
+    // One round trip: the rows, in the order they were appended (WITH ORDINALITY ... ORDER BY gives
+    // them their sequence numbers in that order), and the NOTIFY that wakes the relay at commit.
+    await tx.execute(sql`
+      WITH inserted AS (
+      INSERT INTO outbox_message (id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers)
+      SELECT id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload::jsonb, headers::jsonb
+        FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.aggregateId)}::text[],
+                    ${rows.map((row) => row.messageType)}::text[], ${rows.map((row) => row.messageVersion)}::int[],
+                    ${rows.map((row) => row.broker)}::text[], ${rows.map((row) => row.destination)}::text[],
+                    ${rows.map((row) => row.routingKey)}::text[], ${rows.map((row) => JSON.stringify(row.payload))}::text[],
+                    ${rows.map((row) => JSON.stringify(row.headers))}::text[])
+             WITH ORDINALITY AS r(id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers, position)
+       ORDER BY position)
+      SELECT pg_notify(${OUTBOX_CHANNEL}, '')`);
   }
 }
 

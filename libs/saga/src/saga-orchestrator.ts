@@ -72,11 +72,12 @@ export class SagaOrchestrator<Data, Tx> {
     ({ store: this.store, send: this.send, schedule: this.schedule, endings: this.endings } = ports);
   }
 
-  async start(tx: Tx, sagaId: string, data: Data): Promise<SagaState<Data>> {
+  /** Stores a new saga and carries out its first step; returns what that step did. */
+  async start(tx: Tx, sagaId: string, data: Data): Promise<SagaTransition<Data>> {
     const transition = startSaga(this.definition, sagaId, data);
     await this.store.insert(tx, transition.state, transition.history);
     await this.carryOut(tx, transition);
-    return transition.state;
+    return transition;
   }
 
   handleReply(tx: Tx, reply: ReplyEnvelope): Promise<HandleResult> {

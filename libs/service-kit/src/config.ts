@@ -75,10 +75,14 @@ export function serviceConfigSchema(service: string, port: number) {
       ),
     OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
     OUTBOX_RELAY_CONCURRENCY: envInt(2, 1, 16),
-    OUTBOX_POLL_INTERVAL_MS: envInt(1_000, 10, 600_000),
+    OUTBOX_POLL_INTERVAL_MS: envInt(30_000, 10, 600_000),
     OUTBOX_MAX_ATTEMPTS: envInt(10, 1, 1_000),
     OUTBOX_RETENTION_HOURS: envInt(24, 1, 24 * 365),
     INBOX_CACHE_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400),
+    /** Connections reserved for the public API's writes (POST /orders), apart from background work. */
+    API_DB_POOL_SIZE: envInt(8, 1, 100),
+    /** How long an API write waits for one of them before it answers 503 with Retry-After. */
+    API_DB_ACQUIRE_TIMEOUT_MS: envInt(2_000, 10, 60_000),
   });
 }
 

@@ -1,4 +1,6 @@
 export * from './admin.guard';
+export * from './api-database';
+export * from './database-busy.filter';
 export * from './bootstrap';
 export * from './config';
 export * from './event-log';

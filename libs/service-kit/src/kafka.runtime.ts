@@ -3,7 +3,7 @@ import {
   DeadLetterTopicAdmin,
   describeError,
   ensureTopics,
-  type InboundHandler,
+  type InboundBatchHandler,
   KafkaPublisher,
   KafkaSubscription,
   kafkaTopics,
@@ -67,9 +67,9 @@ export class KafkaRuntime {
     private readonly kafka: Kafka,
     private readonly config: KafkaConfig,
     private readonly group: KafkaGroupOptions | null,
-    private readonly consume: InboundHandler,
+    private readonly consume: InboundBatchHandler,
     private readonly logger: Logger,
-    metrics: PlatformMetrics,
+    private readonly metrics: PlatformMetrics,
   ) {
     this.publisher = new KafkaPublisher(kafka, logger.child({ component: 'kafka' }));
     this.deadLetters = group ? new DeadLetterTopicAdmin(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
@@ -239,6 +239,7 @@ export class KafkaRuntime {
       { ...this.group, paused: () => this.pausedByOperator },
       this.consume,
       this.logger.child({ component: 'kafka-consumer' }),
+      this.metrics,
     );
     try {
       await subscription.start();

@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { createLogger, PlatformMetrics } from '@platform/observability';
 import { OutboxWriter } from '@platform/outbox';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiKeyGuard } from './admin.guard';
+import { ApiDatabase } from './api-database';
+import { DatabaseBusyFilter } from './database-busy.filter';
 import {
   DeadLettersAdminController,
   HealthController,
@@ -49,12 +51,14 @@ export class PlatformModule {
         { provide: PLATFORM_LOGGER, useValue: logger },
         { provide: PlatformMetrics, useValue: new PlatformMetrics(options.service) },
         ApiKeyGuard,
+        { provide: APP_FILTER, useClass: DatabaseBusyFilter },
+        ApiDatabase,
         options.database,
         { provide: SERVICE_DATABASE, useExisting: options.database },
         OutboxWriter,
         PlatformRuntime,
       ],
-      exports: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, ApiKeyGuard, options.database, OutboxWriter, PlatformRuntime],
+      exports: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, ApiKeyGuard, ApiDatabase, options.database, OutboxWriter, PlatformRuntime],
     };
   }
 }

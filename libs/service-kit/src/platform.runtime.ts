@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { MessageContract } from '@platform/contracts';
+import { sql, SqlDatabase, type SqlTransaction } from '@platform/database';
 import { IdempotentConsumer, RedisSeenCache } from '@platform/idempotency';
 import {
   createKafka,
@@ -32,7 +33,7 @@ import { MESSAGE_CONSUMER, type MessageContext, ON_MESSAGE } from './message-han
 import { KafkaRuntime, type Replay } from './kafka.runtime';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SERVICE_DATABASE } from './platform.tokens';
-import type { ServiceDatabase, ServiceTransaction } from './service-database';
+import type { ServiceDatabase } from './service-database';
 
 type Handlers = MessageHandlers<MessageContext<unknown>>;
 
@@ -44,13 +45,15 @@ type Handlers = MessageHandlers<MessageContext<unknown>>;
 @Injectable()
 export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly relayPool: Pool;
+  /** The consumers' connections: one per subscription, since each handles one batch at a time. */
+  private readonly consumerDatabase: SqlDatabase;
   private readonly redis: Redis;
   private readonly rabbit: RabbitConnection | null = null;
   /** The service's Kafka side, when it uses Kafka: producer, consumer group and their operator controls. */
   readonly kafka: KafkaRuntime | null = null;
   private readonly publishers: MessagePublisher[] = [];
   private readonly seenCache: RedisSeenCache;
-  private readonly inbox: IdempotentConsumer<ServiceTransaction>;
+  private readonly inbox: IdempotentConsumer;
   private relay: OutboxRelay | null = null;
   readonly outboxAdmin: OutboxAdmin;
   readonly deadLetterAdmin: DeadLetterAdmin | null = null;
@@ -90,12 +93,17 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     });
     this.redis.on('ready', () => (redisDown = false));
     this.seenCache = new RedisSeenCache(this.redis, this.logger, config.INBOX_CACHE_TTL_SECONDS);
-    this.inbox = new IdempotentConsumer(
-      <T>(work: (tx: ServiceTransaction) => Promise<T>) =>
-        this.database.$transaction(work, { timeout: 15_000, maxWait: 5_000 }),
-      this.seenCache,
-      metrics,
-    );
+    const subscriptions = (options.rabbitQueues?.length ?? 0) + (options.kafkaGroup ? 1 : 0);
+    this.consumerDatabase = new SqlDatabase({
+      name: `${service}-consumers`,
+      connectionString: config.DATABASE_URL,
+      // One per subscription, one for a replay's reset.
+      maxConnections: subscriptions + 1,
+      acquireTimeoutMs: 10_000,
+      statementTimeoutMs: 60_000,
+      onIdleError: (error) => this.logger.warn({ err: describeError(error) }, 'idle consumer connection failed'),
+    });
+    this.inbox = new IdempotentConsumer((work) => this.consumerDatabase.transaction(work), this.seenCache, metrics);
 
     if (options.rabbitmq) {
       this.rabbit = new RabbitConnection(
@@ -122,10 +130,11 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         createKafka({ clientId: `${service}-service`, brokers: KAFKA_BROKERS }, this.logger),
         { ...config, KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS },
         group,
-        async (message) => {
+        async (messages) => {
           // A topic carries every event of its aggregate; a group handles the types it cares about.
           const groupHandlers = group && this.handlers.get(group.groupId);
-          if (groupHandlers && groupHandlers.handles(message.type)) await this.dispatch(group.groupId, groupHandlers, message);
+          const handled = groupHandlers ? messages.filter((message) => groupHandlers.handles(message.type)) : [];
+          if (groupHandlers && handled.length > 0) await this.dispatch(group.groupId, groupHandlers, handled);
         },
         this.logger,
         metrics,
@@ -178,13 +187,15 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.rabbit?.stop();
     await this.kafka?.disconnectProducer();
     await this.relayPool.end();
+    await this.consumerDatabase.end();
     this.redis.disconnect();
     await this.database.$disconnect();
   }
 
   readinessChecks(): ReadinessCheck[] {
     const checks: ReadinessCheck[] = [
-      { name: 'database', critical: true, check: async () => void (await this.database.$queryRawUnsafe('SELECT 1')) },
+      // The relay's pool keeps spare connections; a busy consumer or API pool must not fail readiness.
+      { name: 'database', critical: true, check: async () => void (await this.relayPool.query('SELECT 1')) },
       {
         name: 'redis',
         critical: false,
@@ -230,8 +241,9 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       new RabbitConsumer(
         this.rabbit,
         { queue, prefetch: this.prefetchOf(queue), retryDelaysMs: this.options.config.RABBITMQ_RETRY_DELAYS_MS },
-        (message) => this.dispatch(queue, queueHandlers, message),
+        (messages) => this.dispatch(queue, queueHandlers, messages),
         this.logger.child({ component: 'consumer' }),
+        this.metrics,
       );
     }
   }
@@ -252,34 +264,41 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
    * model must be idempotent by itself (the points ledger is keyed by order id): a message that
    * was handled but whose offset commit was lost when the consumer stopped is read once more.
    */
-  async replayReadModel<Tx extends ServiceTransaction>(
+  async replayReadModel(
     from: ResetFrom,
-    resetReadModel: (tx: Tx, offsets: readonly TopicPartitionOffset[]) => Promise<void>,
+    resetReadModel: (tx: SqlTransaction, offsets: readonly TopicPartitionOffset[]) => Promise<void>,
   ): Promise<Replay> {
     const group = this.options.kafkaGroup;
     if (!this.kafka || !group) throw new Error(`the ${this.options.service} service reads no Kafka topic`);
     return this.kafka.replay(from, async (offsets) => {
       await this.seenCache.forget(group.groupId);
-      await this.database.$transaction(
-        async (tx) => {
-          await tx.$executeRawUnsafe('DELETE FROM inbox_message WHERE consumer = $1', group.groupId);
-          // The transaction client is the service's own Prisma client, which the platform sees only as ServiceTransaction.
-          await resetReadModel(tx as Tx, offsets);
-        },
-        { timeout: 120_000, maxWait: 5_000 },
-      );
+      await this.consumerDatabase.transaction(async (tx) => {
+        await tx.execute(sql`DELETE FROM inbox_message WHERE consumer = ${group.groupId}`);
+        await resetReadModel(tx, offsets);
+      });
     });
   }
 
-  private async dispatch(subscription: string, handlers: Handlers, message: InboundMessage): Promise<void> {
-    const invoke = handlers.prepare(message);
-    const outcome = await this.inbox.handleOnce(message, subscription, (tx) => invoke({ tx, message }));
-    this.logger.info(
-      { orderId: message.correlationId, messageId: message.messageId, type: message.type, subscription, outcome },
-      outcome === 'processed' ? 'message handled' : 'duplicate message skipped',
-    );
+  /**
+   * Validates every message against its contract (a PermanentMessageError fails the batch before
+   * any transaction opens, and the consumer then handles the messages one at a time), then applies
+   * the new ones in one transaction with their inbox rows.
+   */
+  private async dispatch(subscription: string, handlers: Handlers, messages: readonly InboundMessage[]): Promise<void> {
+    const entries = messages.map((message) => {
+      const invoke = handlers.prepare(message);
+      return { message, apply: (tx: SqlTransaction) => invoke({ tx, message }) };
+    });
+    const outcomes = await this.inbox.handleBatch(subscription, entries);
+    this.metrics.batchHandled(subscription, messages.length);
+    messages.forEach((message, index) => {
+      const outcome = outcomes[index];
+      this.logger.info(
+        { orderId: message.correlationId, messageId: message.messageId, type: message.type, subscription, outcome },
+        outcome === 'processed' ? 'message handled' : 'duplicate message skipped',
+      );
+    });
   }
-
 }
 
 function assert(condition: boolean, message: string): void {

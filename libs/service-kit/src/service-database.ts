@@ -1,16 +1,8 @@
-import type { InboxTransaction } from '@platform/idempotency';
-import type { OutboxTransaction } from '@platform/outbox';
-
 /**
- * What the platform needs of a service's Prisma client: interactive transactions whose client
- * can write outbox and inbox rows (and empty the inbox for a replay), and a raw query for health
- * checks and gauges.
+ * What the platform needs of a service's Prisma client: to close it at shutdown. Prisma serves
+ * the service's reads and set-up routes; the hot paths (POST /orders, the consumers) write through
+ * SqlDatabase pools of their own.
  */
-export type ServiceTransaction = OutboxTransaction &
-  InboxTransaction & { $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number> };
-
-export interface ServiceDatabase<Tx extends ServiceTransaction = ServiceTransaction> {
-  $transaction<T>(work: (tx: Tx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T>;
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+export interface ServiceDatabase {
   $disconnect(): Promise<void>;
 }

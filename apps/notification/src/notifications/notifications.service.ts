@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type PayloadOf, SendNotification } from '@platform/contracts';
+import { sql } from '@platform/database';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { NotificationDatabase, type NotificationTransaction } from '../notification.database';
@@ -31,8 +32,8 @@ export class NotificationsService {
     private readonly outcomes: OrderOutcomes,
   ) {}
 
-  request(tx: NotificationTransaction, request: NotificationRequest, causationId: string): Promise<void> {
-    return this.outbox.append(tx, [
+  request(tx: NotificationTransaction, request: NotificationRequest, causationId: string): void {
+    this.outbox.append(tx, [
       outgoing(SendNotification, request, {
         correlationId: request.orderId,
         causationId,
@@ -47,11 +48,12 @@ export class NotificationsService {
    */
   async send(tx: NotificationTransaction, request: NotificationRequest, sentVia: string): Promise<void> {
     if (request.template === 'order-delayed' && (await this.outcomes.hasEnded(tx, request.orderId))) return;
-    const { count } = await tx.notification.createMany({
-      data: [{ id: randomUUID(), ...request, status: 'SENT', sentVia }],
-      skipDuplicates: true,
-    });
-    if (count === 0) return;
+    const { orderId, customerId, channel, priority, template, body } = request;
+    const recorded = await tx.execute(sql`
+      INSERT INTO notification (id, order_id, customer_id, channel, priority, template, body, status, sent_via)
+      VALUES (${randomUUID()}::uuid, ${orderId}, ${customerId}, ${channel}, ${priority}, ${template}, ${body}, 'SENT', ${sentVia})
+      ON CONFLICT DO NOTHING`);
+    if (recorded === 0) return;
     await this.sender.send({ ...request, to: request.customerId });
   }
 

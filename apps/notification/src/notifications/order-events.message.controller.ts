@@ -20,7 +20,7 @@ export class OrderEventsMessageController {
   @OnMessage(OrderCompleted)
   async orderCompleted(event: PayloadOf<typeof OrderCompleted>, { tx, message }: Context): Promise<void> {
     await this.outcomes.record(tx, event.orderId, 'COMPLETED');
-    await this.notifications.request(
+    this.notifications.request(
       tx,
       {
         orderId: event.orderId,
@@ -38,7 +38,7 @@ export class OrderEventsMessageController {
   @OnMessage(OrderCancelled)
   async orderCancelled(event: PayloadOf<typeof OrderCancelled>, { tx, message }: Context): Promise<void> {
     await this.outcomes.record(tx, event.orderId, 'CANCELLED');
-    await this.notifications.request(
+    this.notifications.request(
       tx,
       {
         orderId: event.orderId,

@@ -10,8 +10,8 @@ export class OrderPlacedMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @OnMessage(OrderPlaced)
-  orderPlaced(event: PayloadOf<typeof OrderPlaced>, { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
-    return this.notifications.request(
+  async orderPlaced(event: PayloadOf<typeof OrderPlaced>, { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
+    this.notifications.request(
       tx,
       {
         orderId: event.orderId,

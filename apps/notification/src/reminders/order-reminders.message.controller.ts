@@ -20,7 +20,7 @@ export class OrderRemindersMessageController {
   @OnMessage(OrderPlaced)
   async orderStillOpen(event: PayloadOf<typeof OrderPlaced>, { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
     if (await this.outcomes.hasEnded(tx, event.orderId)) return;
-    await this.notifications.request(
+    this.notifications.request(
       tx,
       {
         orderId: event.orderId,

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { sql } from '@platform/database';
 import type { InboundMessage } from '@platform/messaging';
 import { OrderDatabase, type OrderTransaction } from '../order.database';
 
@@ -16,20 +17,11 @@ export class OrderActivityService {
   constructor(private readonly db: OrderDatabase) {}
 
   async record(tx: OrderTransaction, message: InboundMessage): Promise<void> {
-    await tx.orderActivity.createMany({
-      data: [
-        {
-          messageId: message.messageId,
-          orderId: message.correlationId,
-          type: message.type,
-          topic: message.source,
-          partition: message.position?.partition ?? -1,
-          offset: BigInt(message.position?.offset ?? -1),
-          occurredAt: new Date(message.occurredAt),
-        },
-      ],
-      skipDuplicates: true,
-    });
+    await tx.execute(sql`
+      INSERT INTO order_activity (message_id, order_id, type, topic, partition, "offset", occurred_at)
+      VALUES (${message.messageId}, ${message.correlationId}, ${message.type}, ${message.source},
+              ${message.position?.partition ?? -1}, ${message.position?.offset ?? '-1'}::bigint, ${message.occurredAt}::timestamptz)
+      ON CONFLICT DO NOTHING`);
   }
 
   async forOrder(orderId: string): Promise<OrderActivityView[]> {

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { OrderPlaced } from '@platform/contracts';
+import { isUniqueViolation, sql } from '@platform/database';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
-import { PLATFORM_LOGGER } from '@platform/service-kit';
+import { ApiDatabase, PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
-import { isUniqueViolation, OrderDatabase } from '../order.database';
+import { OrderDatabase } from '../order.database';
 import { PlaceOrderSagaService } from '../place-order-saga/place-order-saga.service';
 import { toOrderView, type OrderView } from './order.view';
 import type { PlaceOrderRequest } from './place-order.request';
@@ -14,15 +15,19 @@ import type { PlaceOrderRequest } from './place-order.request';
 export class OrdersService {
   constructor(
     private readonly db: OrderDatabase,
+    private readonly api: ApiDatabase,
     private readonly saga: PlaceOrderSagaService,
     private readonly outbox: OutboxWriter,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
-   * Stores the order, its saga, the saga's first command and order.placed (on the log and the broadcast) in one
-   * transaction: the order exists if and only if its saga will run and the world hears of it. With an Idempotency-Key, a repeated request gets
-   * the order the first one created, and the same key with another body is refused.
+   * Stores the order, its saga, the saga's first command and order.placed (on the log and the
+   * broadcast) in one short transaction on the API's own connections: the order exists if and only
+   * if its saga will run and the world hears of it. The answer is built from what was written, so
+   * a committed order is always answered 202, never lost to a second read. With an
+   * Idempotency-Key, a repeated request gets the order the first one created, and the same key
+   * with another body is refused.
    */
   async place(request: PlaceOrderRequest, idempotencyKey?: string): Promise<OrderView> {
     const requestHash = hashOf(request);
@@ -31,27 +36,41 @@ export class OrdersService {
       if (earlier) return earlier;
     }
     const orderId = randomUUID();
+    let placed: OrderView;
     try {
-      await this.db.$transaction(async (tx) => {
-        if (idempotencyKey) await tx.idempotencyKey.create({ data: { key: idempotencyKey, requestHash, orderId } });
-        await tx.order.create({ data: { id: orderId, customerId: request.customerId, items: request.items } });
-        await this.saga.start(tx, { orderId, customerId: request.customerId, items: request.items });
-        const placed = { orderId, customerId: request.customerId, items: request.items };
-        await this.outbox.append(tx, [
-          outgoing(OrderPlaced, placed, { correlationId: orderId, destination: Routes.orderEventLog(orderId) }),
-          outgoing(OrderPlaced, placed, { correlationId: orderId, destination: Routes.orderPlacedBroadcast() }),
+      placed = await this.api.transaction(async (tx) => {
+        if (idempotencyKey) {
+          await tx.execute(sql`
+            INSERT INTO idempotency_key (key, request_hash, order_id) VALUES (${idempotencyKey}, ${requestHash}, ${orderId}::uuid)`);
+        }
+        await tx.execute(sql`
+          INSERT INTO orders (id, customer_id, items, updated_at)
+          VALUES (${orderId}::uuid, ${request.customerId}, ${JSON.stringify(request.items)}::jsonb, now())`);
+        const { history } = await this.saga.start(tx, { orderId, customerId: request.customerId, items: request.items });
+        const event = { orderId, customerId: request.customerId, items: request.items };
+        this.outbox.append(tx, [
+          outgoing(OrderPlaced, event, { correlationId: orderId, destination: Routes.orderEventLog(orderId) }),
+          outgoing(OrderPlaced, event, { correlationId: orderId, destination: Routes.orderPlacedBroadcast() }),
         ]);
+        const at = new Date().toISOString();
+        return {
+          id: orderId,
+          customerId: request.customerId,
+          items: request.items,
+          status: 'PENDING',
+          history: history.map(({ step, event: what, detail }) => ({ step, event: what, at, ...(detail && { detail }) })),
+        };
       });
     } catch (error) {
       // Two requests with the same new key raced; the other one won, so answer with its order.
-      if (idempotencyKey && isUniqueViolation(error)) {
+      if (idempotencyKey && isUniqueViolation(error, 'idempotency_key_pkey')) {
         const earlier = await this.replay(idempotencyKey, requestHash);
         if (earlier) return earlier;
       }
       throw error;
     }
     this.logger.info({ orderId, customerId: request.customerId, lines: request.items.length }, 'order placed');
-    return this.get(orderId);
+    return placed;
   }
 
   async get(orderId: string): Promise<OrderView> {

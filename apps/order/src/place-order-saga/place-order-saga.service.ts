@@ -1,18 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderCancelled, OrderCompleted, SagaStepTimedOut } from '@platform/contracts';
 import { type InboundMessage, Queues, Routes } from '@platform/messaging';
+import { sql } from '@platform/database';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import {
   type SagaCommand,
   type SagaDefinition,
   SagaOrchestrator,
   type SagaState,
+  type SagaTransition,
   type ScheduledTimeout,
 } from '@platform/saga';
 import { ORDER_CONFIG, type OrderConfig } from '../order.config';
 import type { OrderTransaction } from '../order.database';
 import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
-import { PrismaSagaStore } from './prisma-saga.store';
+import { SqlSagaStore } from './sql-saga.store';
 
 /**
  * Runs the place-order saga for the order service: commands go out through the outbox with
@@ -31,14 +33,14 @@ export class PlaceOrderSagaService {
   ) {
     this.saga = placeOrderSaga({ paymentTimeoutMs: config.PAYMENT_TIMEOUT_MS });
     this.orchestrator = new SagaOrchestrator(this.saga, {
-      store: new PrismaSagaStore(),
+      store: new SqlSagaStore(),
       send: (tx, sagaId, commands, causationId) => this.sendCommands(tx, sagaId, commands, causationId),
       schedule: (tx, sagaId, timeouts) => this.scheduleTimeouts(tx, sagaId, timeouts),
       endings: { completed: (tx, state) => this.complete(tx, state), compensated: (tx, state) => this.cancel(tx, state) },
     });
   }
 
-  start(tx: OrderTransaction, data: PlaceOrderSagaData): Promise<SagaState<PlaceOrderSagaData>> {
+  start(tx: OrderTransaction, data: PlaceOrderSagaData): Promise<SagaTransition<PlaceOrderSagaData>> {
     return this.orchestrator.start(tx, data.orderId, data);
   }
 
@@ -60,13 +62,13 @@ export class PlaceOrderSagaService {
     });
   }
 
-  private sendCommands(
+  private async sendCommands(
     tx: OrderTransaction,
     sagaId: string,
     commands: readonly SagaCommand[],
     causationId?: string,
   ): Promise<void> {
-    return this.outbox.append(
+    this.outbox.append(
       tx,
       commands.map(({ contract, payload }) =>
         outgoing(contract, payload, {
@@ -80,8 +82,8 @@ export class PlaceOrderSagaService {
   }
 
   /** A deadline is a message parked in the delay queue of its duration, which hands it back to our reply queue. */
-  private scheduleTimeouts(tx: OrderTransaction, sagaId: string, timeouts: readonly ScheduledTimeout[]): Promise<void> {
-    return this.outbox.append(
+  private async scheduleTimeouts(tx: OrderTransaction, sagaId: string, timeouts: readonly ScheduledTimeout[]): Promise<void> {
+    this.outbox.append(
       tx,
       timeouts.map(({ step, stepIndex, afterMs }) =>
         outgoing(
@@ -98,7 +100,7 @@ export class PlaceOrderSagaService {
     const totalCents = order.totalCents ?? 0;
     await this.endOrder(tx, order.orderId, { status: 'COMPLETED', totalCents, items: lines });
     const event = { orderId: order.orderId, customerId: order.customerId, totalCents, lines };
-    await this.outbox.append(tx, [
+    this.outbox.append(tx, [
       outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
       outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventBroadcast(OrderCompleted) }),
     ]);
@@ -114,13 +116,16 @@ export class PlaceOrderSagaService {
       ...(order.lines && { totalCents: order.totalCents, items: [...order.lines] }),
     });
     const event = { orderId: order.orderId, customerId: order.customerId, reason };
-    await this.outbox.append(tx, [
+    this.outbox.append(tx, [
       outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
       outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventBroadcast(OrderCancelled) }),
     ]);
   }
 
-  /** A terminal status is written once: only a PENDING order can end. */
+  /**
+   * A terminal status is written once: only a PENDING order can end. updated_at is the clock at
+   * this statement, not the transaction's start, so it says when the order really ended.
+   */
   private async endOrder(
     tx: OrderTransaction,
     orderId: string,
@@ -128,7 +133,15 @@ export class PlaceOrderSagaService {
       | { status: 'COMPLETED'; totalCents: number; items: object[] }
       | { status: 'CANCELLED'; cancellationReason: string; totalCents?: number; items?: object[] },
   ): Promise<void> {
-    const { count } = await tx.order.updateMany({ where: { id: orderId, status: 'PENDING' }, data: outcome });
+    const reason = outcome.status === 'CANCELLED' ? outcome.cancellationReason : null;
+    const count = await tx.execute(sql`
+      UPDATE orders
+         SET status = ${outcome.status}::order_status,
+             cancellation_reason = ${reason},
+             total_cents = coalesce(${outcome.totalCents ?? null}::int, total_cents),
+             items = coalesce(${outcome.items ? JSON.stringify(outcome.items) : null}::jsonb, items),
+             updated_at = clock_timestamp()
+       WHERE id = ${orderId}::uuid AND status = 'PENDING'`);
     if (count !== 1) throw new Error(`order ${orderId} is not PENDING; its saga and its status disagree`);
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type ChargePayment, type PayloadOf, PaymentCharged, PaymentRefunded, PaymentRejected } from '@platform/contracts';
+import { sql } from '@platform/database';
 import { type InboundMessage, Routes } from '@platform/messaging';
 import { OutboxWriter } from '@platform/outbox';
 import { eventOnLog, replyTo } from '@platform/service-kit';
@@ -19,35 +20,33 @@ export class ChargesService {
    * command is answered with the charge that exists.
    */
   async charge(tx: PaymentTransaction, command: PayloadOf<typeof ChargePayment>, message: InboundMessage): Promise<void> {
-    const existing = await tx.payment.findUnique({ where: { orderId: command.orderId } });
+    const [existing] = await tx.query<{ id: string; amount_cents: number; status: string }>(sql`
+      SELECT id, amount_cents, status FROM payment WHERE order_id = ${command.orderId}`);
     if (existing) {
       // Asked again with a new message id: answer as the first time, or not at all once refunded.
       if (existing.status === 'REFUNDED') return;
-      return this.outbox.append(tx, [
-        replyTo(message, PaymentCharged, { orderId: command.orderId, paymentId: existing.id, amountCents: existing.amountCents }),
+      this.outbox.append(tx, [
+        replyTo(message, PaymentCharged, { orderId: command.orderId, paymentId: existing.id, amountCents: existing.amount_cents }),
       ]);
+      return;
     }
 
-    const [account] = await tx.$queryRaw<{ available_cents: number }[]>`
-      SELECT available_cents FROM account WHERE customer_id = ${command.customerId} FOR UPDATE`;
+    // Take the amount only if it is there; the row lock makes concurrent charges of one customer queue up.
+    const [account] = await tx.query<{ debited: boolean }>(sql`
+      WITH debited AS (
+        UPDATE account SET available_cents = available_cents - ${command.amountCents}, updated_at = now()
+         WHERE customer_id = ${command.customerId} AND available_cents >= ${command.amountCents}
+        RETURNING customer_id)
+      SELECT EXISTS (SELECT 1 FROM debited) AS debited
+        FROM account WHERE customer_id = ${command.customerId}`);
     if (!account) return this.reject(tx, message, command.orderId, 'UNKNOWN_CUSTOMER');
-    if (account.available_cents < command.amountCents) return this.reject(tx, message, command.orderId, 'PAYMENT_DECLINED');
+    if (!account.debited) return this.reject(tx, message, command.orderId, 'PAYMENT_DECLINED');
 
-    await tx.account.update({
-      where: { customerId: command.customerId },
-      data: { availableCents: { decrement: command.amountCents } },
-    });
-    const payment = await tx.payment.create({
-      data: {
-        id: randomUUID(),
-        orderId: command.orderId,
-        customerId: command.customerId,
-        amountCents: command.amountCents,
-        status: 'CHARGED',
-      },
-    });
-    const charged = { orderId: command.orderId, paymentId: payment.id, amountCents: payment.amountCents };
-    await this.outbox.append(tx, [
+    const charged = { orderId: command.orderId, paymentId: randomUUID(), amountCents: command.amountCents };
+    await tx.execute(sql`
+      INSERT INTO payment (id, order_id, customer_id, amount_cents, status, updated_at)
+      VALUES (${charged.paymentId}::uuid, ${command.orderId}, ${command.customerId}, ${command.amountCents}, 'CHARGED', now())`);
+    this.outbox.append(tx, [
       replyTo(message, PaymentCharged, charged),
       eventOnLog(message, PaymentCharged, charged, Routes.paymentEventLog(command.orderId)),
     ]);
@@ -55,15 +54,15 @@ export class ChargesService {
 
   /** Compensation: gives a charge back. Refunding twice, or an order never charged, changes nothing. */
   async refund(tx: PaymentTransaction, orderId: string, message: InboundMessage): Promise<void> {
-    const [payment] = await tx.$queryRaw<{ id: string; customer_id: string; amount_cents: number; status: string }[]>`
-      SELECT id, customer_id, amount_cents, status FROM payment WHERE order_id = ${orderId} FOR UPDATE`;
-    if (payment?.status !== 'CHARGED') return;
-    await tx.payment.update({ where: { orderId }, data: { status: 'REFUNDED' } });
-    await tx.account.update({
-      where: { customerId: payment.customer_id },
-      data: { availableCents: { increment: payment.amount_cents } },
-    });
-    await this.outbox.append(tx, [
+    const [payment] = await tx.query<{ id: string; customer_id: string; amount_cents: number }>(sql`
+      UPDATE payment SET status = 'REFUNDED', updated_at = now()
+       WHERE order_id = ${orderId} AND status = 'CHARGED'
+      RETURNING id, customer_id, amount_cents`);
+    if (!payment) return;
+    await tx.execute(sql`
+      UPDATE account SET available_cents = available_cents + ${payment.amount_cents}, updated_at = now()
+       WHERE customer_id = ${payment.customer_id}`);
+    this.outbox.append(tx, [
       eventOnLog(
         message,
         PaymentRefunded,
@@ -78,8 +77,8 @@ export class ChargesService {
     message: InboundMessage,
     orderId: string,
     reason: 'UNKNOWN_CUSTOMER' | 'PAYMENT_DECLINED',
-  ): Promise<void> {
-    return this.outbox.append(tx, [
+  ): void {
+    this.outbox.append(tx, [
       replyTo(message, PaymentRejected, { orderId, reason }),
       eventOnLog(message, PaymentRejected, { orderId, reason }, Routes.paymentEventLog(orderId)),
     ]);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderCompleted, PayloadOf } from '@platform/contracts';
+import { sql } from '@platform/database';
 import type { InboundMessage } from '@platform/messaging';
 import { PointsDatabase, type PointsTransaction } from '../points.database';
 
@@ -18,26 +19,15 @@ export class PointsService {
 
   async credit(tx: PointsTransaction, event: PayloadOf<typeof OrderCompleted>, message: InboundMessage): Promise<void> {
     const points = pointsEarned(event.totalCents);
-    const { count } = await tx.pointsLedgerEntry.createMany({
-      data: [
-        {
-          orderId: event.orderId,
-          customerId: event.customerId,
-          points,
-          totalCents: event.totalCents,
-          topic: message.source,
-          partition: message.position?.partition ?? -1,
-          offset: BigInt(message.position?.offset ?? -1),
-        },
-      ],
-      skipDuplicates: true,
-    });
-    if (count === 0) return;
-    await tx.pointsBalance.upsert({
-      where: { customerId: event.customerId },
-      create: { customerId: event.customerId, balance: points },
-      update: { balance: { increment: points } },
-    });
+    const credited = await tx.execute(sql`
+      INSERT INTO points_ledger (order_id, customer_id, points, total_cents, topic, partition, "offset")
+      VALUES (${event.orderId}, ${event.customerId}, ${points}, ${event.totalCents}, ${message.source},
+              ${message.position?.partition ?? -1}, ${message.position?.offset ?? '-1'}::bigint)
+      ON CONFLICT DO NOTHING`);
+    if (credited === 0) return;
+    await tx.execute(sql`
+      INSERT INTO points_balance (customer_id, balance, updated_at) VALUES (${event.customerId}, ${points}, now())
+      ON CONFLICT (customer_id) DO UPDATE SET balance = points_balance.balance + excluded.balance, updated_at = now()`);
   }
 
   async balanceOf(customerId: string): Promise<{ customerId: string; balance: number }> {

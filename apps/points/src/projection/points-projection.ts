@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type SqlTransaction } from '@platform/database';
 import type { ResetFrom, TopicPartitionOffset } from '@platform/messaging';
 import { PlatformRuntime } from '@platform/service-kit';
-import type { PointsTransaction } from '../points.database';
 
 export interface RebuildResult {
   /** Where the group reads from now, per partition it moved. */
@@ -25,22 +25,22 @@ export class PointsProjection {
 
   async rebuild(from: ResetFrom): Promise<RebuildResult> {
     let ledgerEntriesRemoved = 0;
-    const { offsets, until } = await this.runtime.replayReadModel<PointsTransaction>(from, async (tx, offsets) => {
+    const { offsets, until } = await this.runtime.replayReadModel(from, async (tx, offsets) => {
       ledgerEntriesRemoved = await this.forgetFrom(tx, offsets);
     });
     return { offsets, until, ledgerEntriesRemoved };
   }
 
-  private async forgetFrom(tx: PointsTransaction, offsets: readonly TopicPartitionOffset[]): Promise<number> {
+  private async forgetFrom(tx: SqlTransaction, offsets: readonly TopicPartitionOffset[]): Promise<number> {
     let removed = 0;
     for (const { topic, partition, offset } of offsets) {
-      const { count } = await tx.pointsLedgerEntry.deleteMany({ where: { topic, partition, offset: { gte: BigInt(offset) } } });
-      removed += count;
+      removed += await tx.execute(sql`
+        DELETE FROM points_ledger WHERE topic = ${topic} AND partition = ${partition} AND "offset" >= ${offset}::bigint`);
     }
-    await tx.pointsBalance.deleteMany();
-    await tx.$executeRaw`
+    await tx.execute(sql`DELETE FROM points_balance`);
+    await tx.execute(sql`
       INSERT INTO points_balance (customer_id, balance, updated_at)
-      SELECT customer_id, sum(points), now() FROM points_ledger GROUP BY customer_id`;
+      SELECT customer_id, sum(points), now() FROM points_ledger GROUP BY customer_id`);
     return removed;
   }
 }

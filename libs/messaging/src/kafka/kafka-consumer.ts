@@ -1,10 +1,15 @@
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
 import { isTransientError } from '../transient-errors';
-import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
+import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
 import { DeadLetterHeaders, readHeader, REDRIVEN_FOR_GROUP_HEADER } from './kafka-headers';
+
+interface Decoded {
+  readonly raw: KafkaMessage;
+  readonly message: InboundMessage;
+}
 
 export interface KafkaSubscriptionOptions {
   readonly groupId: string;
@@ -12,14 +17,18 @@ export interface KafkaSubscriptionOptions {
   /** Attempts at a failing message before it goes to the dead-letter topic. */
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
+  /** The most messages of one partition handled together in one transaction. */
+  readonly maxBatchSize?: number;
   /** Whether the member should fetch nothing for now (an operator's pause); asked on every join. */
   readonly paused?: () => boolean;
 }
 
 /**
- * One consumer group member. A partition is processed in order, one message at a time; the
- * message's offset is marked consumed only after the handler (and its transaction) returned, and
- * kafkajs commits marked offsets after each batch.
+ * One consumer group member. A partition is processed in order, in chunks of the batch kafkajs
+ * fetched: each chunk is handled in one transaction, and its offsets are marked consumed only
+ * after that transaction committed; kafkajs commits marked offsets after each fetched batch. A
+ * chunk that fails for a reason other than a transient one was rolled back, and its messages are
+ * handled one at a time, so only the failing one is retried and dead-lettered.
  *
  * A message that keeps failing is retried a bounded number of times, then copied to the topic's
  * dead-letter topic with the error and its origin in headers, and the partition moves on. A
@@ -35,8 +44,9 @@ export class KafkaSubscription {
   constructor(
     kafka: Kafka,
     private readonly options: KafkaSubscriptionOptions,
-    private readonly handle: InboundHandler,
+    private readonly handle: InboundBatchHandler,
     private readonly logger: Logger,
+    private readonly metrics?: BatchMetrics,
   ) {
     // A member that died is noticed after sessionTimeout; 10 s keeps a restart's rebalance short.
     this.consumer = kafka.consumer({
@@ -67,7 +77,7 @@ export class KafkaSubscription {
     // Running before run(): a crash while joining then leaves it false, as it should.
     this.running = true;
     try {
-      await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+      await this.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
     } catch (error) {
       this.running = false;
       throw error;
@@ -96,21 +106,66 @@ export class KafkaSubscription {
     await this.deadLetters.disconnect();
   }
 
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const origin = { topic, partition, offset: message.offset };
-    const redrivenFor = readHeader(message.headers, REDRIVEN_FOR_GROUP_HEADER);
-    if (redrivenFor && redrivenFor !== this.options.groupId) return; // another group's dead letter, sent back for it alone
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const chunkSize = this.options.maxBatchSize ?? 100;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + chunkSize);
+      const decoded: Decoded[] = [];
+      for (const message of chunk) {
+        const redrivenFor = readHeader(message.headers, REDRIVEN_FOR_GROUP_HEADER);
+        if (redrivenFor && redrivenFor !== this.options.groupId) continue; // another group's dead letter, sent back for it alone
+        try {
+          decoded.push({ raw: message, message: this.decode(topic, partition, message) });
+        } catch (error) {
+          await this.deadLetter({ topic, partition, offset: message.offset }, message, error, 1);
+        }
+      }
+      const handledTogether = decoded.length > 1 && (await this.handleTogether(topic, partition, decoded, heartbeat));
+      if (!handledTogether) for (const item of decoded) await this.handleAlone(topic, partition, item, heartbeat);
+      resolveOffset(chunk[chunk.length - 1].offset);
+      await heartbeat();
+    }
+  }
+
+  /** Returns false when the chunk must be split: it failed for a reason other than a transient one. */
+  private async handleTogether(topic: string, partition: number, chunk: Decoded[], heartbeat: () => Promise<void>): Promise<boolean> {
+    const where = { topic, partition, from: chunk[0].raw.offset, to: chunk[chunk.length - 1].raw.offset };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.handle(chunk.map(({ message }) => message));
+        return true;
+      } catch (error) {
+        if (error instanceof PermanentMessageError || !isTransientError(error)) {
+          this.logger.warn({ ...where, err: describeError(error) }, 'a message of the chunk failed; handling them one at a time');
+          this.metrics?.batchSplit(this.options.groupId);
+          return false;
+        }
+        this.metrics?.batchRetried(this.options.groupId);
+        // Shutting down: give the messages back uncommitted rather than wait out the outage.
+        if (!this.running) throw error;
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.logger.warn({ ...where, attempt, err: describeError(error) }, 'kafka chunk failed transiently; retrying it whole');
+        }
+        await this.waitHeartbeating(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)), heartbeat);
+      }
+    }
+  }
+
+  private async handleAlone(topic: string, partition: number, { raw, message }: Decoded, heartbeat: () => Promise<void>): Promise<void> {
+    const origin = { topic, partition, offset: raw.offset };
     const maxAttempts = this.options.maxAttempts ?? 3;
     let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.handle(this.decode(topic, partition, message));
+        await this.handle([message]);
         return;
       } catch (error) {
         const transient = isTransientError(error);
         if (!transient) failures += 1;
         if (error instanceof PermanentMessageError || failures >= maxAttempts) {
-          await this.deadLetter(origin, message, error, attempt);
+          await this.deadLetter(origin, raw, error, attempt);
           return;
         }
         // Shutting down: give the message back uncommitted rather than wait out the outage.
@@ -119,16 +174,20 @@ export class KafkaSubscription {
           this.logger.warn({ ...origin, attempt, transient, err: describeError(error) }, 'kafka message failed; retrying');
         }
         const delay = transient ? Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) : (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
-        // Heartbeat at least every second while waiting, well inside the session timeout.
-        for (let waited = 0; waited < delay; waited += 1_000) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, delay - waited)));
-          await heartbeat();
-        }
+        await this.waitHeartbeating(delay, heartbeat);
       }
     }
   }
 
-  private decode(topic: string, partition: number, message: EachMessagePayload['message']): InboundMessage {
+  /** Heartbeats at least every second while waiting, well inside the session timeout. */
+  private async waitHeartbeating(delayMs: number, heartbeat: () => Promise<void>): Promise<void> {
+    for (let waited = 0; waited < delayMs; waited += 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, delayMs - waited)));
+      await heartbeat();
+    }
+  }
+
+  private decode(topic: string, partition: number, message: KafkaMessage): InboundMessage {
     const metadata = metadataFromHeaders((name) => readHeader(message.headers, name));
     if ('invalid' in metadata) throw new PermanentMessageError(metadata.invalid);
     const body = decodePayload(message.value);
@@ -138,7 +197,7 @@ export class KafkaSubscription {
 
   private async deadLetter(
     origin: { topic: string; partition: number; offset: string },
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
     error: unknown,
     attempts: number,
   ): Promise<void> {

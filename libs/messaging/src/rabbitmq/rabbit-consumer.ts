@@ -3,18 +3,26 @@ import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
 import { isTransientError } from '../transient-errors';
 import { Exchanges, retryQueueOf } from '../topology';
-import { decodePayload, type InboundHandler, type InboundMessage, metadataFromHeaders } from '../message';
+import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import type { RabbitConnection } from './rabbit-connection';
 
 export interface RabbitConsumerOptions {
   readonly queue: string;
-  /** Unacked messages the broker may push to this consumer at once. */
+  /**
+   * Unacked messages the broker may push to this consumer at once; also the most messages
+   * handled together in one batch (one transaction).
+   */
   readonly prefetch: number;
   /**
    * The retry ladder: a message that failed for a reason that is neither permanent nor transient
    * waits in `<queue>.retry.<ms>ms` for each delay in turn, then goes to the dead-letter queue.
    */
   readonly retryDelaysMs: readonly number[];
+}
+
+interface Decoded {
+  readonly delivery: amqp.ConsumeMessage;
+  readonly message: InboundMessage;
 }
 
 /** Headers the platform adds to a message it retries or dead-letters, for operators to read. */
@@ -28,18 +36,24 @@ export const FailureHeaders = {
 } as const;
 
 /**
- * Consumes one queue with manual acknowledgement. The ack is sent only after the handler (and so
- * its database transaction) has finished; a crash before that leaves the message with the broker.
- *   - handled                  -> ack
- *   - a transient failure      -> keep the message and try again in place, with growing pauses,
- *     (database down, deadlock)   for as long as it takes: an outage must not spend its attempts
- *                                 (bounded by RabbitMQ's consumer_timeout, 30 min by default, after
- *                                 which the broker takes the delivery back and it counts as one)
+ * Consumes one queue with manual acknowledgement, a batch at a time. The deliveries that arrived
+ * while the previous batch was being handled (at most the prefetch window) are handled together,
+ * in one transaction, and acknowledged together once it has committed; a crash before that leaves
+ * them all with the broker, and the inbox absorbs the redelivery.
+ *   - the batch handled        -> ack the batch
+ *   - a transient failure      -> keep the batch and try it again whole, in place, with growing
+ *     (database down, deadlock)   pauses, for as long as it takes: an outage must not spend
+ *                                 attempts (bounded by RabbitMQ's consumer_timeout, 30 min by
+ *                                 default, after which the broker takes the deliveries back)
+ *   - any other failure        -> the batch was rolled back; handle its messages one at a time, so
+ *                                 the one that fails is dealt with alone and the rest commit once
+ * A message that fails alone:
+ *   - a transient failure      -> as above, for that message
+ *   - PermanentMessageError,   -> copy it to the dead-letter queue with the reason and the attempt
+ *     or retries used up          count in its headers, and ack this one
  *   - any other error          -> park a copy in the next retry queue (1 s, 5 s, 30 s by default),
  *                                 which hands it back to this queue later, and ack this one; the
  *                                 messages behind it keep flowing meanwhile
- *   - PermanentMessageError,   -> copy it to the dead-letter queue with the reason and the attempt
- *     or retries used up          count in its headers, and ack this one
  * A copy is acked away only after the broker confirmed the copy. The quorum queue's delivery
  * limit stays as a backstop for a consumer that dies on a message again and again.
  */
@@ -50,8 +64,9 @@ export class RabbitConsumer {
   constructor(
     private readonly connection: RabbitConnection,
     private readonly options: RabbitConsumerOptions,
-    private readonly handle: InboundHandler,
+    private readonly handle: InboundBatchHandler,
     private readonly logger: Logger,
+    private readonly metrics?: BatchMetrics,
   ) {
     connection.onConnected((model) => this.consume(model));
   }
@@ -68,41 +83,117 @@ export class RabbitConsumer {
       this.connection.recover(`the consumer channel of ${this.options.queue} closed`);
     });
     await channel.prefetch(this.options.prefetch);
+    // Deliveries wait here while a batch is being handled; the next batch takes them all.
+    const waiting: amqp.ConsumeMessage[] = [];
+    let draining = false;
+    const drain = async (): Promise<void> => {
+      try {
+        while (waiting.length > 0 && open) await this.onBatch(channel, waiting.splice(0, this.options.prefetch), () => open);
+      } catch (error) {
+        // onBatch settles or hands back every delivery itself; reaching here is a bug, and the
+        // broker redelivers whatever was not acked once the channel goes.
+        this.logger.error({ err: describeError(error), queue: this.options.queue }, 'consumer batch failed unexpectedly');
+        channel.close().catch((closeError: unknown) =>
+          this.logger.debug({ err: describeError(closeError) }, 'the consumer channel was already closing'),
+        );
+      } finally {
+        draining = false;
+        if (waiting.length > 0 && open) startDraining();
+      }
+    };
+    // setImmediate lets the rest of one socket read arrive before the first batch is cut.
+    const startDraining = (): void => {
+      draining = true;
+      setImmediate(() => void drain());
+    };
     await channel.consume(
       this.options.queue,
       (delivery) => {
-        if (delivery) void this.onDelivery(channel, delivery, () => open);
-        else this.connection.recover(`the broker cancelled the consumer of ${this.options.queue}`);
+        if (!delivery) {
+          this.connection.recover(`the broker cancelled the consumer of ${this.options.queue}`);
+          return;
+        }
+        waiting.push(delivery);
+        if (!draining) startDraining();
       },
       { noAck: false },
     );
   }
 
-  private async onDelivery(channel: amqp.ConfirmChannel, delivery: amqp.ConsumeMessage, isOpen: () => boolean): Promise<void> {
-    const log = this.logger.child({
-      queue: this.options.queue,
-      messageId: delivery.properties.messageId,
-      type: delivery.properties.type,
-      orderId: delivery.properties.correlationId,
-    });
+  private async onBatch(channel: amqp.ConfirmChannel, deliveries: amqp.ConsumeMessage[], isOpen: () => boolean): Promise<void> {
+    const decoded: Decoded[] = [];
+    for (const delivery of deliveries) {
+      try {
+        decoded.push({ delivery, message: this.decode(delivery) });
+      } catch (error) {
+        await this.retryOrDeadLetter(channel, delivery, error, this.logFor(delivery));
+      }
+    }
+    if (decoded.length === 0) return;
+    if (decoded.length > 1 && (await this.handleTogether(channel, decoded, isOpen))) return;
+    for (const item of decoded) await this.handleAlone(channel, item, isOpen);
+  }
+
+  /** Returns false when the batch must be split: it failed for a reason other than a transient one. */
+  private async handleTogether(channel: amqp.ConfirmChannel, batch: Decoded[], isOpen: () => boolean): Promise<boolean> {
+    const log = this.logger.child({ queue: this.options.queue, batch: batch.length });
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.handle(this.decode(delivery));
+        await this.handle(batch.map(({ message }) => message));
+        // Every earlier delivery on this channel is settled (batches run one after another), so
+        // one multiple-ack of the last delivery settles exactly this batch.
+        settle(log, () => channel.ack(batch[batch.length - 1].delivery, true));
+        return true;
+      } catch (error) {
+        if (error instanceof PermanentMessageError || !isTransientError(error)) {
+          log.warn({ err: describeError(error) }, 'a message of the batch failed; handling them one at a time');
+          this.metrics?.batchSplit(this.options.queue);
+          return false;
+        }
+        this.metrics?.batchRetried(this.options.queue);
+        if (!(await this.waitToRetry(log, error, attempt, isOpen))) return true;
+      }
+    }
+  }
+
+  private async handleAlone(channel: amqp.ConfirmChannel, { delivery, message }: Decoded, isOpen: () => boolean): Promise<void> {
+    const log = this.logFor(delivery);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.handle([message]);
         settle(log, () => channel.ack(delivery));
         return;
       } catch (error) {
         if (!(error instanceof PermanentMessageError) && isTransientError(error) && isOpen()) {
-          if (attempt === 1 || attempt % 10 === 0) {
-            log.warn({ err: describeError(error), attempt }, 'transient failure; keeping the message and trying again');
-          }
-          await pause(Math.min(15_000, 250 * 2 ** Math.min(attempt, 6)));
-          if (isOpen()) continue;
-          return; // the channel died while we waited: the broker has already put the message back
+          if (await this.waitToRetry(log, error, attempt, isOpen)) continue;
+          return;
         }
         await this.retryOrDeadLetter(channel, delivery, error, log);
         return;
       }
     }
+  }
+
+  /**
+   * Pauses before trying a transient failure again; false when the channel died meanwhile (the
+   * broker has already put the deliveries back).
+   */
+  private async waitToRetry(log: Logger, error: unknown, attempt: number, isOpen: () => boolean): Promise<boolean> {
+    if (!isOpen()) return false;
+    if (attempt === 1 || attempt % 10 === 0) {
+      log.warn({ err: describeError(error), attempt }, 'transient failure; keeping the message and trying again');
+    }
+    await pause(Math.min(15_000, 250 * 2 ** Math.min(attempt, 6)));
+    return isOpen();
+  }
+
+  private logFor(delivery: amqp.ConsumeMessage): Logger {
+    return this.logger.child({
+      queue: this.options.queue,
+      messageId: delivery.properties.messageId,
+      type: delivery.properties.type,
+      orderId: delivery.properties.correlationId,
+    });
   }
 
   private async retryOrDeadLetter(
