@@ -1,16 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { runProcess } from './support/commands';
 
 const services = ['order', 'inventory', 'payment', 'notification', 'points'];
 
 function start(service: string, env: Record<string, string>) {
   const entry = path.resolve(__dirname, '../../dist/apps', service, 'src/main.js');
-  return spawnSync(process.execPath, [entry], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+  return runProcess(process.execPath, [entry], { env: { ...process.env, ...env }, timeoutMs: 30_000 });
 }
 
 describe('a service with bad configuration', () => {
-  it.each(services)('%s refuses to start and names the bad variable', (service) => {
-    const result = start(service, { PORT: '0', RABBITMQ_URL: 'http://not-amqp' });
+  it.each(services)('%s refuses to start and names the bad variable', async (service) => {
+    const result = await start(service, { PORT: '0', RABBITMQ_URL: 'http://not-amqp' });
 
     expect(result.status).toBe(78);
     expect(result.stderr).toContain(`the ${service} service refuses to start: invalid configuration`);
@@ -19,9 +19,9 @@ describe('a service with bad configuration', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('the services that use Kafka say so when its brokers are unusable', () => {
+  it('the services that use Kafka say so when its brokers are unusable', async () => {
     for (const service of ['order', 'points']) {
-      const result = start(service, { KAFKA_BROKERS: 'kafka-without-port' });
+      const result = await start(service, { KAFKA_BROKERS: 'kafka-without-port' });
 
       expect(result.status).toBe(78);
       expect(result.stderr).toContain('KAFKA_BROKERS: must be a comma-separated list of host:port');

@@ -1,17 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { run } from './support/commands';
 import { expectInvariants } from './support/invariants';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
-const kafkaScript = (command: 'start' | 'stop') =>
-  execFileSync('bash', [path.resolve(__dirname, '../../scripts/kafka.sh'), command], { encoding: 'utf8', timeout: 120_000 });
+const kafkaScript = (command: 'start' | 'stop') => run('bash', [path.resolve(__dirname, '../../scripts/kafka.sh'), command]);
 
 const readiness = async (url: string) => (await fetch(`${url}/health/ready`)).status;
 
 describe('a Kafka broker restart while orders flow', () => {
   let stopped = false;
-  afterEach(() => {
-    if (stopped) kafkaScript('start');
+  afterEach(async () => {
+    if (stopped) await kafkaScript('start');
   });
 
   it('is survived: the outboxes hold the events, consumers recover, every order ends and the invariants hold', async () => {
@@ -22,7 +21,7 @@ describe('a Kafka broker restart while orders flow', () => {
       Promise.all(Array.from({ length: count }, (_, index) => placeOrder(customers[index % 2], [{ sku, quantity: 1 }])));
 
     const placed = [...(await place(10))];
-    expect(kafkaScript('stop')).toMatch(/kafka: stopped/);
+    expect(await kafkaScript('stop')).toMatch(/kafka: stopped/);
     stopped = true;
     placed.push(...(await place(10)));
     await eventually(() => readiness(urls.points), (status) => status === 503, { what: 'points to report Kafka down' });
@@ -30,7 +29,7 @@ describe('a Kafka broker restart while orders flow', () => {
     const whileDown = await Promise.all(placed.slice(10).map(({ body }) => terminalOrder(body.id, 60_000)));
     expect(whileDown.every(({ status }) => status === 'COMPLETED')).toBe(true);
 
-    kafkaScript('start');
+    await kafkaScript('start');
     stopped = false;
     placed.push(...(await place(10)));
     for (const url of [urls.order, urls.inventory, urls.payment, urls.points]) {

@@ -1,48 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { declareTopology, Exchanges, metadataHeaders, Queues, rabbitTopology } from '@platform/messaging';
-import * as amqp from 'amqplib';
+import { Exchanges, Queues } from '@platform/messaging';
+import { runProcess } from './support/commands';
 import { messagesConsumed } from './support/metrics';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
-
-interface DeadLetter {
-  messageId: string;
-  reason: string;
-  attempts: number | null;
-  payload: unknown;
-}
-
-async function publishRaw(
-  exchange: string,
-  routingKey: string,
-  type: string,
-  body: string | object,
-  headers: Record<string, unknown> = {},
-  { messageId = randomUUID(), correlationId = randomUUID() } = {},
-) {
-  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
-  try {
-    const channel = await connection.createConfirmChannel();
-    await declareTopology(channel, rabbitTopology);
-    const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const metadata = { messageId, type, version: 1, correlationId, occurredAt: new Date().toISOString(), replyTo: Queues.orderSagaReplies };
-    channel.publish(exchange, routingKey, content, {
-      persistent: true,
-      messageId,
-      type,
-      correlationId,
-      headers: { ...metadataHeaders(metadata), ...headers },
-    });
-    await channel.waitForConfirms();
-  } finally {
-    await connection.close();
-  }
-  return { messageId, correlationId };
-}
-
-const deadLettersOf = async (service: keyof typeof urls, queue: string) =>
-  (await http<DeadLetter[]>('GET', `${urls[service]}/admin/dead-letters/${queue}?limit=1000`)).body;
+import { deadLettersOf, publishRaw } from './support/rabbitmq';
 
 describe('RabbitMQ failures and dead letters', () => {
   it('when a message can never be processed, then it goes straight to the dead-letter queue with the reason, and the queue keeps flowing', async () => {
@@ -99,11 +61,12 @@ describe('RabbitMQ failures and dead letters', () => {
       payload: event,
     });
 
-    const cli = spawnSync(
-      process.execPath,
-      [path.resolve(__dirname, '../../dist/tools/ops/dead-letters.js'), 'notification', 'redrive', Queues.notificationOrderEvents],
-      { encoding: 'utf8' },
-    );
+    const cli = await runProcess(process.execPath, [
+      path.resolve(__dirname, '../../dist/tools/ops/dead-letters.js'),
+      'notification',
+      'redrive',
+      Queues.notificationOrderEvents,
+    ]);
     expect(cli.status).toBe(0);
     expect(JSON.parse(cli.stdout).redriven).toBeGreaterThanOrEqual(1);
     const notifications = () => http<{ template: string }[]>('GET', `${urls.notification}/notifications?orderId=${orderId}`);

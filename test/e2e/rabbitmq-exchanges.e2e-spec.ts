@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Exchanges, type OutboundMessage, Queues, Routes } from '@platform/messaging';
+import { run } from './support/commands';
 import { queryService } from './support/database';
 import { expectInvariants } from './support/invariants';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
@@ -138,8 +138,8 @@ describe('RabbitMQ: each exchange type carries one of the platform flows', () =>
 });
 
 describe('RabbitMQ prefetch', () => {
-  it('is set per consumer: each queue gets the window its topology (or RABBITMQ_PREFETCH_PER_QUEUE) gives it', () => {
-    const listed = execFileSync('rabbitmqctl', ['list_consumers', '-q', 'queue_name', 'prefetch_count'], { encoding: 'utf8' });
+  it('is set per consumer: each queue gets the window its topology (or RABBITMQ_PREFETCH_PER_QUEUE) gives it', async () => {
+    const listed = await run('rabbitmqctl', ['list_consumers', '-q', 'queue_name', 'prefetch_count']);
     const prefetchOf = new Map(
       listed
         .trim()

@@ -1,14 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { run } from './support/commands';
 import { expectInvariants } from './support/invariants';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
-const rabbitmqctl = (command: 'stop_app' | 'start_app') => execFileSync('rabbitmqctl', [command], { timeout: 60_000 });
+const rabbitmqctl = (command: 'stop_app' | 'start_app') => run('rabbitmqctl', [command], 60_000);
 const readiness = async (service: keyof typeof urls) => (await http('GET', `${urls[service]}/health/ready`)).status;
 
 describe('RabbitMQ going away while orders flow', () => {
   let stopped = false;
-  afterEach(() => {
-    if (stopped) rabbitmqctl('start_app');
+  afterEach(async () => {
+    if (stopped) await rabbitmqctl('start_app');
   });
 
   it('is survived: services report not-ready while it is gone, reconnect, and every order ends with every invariant holding', async () => {
@@ -26,13 +26,13 @@ describe('RabbitMQ going away while orders flow', () => {
     };
     for (let index = 0; index < 6; index += 1) await place(index);
 
-    rabbitmqctl('stop_app');
+    await rabbitmqctl('stop_app');
     stopped = true;
     await eventually(() => readiness('inventory'), (status) => status === 503, { what: 'inventory to report not-ready' });
     expect(await readiness('points')).toBe(200); // points uses Kafka only
     for (let index = 6; index < 12; index += 1) await place(index);
 
-    rabbitmqctl('start_app');
+    await rabbitmqctl('start_app');
     stopped = false;
     for (const service of ['order', 'inventory', 'payment', 'notification'] as const) {
       await eventually(() => readiness(service), (status) => status === 200, { timeoutMs: 60_000, what: `${service} to reconnect` });

@@ -1,19 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import { answers } from '../../tools/stack/infrastructure';
+import { run } from './support/commands';
 import { expectInvariants } from './support/invariants';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
 const redisIsUp = () => answers('127.0.0.1', 6379);
 
-function startRedis(): void {
-  execFileSync('redis-server', [
+async function startRedis(): Promise<void> {
+  await run('redis-server', [
     '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no',
   ]);
 }
 
 describe('Redis, the inbox fast path, going away', () => {
   afterEach(async () => {
-    if (!(await redisIsUp())) startRedis();
+    if (!(await redisIsUp())) await startRedis();
     await eventually(redisIsUp, (up) => up, { what: 'Redis to be back' });
   });
 
@@ -27,7 +27,7 @@ describe('Redis, the inbox fast path, going away', () => {
     const accepted: string[] = [];
     for (let index = 0; index < 16; index += 1) {
       if (index === 5) {
-        execFileSync('redis-cli', ['-p', '6379', 'shutdown', 'nosave']);
+        await run('redis-cli', ['-p', '6379', 'shutdown', 'nosave']);
         await eventually(redisIsUp, (up) => !up, { what: 'Redis to stop' });
       }
       const placed = await placeOrder(customers[index % 2], [{ sku: skus[index % 2], quantity: 1 }]);

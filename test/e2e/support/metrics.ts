@@ -10,3 +10,14 @@ export async function messagesConsumed(outcomes: readonly string[]): Promise<num
   }
   return total;
 }
+
+/** Sum of every sample of the counter `name` that one service reports. */
+export async function counterOf(service: keyof typeof urls, name: string): Promise<number> {
+  const text = await (await fetch(`${urls[service]}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/.exec(line);
+    if (match && match[1] === name) total += Number(match[2]);
+  }
+  return total;
+}
