@@ -1,0 +1,80 @@
+/**
+ * `npm run bench:saga`: what placing an order costs the whole platform, measured against the
+ * platform `npm start` runs (it starts and stops nothing).
+ *
+ *   1. at rest: the CPU of every process while nobody orders;
+ *   2. a ladder of fixed offered rates (open loop: sends are scheduled, never held back by slow answers);
+ *   3. a flash sale: a burst of orders through a fixed number of connections.
+ *
+ * Per step: accepted and refused requests, orders ended per second, POST and end-to-end latency
+ * (from each order's own timestamps), CPU per order for each process group and database
+ * transactions per order for each service. Writes bench/results/saga-<time>.json and
+ * saga-latest.json, and prints Markdown tables. Settings: bench/saga/settings.ts.
+ */
+import { benchCatalogue, orderGenerator, stockCatalogue } from './saga/catalogue';
+import { OrderDatabase, TransactionCounters } from './saga/database';
+import { HttpClient } from './saga/http-client';
+import { measureIdle } from './saga/idle';
+import { describeMachine } from './saga/machine';
+import { Meter } from './saga/measurement';
+import { assertPlatformReady, platformServices, serviceNamed, type ServiceName } from './saga/platform';
+import { markdown, type SagaBenchReport, writeResults } from './saga/report';
+import { readSettings, SettingsError } from './saga/settings';
+import { runStep, type StepResult } from './saga/step';
+
+const log = (line: string) => void process.stdout.write(`[bench] ${line}\n`);
+
+async function main(): Promise<void> {
+  const { apiKey, ...settings } = readSettings(process.env, process.argv.slice(2));
+  const measuredAt = new Date().toISOString();
+  const services = platformServices();
+  const service = (name: ServiceName) => serviceNamed(services, name);
+
+  const catalogue = benchCatalogue(settings.products, settings.customers);
+  const setupClient = new HttpClient(16);
+  try {
+    await assertPlatformReady(setupClient, services);
+    log(`stocking ${settings.products} products and ${settings.customers} accounts`);
+    await stockCatalogue(setupClient, { inventory: service('inventory').url, payment: service('payment').url }, catalogue, apiKey);
+  } finally {
+    setupClient.close();
+  }
+
+  const counters = await TransactionCounters.connect();
+  const orders = await OrderDatabase.connect(service('order').databaseUrl);
+  try {
+    const meter = new Meter(services, counters, orders);
+    const idle = settings.idleSeconds > 0 ? await measureIdle(meter, settings.idleSeconds, log) : null;
+
+    const rig = {
+      orderUrl: service('order').url,
+      nextOrder: orderGenerator(catalogue),
+      orders,
+      meter,
+      drainTimeoutSeconds: settings.drainTimeoutSeconds,
+      settleSeconds: settings.settleSeconds,
+      log,
+    };
+    const steps: StepResult[] = [];
+    for (const ratePerSec of settings.ratesPerSec) {
+      steps.push(await runStep({ kind: 'rate', ratePerSec, seconds: settings.stepSeconds, connections: settings.connections }, rig));
+    }
+    if (settings.burstOrders > 0) {
+      steps.push(await runStep({ kind: 'burst', orders: settings.burstOrders, connections: settings.burstConnections }, rig));
+    }
+
+    const report: SagaBenchReport = { measuredAt, machine: describeMachine(), settings, idle, steps };
+    const files = writeResults(report);
+    process.stdout.write(`\n${markdown(report, services)}\n\n`);
+    log(`written to ${files.join(' and ')}`);
+  } finally {
+    await orders.close();
+    await counters.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof SettingsError) process.stderr.write(`[bench] ${error.message}\n`);
+  else process.stderr.write(`[bench] failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

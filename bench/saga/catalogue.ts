@@ -1,0 +1,89 @@
+import type { HttpClient } from './http-client';
+
+/**
+ * The products and customers every order is drawn from. Many of each, so that orders do not queue
+ * on one product's row lock or one account's, which would measure contention instead of the saga.
+ */
+export interface Catalogue {
+  readonly skus: readonly string[];
+  readonly customerIds: readonly string[];
+}
+
+export interface PlaceOrderBody {
+  readonly customerId: string;
+  readonly items: { readonly sku: string; readonly quantity: number }[];
+}
+
+// Enough that a whole run never runs out: a run orders a few hundred units of each product.
+const STOCK_PER_PRODUCT = 1_000_000;
+// The payment columns are 32-bit integers today: a limit must stay below 2^31 cents.
+const CREDIT_LIMIT_CENTS = 2_000_000_000;
+const PARALLEL_SETUP_REQUESTS = 16;
+
+export function benchCatalogue(products: number, customers: number): Catalogue {
+  const name = (prefix: string, index: number) => `${prefix}-${String(index).padStart(4, '0')}`;
+  return {
+    skus: Array.from({ length: products }, (_, index) => name('bench-sku', index)),
+    customerIds: Array.from({ length: customers }, (_, index) => name('bench-customer', index)),
+  };
+}
+
+/** A small price per product, 1.00 to 9.99, so a customer's credit lasts for many runs. */
+const priceOf = (index: number) => 100 + ((index * 337) % 900);
+
+/**
+ * Creates the products and accounts, or resets them: PUT sets the available stock and the credit
+ * limit again, so every run starts from the same shelves whatever earlier runs bought.
+ */
+export async function stockCatalogue(client: HttpClient, urls: { inventory: string; payment: string }, catalogue: Catalogue, apiKey?: string): Promise<void> {
+  const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
+  const puts = [
+    ...catalogue.skus.map((sku, index) => ({
+      url: `${urls.inventory}/products/${sku}`,
+      body: { name: `Bench product ${index}`, priceCents: priceOf(index), stock: STOCK_PER_PRODUCT },
+    })),
+    ...catalogue.customerIds.map((customerId) => ({ url: `${urls.payment}/accounts/${customerId}`, body: { creditLimitCents: CREDIT_LIMIT_CENTS } })),
+  ];
+  let next = 0;
+  const worker = async () => {
+    while (next < puts.length) {
+      const { url, body } = puts[next++];
+      const outcome = await client.send('PUT', url, body, headers);
+      if (outcome.kind !== 'answer' || outcome.status !== 200) {
+        const what = outcome.kind === 'answer' ? `${outcome.status} ${outcome.body}` : outcome.code;
+        throw new Error(`PUT ${url} failed: ${what}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_SETUP_REQUESTS }, worker));
+}
+
+/**
+ * Random orders of one to three distinct products, one to three of each, for random customers.
+ * Seeded, so two runs offer the same sequence of orders.
+ */
+export function orderGenerator(catalogue: Catalogue, seed = 1): () => PlaceOrderBody {
+  const random = mulberry32(seed);
+  const pick = (count: number) => Math.floor(random() * count);
+  return () => {
+    const lines = 1 + pick(Math.min(3, catalogue.skus.length));
+    const skus = new Set<string>();
+    while (skus.size < lines) skus.add(catalogue.skus[pick(catalogue.skus.length)]);
+    return {
+      customerId: catalogue.customerIds[pick(catalogue.customerIds.length)],
+      items: [...skus].map((sku) => ({ sku, quantity: 1 + pick(3) })),
+    };
+  };
+}
+
+/** A tiny seedable generator (Math.random cannot be seeded). */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -1,0 +1,53 @@
+import http from 'node:http';
+
+/** What came back: an HTTP answer of any status, or no answer at all. */
+export type HttpOutcome =
+  | { readonly kind: 'answer'; readonly status: number; readonly body: string }
+  | { readonly kind: 'network-error'; readonly code: string };
+
+/**
+ * A JSON client over keep-alive connections (node:http's Agent: undici is not a dependency here, and
+ * this one costs the load generator less CPU than fetch on a machine it shares with the platform).
+ * It never throws for a failed request: a refused connection or a timeout is a result to be counted.
+ */
+export class HttpClient {
+  private readonly agent: http.Agent;
+
+  constructor(
+    connections: number,
+    private readonly timeoutMs = 60_000,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  }
+
+  send(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpOutcome> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve) => {
+      const request = http.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            accept: 'application/json',
+            ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+            ...headers,
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ kind: 'answer', status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'network-error', code: error.code ?? error.name }));
+        },
+      );
+      request.setTimeout(this.timeoutMs, () => request.destroy(Object.assign(new Error('no answer in time'), { code: 'TIMEOUT' })));
+      request.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'network-error', code: error.code ?? error.name }));
+      request.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

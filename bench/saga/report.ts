@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../../tools/stack/stack.config';
+import type { IdleResult } from './idle';
+import type { Machine } from './machine';
+import type { CpuSeconds } from './measurement';
+import type { PlatformService } from './platform';
+import type { Settings } from './settings';
+import type { StepResult } from './step';
+
+export interface SagaBenchReport {
+  readonly measuredAt: string;
+  readonly machine: Machine;
+  readonly settings: Omit<Settings, 'apiKey'>;
+  readonly idle: IdleResult | null;
+  readonly steps: readonly StepResult[];
+}
+
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+
+/** "2026-12-02T1430": the run's start in UTC, a file name that sorts in time order. */
+export const runStamp = (measuredAt: string) => measuredAt.slice(0, 16).replace(':', '');
+
+/**
+ * Writes the run as saga-<stamp>.json, kept beside the earlier runs, and as saga-latest.json.
+ * Numbers are rounded to two decimals: the measurements are not finer than that.
+ */
+export function writeResults(report: SagaBenchReport): string[] {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 100) / 100 : value), 2)}\n`;
+  const files = [path.join(RESULTS_DIR, `saga-${runStamp(report.measuredAt)}.json`), path.join(RESULTS_DIR, 'saga-latest.json')];
+  for (const file of files) writeFileSync(file, json);
+  return files;
+}
+
+const GROUP_COLUMNS: readonly [keyof CpuSeconds, string][] = [
+  ['order', 'order'],
+  ['inventory', 'inventory'],
+  ['payment', 'payment'],
+  ['notification', 'notification'],
+  ['points', 'points'],
+  ['postgresql', 'PostgreSQL'],
+  ['rabbitmq', 'RabbitMQ'],
+  ['kafka', 'Kafka'],
+  ['redis', 'Redis'],
+  ['platform', 'all of these'],
+  ['machine', 'whole machine'],
+  ['harness', 'this benchmark'],
+];
+
+const number = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const counts = (byKey: Record<string, number>, separator: string) =>
+  Object.entries(byKey)
+    .map(([key, count]) => `${key}${separator}${count}`)
+    .join(', ') || '–';
+
+const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+
+const stepLabel = (step: StepResult) =>
+  step.offeredPerSec === null ? `burst (${step.connections} conn.)` : number(step.offeredPerSec, Number.isInteger(step.offeredPerSec) ? 0 : 1);
+
+const cancelled = ({ orders }: StepResult) => {
+  const total = number(orders.ended - orders.completed);
+  return Object.keys(orders.cancelledByReason).length > 0 ? `${total} (${counts(orders.cancelledByReason, ' ')})` : total;
+};
+
+/** The run as Markdown, ready to paste into the README. */
+export function markdown(report: SagaBenchReport, services: readonly PlatformService[]): string {
+  const { machine, settings, idle, steps } = report;
+  const when = `${report.measuredAt.slice(0, 10)} ${report.measuredAt.slice(11, 16)} UTC`;
+  const lines = [
+    `**Saga benchmark** (\`npm run bench:saga\`), ${when}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}.`,
+    `Open loop, ${settings.stepSeconds} s per rate, then a burst of ${settings.burstOrders} orders over ${settings.burstConnections} connections; ` +
+      `${settings.products} products, ${settings.customers} customers, 1-3 lines per order. ` +
+      `Each step is measured until its orders have ended, and for at least ${settings.settleSeconds} s after its last send.`,
+    '',
+    table(
+      ['offered orders/s', 'accepted (202)', 'other answers', 'no answer', 'ended/s', 'completed', 'cancelled', 'pending', 'POST p50 / p99 ms', 'end-to-end p50 / p90 / p99 / max ms'],
+      steps.map((step) => [
+        stepLabel(step),
+        number(step.requests.accepted),
+        counts(step.requests.refusedByStatus, '×'),
+        counts(step.requests.networkErrors, '×'),
+        number(step.orders.endedPerSec, 1),
+        number(step.orders.completed),
+        cancelled(step),
+        number(step.orders.pending),
+        `${number(step.requests.postLatencyMs.p50)} / ${number(step.requests.postLatencyMs.p99)}`,
+        [step.orders.endToEndMs.p50, step.orders.endToEndMs.p90, step.orders.endToEndMs.p99, step.orders.endToEndMs.max].map((value) => number(value)).join(' / '),
+      ]),
+    ),
+    '',
+    'An order has ended when it is COMPLETED or CANCELLED; ended/s counts from the first send of a step to the last end. ' +
+      "POST latency runs from when the request was due (open loop), end-to-end from the order row's created_at to the " +
+      'updated_at of its terminal status.',
+    '',
+    'CPU milliseconds per ended order, from /proc (the whole machine counts every process, this benchmark too):',
+    '',
+    table(
+      ['offered orders/s', ...GROUP_COLUMNS.map(([, title]) => title)],
+      steps.map((step) => [stepLabel(step), ...GROUP_COLUMNS.map(([group]) => number(step.cpuMsPerOrder[group], 1))]),
+    ),
+    '',
+    'Database transactions per ended order (pg_stat_database: commits + rollbacks):',
+    '',
+    table(
+      ['offered orders/s', ...services.map((service) => service.name), 'all'],
+      steps.map((step) => [stepLabel(step), ...[...services.map((service) => service.databaseName), 'all'].map((key) => number(step.transactionsPerOrder[key], 1))]),
+    ),
+  ];
+  if (idle) {
+    lines.push(
+      '',
+      `At rest (${number(idle.seconds)} s, no orders), CPU in % of one core:`,
+      '',
+      table(
+        GROUP_COLUMNS.map(([, title]) => title),
+        [GROUP_COLUMNS.map(([group]) => number(idle.percentOfOneCore[group], 1))],
+      ),
+    );
+  }
+  return lines.join('\n');
+}
