@@ -2,3 +2,4 @@ export * from './postgres-errors';
 export * from './sql';
 export * from './sql-database';
 export * from './sql-transaction';
+export * from './rows-at-commit';

@@ -1,5 +1,18 @@
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { SqlStatement } from './sql';
+
+/**
+ * A name per statement text, so that each connection parses and plans a hot statement once and
+ * then only binds and executes it. The texts come from sql`` call sites, so there are as many
+ * names as call sites.
+ */
+const statementNames = new Map<string, string>();
+
+export function prepared(statement: SqlStatement): QueryConfig {
+  let name = statementNames.get(statement.text);
+  if (!name) statementNames.set(statement.text, (name = `platform_${statementNames.size + 1}`));
+  return { name, text: statement.text, values: statement.values };
+}
 
 /**
  * One open database transaction on one pg connection. Handlers and services write through it
@@ -13,12 +26,12 @@ export class SqlTransaction {
 
   /** Runs a statement and returns its rows. */
   async query<Row extends QueryResultRow = QueryResultRow>(statement: SqlStatement): Promise<Row[]> {
-    return (await this.client.query<Row>(statement.text, statement.values)).rows;
+    return (await this.client.query<Row>(prepared(statement))).rows;
   }
 
   /** Runs a statement and returns how many rows it inserted, updated or deleted. */
   async execute(statement: SqlStatement): Promise<number> {
-    return (await this.client.query(statement.text, statement.values)).rowCount ?? 0;
+    return (await this.client.query(prepared(statement))).rowCount ?? 0;
   }
 
   /** Registers work to run, in order, just before COMMIT (and not at all on rollback). */

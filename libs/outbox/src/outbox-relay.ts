@@ -3,6 +3,7 @@ import { describeError } from '@platform/messaging';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { OUTBOX_CHANNEL, type OutboxHeaders } from './outbox-writer';
+import { RelayWakeups } from './relay-wakeups';
 
 const CLEANUP_INTERVAL_MS = 60_000;
 /** While a broker is unreachable its rows are tried again at this pace, without using attempts. */
@@ -123,13 +124,7 @@ export class OutboxRelay {
   private listener: PoolClient | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
-  /**
-   * Bumped by every nudge. Each worker compares it with the generation it last claimed at, so a
-   * NOTIFY that lands while a worker is busy still sends that worker round again; with a shared
-   * flag, an idle worker of another broker could take the wake-up and leave the busy one asleep.
-   */
-  private wakeGeneration = 0;
-  private readonly sleepers = new Set<() => void>();
+  private readonly wakeups: RelayWakeups;
   /** When the earliest failed row becomes due again; the relay wakes itself then. */
   private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
 
@@ -141,6 +136,7 @@ export class OutboxRelay {
     private readonly metrics?: OutboxRelayMetrics,
   ) {
     this.publishers = new Map(publishers.map((publisher) => [publisher.broker, publisher]));
+    this.wakeups = new RelayWakeups([...this.publishers.keys()]);
   }
 
   /**
@@ -151,6 +147,7 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    this.wakeups.open();
     const perBroker = Math.max(1, this.options.concurrency);
     const workers = [...this.publishers.keys()].flatMap((broker, brokerIndex) =>
       Array.from({ length: perBroker }, (_, index) => this.run(brokerIndex === 0 && index === 0, broker)),
@@ -162,16 +159,16 @@ export class OutboxRelay {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     this.retryTimer = null;
-    this.nudge();
+    this.wakeups.close();
     await this.running;
     this.running = null;
     await this.stopListening();
   }
 
-  /** Wake the workers now (used by NOTIFY and by tests that want an immediate round). */
-  nudge(): void {
-    this.wakeGeneration += 1;
-    for (const wake of [...this.sleepers]) wake();
+  /** Wake a worker of `broker` now, or every worker when no broker is named (NOTIFY, tests, operators). */
+  nudge(broker?: string): void {
+    if (broker) this.wakeups.wake(broker);
+    else this.wakeups.wakeAll();
   }
 
   /**
@@ -188,8 +185,17 @@ export class OutboxRelay {
     try {
       // Losing a SENT mark to a database crash only means publishing those rows again, which the
       // consumers' inboxes absorb; so the relay's commits need not wait for the WAL flush.
-      await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
-      const { rows } = await client.query<OutboxRecord>(CLAIM_BATCH, [this.options.batchSize, broker, excludedBrokers]);
+      // The claim must walk the pending-rows index in order (an index scan), not collect it into a
+      // bitmap: only an index scan marks the entries of rows already SENT as dead, so the next
+      // claim skips them. Where vacuum lags (or, as on some machines, is off), a bitmap scan
+      // visited every row ever marked SENT: 45 ms per claim after 27,000 orders, against 0.3 ms.
+      await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_bitmapscan TO off');
+      const { rows } = await client.query<OutboxRecord>({
+        // Named, so each connection plans the claim once (with the bitmap scan off, as above).
+        name: 'outbox_claim_batch',
+        text: CLAIM_BATCH,
+        values: [this.options.batchSize, broker, excludedBrokers],
+      });
       if (rows.length > 0) await this.publishAndRecord(client, rows);
       await client.query('COMMIT');
       return rows.length;
@@ -213,7 +219,7 @@ export class OutboxRelay {
       if (result.ok) sent.push(row.id);
       else failed.push({ row, error: result.error, brokerUnavailable: result.brokerUnavailable ?? false });
     });
-    if (sent.length > 0) await client.query(MARK_SENT, [sent]);
+    if (sent.length > 0) await client.query({ name: 'outbox_mark_sent', text: MARK_SENT, values: [sent] });
     if (failed.length > 0) await this.recordFailures(client, failed);
   }
 
@@ -294,17 +300,18 @@ export class OutboxRelay {
         await this.relayUnservedRows();
       }
       // Read before claiming: a row whose NOTIFY comes later may have committed too late for this claim.
-      const claimedAtGeneration = this.wakeGeneration;
+      const seenGeneration = this.wakeups.generation(broker);
       try {
         const claimed = await this.relayBatch(broker);
         consecutiveErrors = 0;
+        if (claimed >= this.options.batchSize) this.wakeups.handOn(broker);
         // Rows this batch marked SENT may have made the next row of their order claimable: look again.
         if (claimed > 0) continue;
-        await this.waitForWork(this.options.pollIntervalMs, claimedAtGeneration);
+        await this.wakeups.sleep(broker, this.options.pollIntervalMs, seenGeneration);
       } catch (error) {
         consecutiveErrors += 1;
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
-        await this.waitForWork(Math.min(5_000, 100 * 2 ** consecutiveErrors), claimedAtGeneration);
+        await this.wakeups.sleep(broker, Math.min(5_000, 100 * 2 ** consecutiveErrors), seenGeneration);
       }
     }
   }
@@ -336,20 +343,6 @@ export class OutboxRelay {
     }
   }
 
-  /** Resolves on the next nudge, the timeout or stop; at once if a nudge came since `claimedAtGeneration`. */
-  private waitForWork(timeoutMs: number, claimedAtGeneration: number): Promise<void> {
-    if (this.wakeGeneration !== claimedAtGeneration || this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.sleepers.add(done);
-    });
-  }
-
   /** A dedicated connection for LISTEN; if it drops, the poll keeps the relay going until it is back. */
   private listening: Promise<void> | null = null;
 
@@ -364,7 +357,8 @@ export class OutboxRelay {
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();
-      client.on('notification', () => this.nudge());
+      // The payload names the broker whose rows were written; an empty one (an operator's re-drive) wakes all.
+      client.on('notification', (notification) => this.nudge(notification.payload || undefined));
       const listening = client;
       listening.on('error', (error: unknown) => {
         this.logger.warn({ err: describeError(error) }, 'outbox LISTEN connection lost');

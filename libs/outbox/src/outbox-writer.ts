@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageContract, PayloadOf } from '@platform/contracts';
-import { sql, type SqlTransaction } from '@platform/database';
+import { RowsAtCommit, sql, type SqlTransaction } from '@platform/database';
 import type { Destination } from '@platform/messaging';
 
 /** The PostgreSQL channel the relay listens on; NOTIFY is delivered when the writing transaction commits. */
@@ -51,30 +51,20 @@ export function outgoing<C extends MessageContract>(
  * bad message fails the transaction instead of reaching a consumer.
  *
  * Rows are collected while the transaction runs and written just before it commits, in one
- * multi-row INSERT followed by one NOTIFY: a consumer that handles fifty messages in one
+ * multi-row INSERT with a NOTIFY per broker: a consumer that handles fifty messages in one
  * transaction writes its hundred replies and events in one round trip, not a hundred.
  */
 export class OutboxWriter {
-  private readonly pending = new WeakMap<SqlTransaction, OutboxRow[]>();
+  private readonly rows = new RowsAtCommit<OutboxRow>((tx, rows) => this.insert(tx, rows));
 
   append(tx: SqlTransaction, messages: readonly OutgoingMessage[]): void {
-    if (messages.length === 0) return;
-    const rows = messages.map(toRow);
-    const waiting = this.pending.get(tx);
-    if (waiting) {
-      waiting.push(...rows);
-      return;
-    }
-    this.pending.set(tx, rows);
-    tx.beforeCommit(() => this.flush(tx));
+    this.rows.add(tx, messages.map(toRow));
   }
 
-  private async flush(tx: SqlTransaction): Promise<void> {
-    const rows = this.pending.get(tx) ?? [];
-    this.pending.delete(tx);
-    if (rows.length === 0) return;
+  private async insert(tx: SqlTransaction, rows: readonly OutboxRow[]): Promise<void> {
     // One round trip: the rows, in the order they were appended (WITH ORDINALITY ... ORDER BY gives
-    // them their sequence numbers in that order), and the NOTIFY that wakes the relay at commit.
+    // them their sequence numbers in that order), and a NOTIFY per broker that wakes one of that
+    // broker's relay workers at commit.
     await tx.execute(sql`
       WITH inserted AS (
       INSERT INTO outbox_message (id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers)
@@ -86,7 +76,7 @@ export class OutboxWriter {
                     ${rows.map((row) => JSON.stringify(row.headers))}::text[])
              WITH ORDINALITY AS r(id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers, position)
        ORDER BY position)
-      SELECT pg_notify(${OUTBOX_CHANNEL}, '')`);
+      SELECT pg_notify(${OUTBOX_CHANNEL}, broker) FROM unnest(${[...new Set(rows.map((row) => row.broker))]}::text[]) AS b(broker)`);
   }
 }
 

@@ -36,7 +36,7 @@ export class OrderActivityMessageController {
     OrderCompleted,
     OrderCancelled,
   )
-  record(_event: unknown, { tx, message }: MessageContext<OrderTransaction>): Promise<void> {
-    return this.activity.record(tx, message);
+  record(_event: unknown, { tx, message }: MessageContext<OrderTransaction>): void {
+    this.activity.record(tx, message);
   }
 }

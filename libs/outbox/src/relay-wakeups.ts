@@ -1,0 +1,72 @@
+/**
+ * Puts the relay's workers to sleep and wakes them when there is work, one broker at a time.
+ *
+ * A NOTIFY names the broker whose rows a transaction wrote, and wakes one of that broker's
+ * sleeping workers; a worker that claims a full batch hands the wake-up on to the next, so a
+ * burst spreads over every worker while a single order costs one claim, not one per worker.
+ * (Waking every worker on every NOTIFY cost five to ten empty claims per order.)
+ */
+export class RelayWakeups {
+  /**
+   * Bumped by every wake-up of a broker. A worker reads it before it claims and compares after,
+   * so a NOTIFY that lands while the worker is busy sends it round again instead of being lost.
+   */
+  private readonly generations = new Map<string, number>();
+  private readonly sleepers = new Map<string, Set<() => void>>();
+  private closed = false;
+
+  constructor(brokers: readonly string[]) {
+    for (const broker of brokers) {
+      this.generations.set(broker, 0);
+      this.sleepers.set(broker, new Set());
+    }
+  }
+
+  generation(broker: string): number {
+    return this.generations.get(broker) ?? 0;
+  }
+
+  /** New work for `broker`: wake one of its sleeping workers. Work for a broker no worker serves wakes them all. */
+  wake(broker: string): void {
+    if (!this.generations.has(broker)) return this.wakeAll();
+    this.generations.set(broker, this.generation(broker) + 1);
+    this.handOn(broker);
+  }
+
+  /** Wake every worker of every broker (start of LISTEN, the end of a retry backoff, stop). */
+  wakeAll(): void {
+    for (const broker of this.generations.keys()) this.generations.set(broker, this.generation(broker) + 1);
+    for (const sleeping of this.sleepers.values()) for (const wake of [...sleeping]) wake();
+  }
+
+  /** A busy worker has more than it can take: one more of the broker's workers joins in. */
+  handOn(broker: string): void {
+    const [first] = this.sleepers.get(broker) ?? [];
+    first?.();
+  }
+
+  /** Resolves on a wake-up, after `timeoutMs`, or at once if one came since `seenGeneration`. */
+  sleep(broker: string, timeoutMs: number, seenGeneration: number): Promise<void> {
+    if (this.closed || this.generation(broker) !== seenGeneration) return Promise.resolve();
+    return new Promise((resolve) => {
+      const sleeping = this.sleepers.get(broker) ?? new Set<() => void>();
+      const wake = (): void => {
+        clearTimeout(timer);
+        sleeping.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      sleeping.add(wake);
+    });
+  }
+
+  /** Wakes everyone for good: the relay is stopping. */
+  close(): void {
+    this.closed = true;
+    this.wakeAll();
+  }
+
+  open(): void {
+    this.closed = false;
+  }
+}
