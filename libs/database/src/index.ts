@@ -3,3 +3,4 @@ export * from './sql';
 export * from './sql-database';
 export * from './sql-transaction';
 export * from './rows-at-commit';
+export * from './group-commit';

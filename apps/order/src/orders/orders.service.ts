@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { OrderPlaced } from '@platform/contracts';
-import { isUniqueViolation, sql } from '@platform/database';
+import { isUniqueViolation, RowsAtCommit, sql } from '@platform/database';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { ApiDatabase, PLATFORM_LOGGER } from '@platform/service-kit';
@@ -11,8 +11,23 @@ import { PlaceOrderSagaService } from '../place-order-saga/place-order-saga.serv
 import { toOrderView, type OrderView } from './order.view';
 import type { PlaceOrderRequest } from './place-order.request';
 
+interface NewOrder {
+  id: string;
+  customerId: string;
+  items: PlaceOrderRequest['items'];
+}
+
 @Injectable()
 export class OrdersService {
+  /** New orders, written with one insert per (shared) transaction. */
+  private readonly newOrders = new RowsAtCommit<NewOrder>((tx, orders) =>
+    tx.execute(sql`
+      INSERT INTO orders (id, customer_id, items, updated_at)
+      SELECT id, customer_id, items::jsonb, now()
+        FROM unnest(${orders.map((order) => order.id)}::uuid[], ${orders.map((order) => order.customerId)}::text[],
+                    ${orders.map((order) => JSON.stringify(order.items))}::text[]) AS o(id, customer_id, items)`).then(() => undefined),
+  );
+
   constructor(
     private readonly db: OrderDatabase,
     private readonly api: ApiDatabase,
@@ -23,7 +38,8 @@ export class OrdersService {
 
   /**
    * Stores the order, its saga, the saga's first command and order.placed (on the log and the
-   * broadcast) in one short transaction on the API's own connections: the order exists if and only
+   * broadcast) in one short transaction on the API's own connections, shared with the other
+   * orders of a burst (group commit): the order exists if and only
    * if its saga will run and the world hears of it. The answer is built from what was written, so
    * a committed order is always answered 202, never lost to a second read. With an
    * Idempotency-Key, a repeated request gets the order the first one created, and the same key
@@ -38,14 +54,13 @@ export class OrdersService {
     const orderId = randomUUID();
     let placed: OrderView;
     try {
-      placed = await this.api.transaction(async (tx) => {
+      // Run again alone if the shared transaction fails, so everything it writes is decided above.
+      placed = await this.api.transactionShared(async (tx) => {
         if (idempotencyKey) {
           await tx.execute(sql`
             INSERT INTO idempotency_key (key, request_hash, order_id) VALUES (${idempotencyKey}, ${requestHash}, ${orderId}::uuid)`);
         }
-        await tx.execute(sql`
-          INSERT INTO orders (id, customer_id, items, updated_at)
-          VALUES (${orderId}::uuid, ${request.customerId}, ${JSON.stringify(request.items)}::jsonb, now())`);
+        this.newOrders.add(tx, [{ id: orderId, customerId: request.customerId, items: request.items }]);
         const { history } = await this.saga.start(tx, { orderId, customerId: request.customerId, items: request.items });
         const event = { orderId, customerId: request.customerId, items: request.items };
         this.outbox.append(tx, [

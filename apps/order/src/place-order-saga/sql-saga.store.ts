@@ -1,4 +1,4 @@
-import { sql } from '@platform/database';
+import { RowsAtCommit, sql } from '@platform/database';
 import type { SagaHistoryEvent, SagaState, SagaStatus, SagaStore } from '@platform/saga';
 import type { OrderTransaction } from '../order.database';
 
@@ -10,13 +10,50 @@ interface SagaRow {
   data: unknown;
 }
 
-/** Saga instances and their history in the order database, written in the caller's transaction. */
+interface HistoryRow {
+  sagaId: string;
+  step: string;
+  event: string;
+  detail: string | null;
+}
+
+/**
+ * Saga instances and their history in the order database, written in the caller's transaction.
+ * New instances and history entries are written at commit, one insert each for the whole
+ * transaction (a batch of replies, or a burst of new orders), in the order they came in.
+ */
 export class SqlSagaStore implements SagaStore<OrderTransaction> {
-  async insert(tx: OrderTransaction, state: SagaState<unknown>, history: readonly SagaHistoryEvent[]): Promise<void> {
-    await tx.execute(sql`
+  private readonly newInstances = new RowsAtCommit<SagaState<unknown>>((tx, states) =>
+    tx
+      .execute(
+        sql`
       INSERT INTO saga_instance (id, saga_type, status, current_step, data, updated_at)
-      VALUES (${state.sagaId}::uuid, ${state.sagaType}, ${state.status}::saga_status, ${state.currentStep}, ${JSON.stringify(state.data)}::jsonb, now())`);
-    await this.record(tx, state.sagaId, history);
+      SELECT id, saga_type, status, current_step, data::jsonb, now()
+        FROM unnest(${states.map((state) => state.sagaId)}::uuid[], ${states.map((state) => state.sagaType)}::text[],
+                    ${states.map((state) => state.status)}::saga_status[], ${states.map((state) => state.currentStep)}::int[],
+                    ${states.map((state) => JSON.stringify(state.data))}::text[]) AS s(id, saga_type, status, current_step, data)`,
+      )
+      .then(() => undefined),
+  );
+
+  /** Entries get their ids (which order a saga's history) in the order they were added. */
+  private readonly history = new RowsAtCommit<HistoryRow>((tx, rows) =>
+    tx
+      .execute(
+        sql`
+      INSERT INTO saga_history (saga_id, step, event, detail, at)
+      SELECT saga_id, step, event, detail::jsonb, now()
+        FROM unnest(${rows.map((row) => row.sagaId)}::uuid[], ${rows.map((row) => row.step)}::text[],
+                    ${rows.map((row) => row.event)}::text[], ${rows.map((row) => row.detail)}::text[])
+             WITH ORDINALITY AS h(saga_id, step, event, detail, position)
+       ORDER BY position`,
+      )
+      .then(() => undefined),
+  );
+
+  async insert(tx: OrderTransaction, state: SagaState<unknown>, history: readonly SagaHistoryEvent[]): Promise<void> {
+    this.newInstances.add(tx, [state]);
+    this.record(tx, state.sagaId, history);
   }
 
   async lockForUpdate(tx: OrderTransaction, sagaId: string): Promise<SagaState<unknown> | null> {
@@ -31,18 +68,18 @@ export class SqlSagaStore implements SagaStore<OrderTransaction> {
       UPDATE saga_instance
          SET status = ${state.status}::saga_status, current_step = ${state.currentStep}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
        WHERE id = ${state.sagaId}::uuid`);
-    await this.record(tx, state.sagaId, history);
+    this.record(tx, state.sagaId, history);
   }
 
-  /** The history of one transition, in one multi-row INSERT; its ids keep the order the entries came in. */
-  private async record(tx: OrderTransaction, sagaId: string, history: readonly SagaHistoryEvent[]): Promise<void> {
-    if (history.length === 0) return;
-    await tx.execute(sql`
-      INSERT INTO saga_history (saga_id, step, event, detail, at)
-      SELECT ${sagaId}::uuid, step, event, detail::jsonb, now()
-        FROM unnest(${history.map((entry) => entry.step)}::text[], ${history.map((entry) => entry.event)}::text[],
-                    ${history.map((entry) => (entry.detail === undefined ? null : JSON.stringify(entry.detail)))}::text[])
-             WITH ORDINALITY AS h(step, event, detail, position)
-       ORDER BY position`);
+  private record(tx: OrderTransaction, sagaId: string, history: readonly SagaHistoryEvent[]): void {
+    this.history.add(
+      tx,
+      history.map((entry) => ({
+        sagaId,
+        step: entry.step,
+        event: entry.event,
+        detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+      })),
+    );
   }
 }
