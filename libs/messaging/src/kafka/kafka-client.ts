@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaTopicSpec } from '../topology';
+import './kafkajs-idle-loop-fix';
 import { deadLetterTopicOf } from '../topology';
 
 export interface KafkaClientOptions {
