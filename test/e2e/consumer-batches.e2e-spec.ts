@@ -18,12 +18,8 @@ describe('consumers that handle a batch of messages in one transaction', () => {
     const { skus, stock, customers } = await catalogue(2, 50);
     const splitsBefore = await counterOf('inventory', 'consumer_batch_splits_total');
 
-    const resume = await pause('inventory');
-    let poison: { messageId: string };
-    let placed: string[];
-    try {
-      placed = await placeOrders(10, skus, customers);
-      await reserveCommandsPublished(placed);
+    let poison: { messageId: string } | undefined;
+    const placed = await ordersWaitingForInventory(10, skus, customers, async () => {
       // Valid by contract, yet it cannot be applied: the same sku twice breaks the reservation's primary key.
       poison = await publishRaw(Exchanges.sagaCommands, 'inventory.reserve-stock', 'inventory.reserve-stock', {
         orderId: randomUUID(),
@@ -32,18 +28,16 @@ describe('consumers that handle a batch of messages in one transaction', () => {
           { sku: skus[0], quantity: 1 },
         ],
       });
-    } finally {
-      resume();
-    }
+    });
 
     const orders = await Promise.all(placed.map((id) => terminalOrder(id, 60_000)));
     expect(orders.map((order) => order.status)).toEqual(placed.map(() => 'COMPLETED'));
     const deadLetters = await eventually(
       () => deadLettersOf('inventory', Queues.inventoryCommands),
-      (list) => list.some((letter) => letter.messageId === poison.messageId),
+      (list) => list.some((letter) => letter.messageId === poison!.messageId),
       { timeoutMs: 90_000, what: 'the poison command to use up its retries' },
     );
-    const letter = deadLetters.find((candidate) => candidate.messageId === poison.messageId)!;
+    const letter = deadLetters.find((candidate) => candidate.messageId === poison!.messageId)!;
     expect(letter.reason).toMatch(/unique constraint/i);
     expect(letter.attempts).toBe(4); // its own ladder: the first try and one per retry delay
     expect(await counterOf('inventory', 'consumer_batch_splits_total')).toBeGreaterThan(splitsBefore);
@@ -54,14 +48,7 @@ describe('consumers that handle a batch of messages in one transaction', () => {
     const { skus, stock, customers } = await catalogue(2, 50);
     const lock = await holdProductLock(skus[1]);
     try {
-      const resume = await pause('inventory');
-      let placed: string[];
-      try {
-        placed = await placeOrders(12, skus, customers);
-        await reserveCommandsPublished(placed);
-      } finally {
-        resume();
-      }
+      const placed = await ordersWaitingForInventory(12, skus, customers);
       // The batch has claimed its inbox rows and reserved the free product; it now waits for the locked one.
       await lock.blockedConsumer();
       await killAndAwaitRestart('inventory');
@@ -83,14 +70,7 @@ describe('consumers that handle a batch of messages in one transaction', () => {
     ]);
     const lock = await holdProductLock(skus[1]);
     try {
-      const resume = await pause('inventory');
-      let placed: string[];
-      try {
-        placed = await placeOrders(12, skus, customers);
-        await reserveCommandsPublished(placed);
-      } finally {
-        resume();
-      }
+      const placed = await ordersWaitingForInventory(12, skus, customers);
       // What a failover or a restarting database looks like to the consumer: its connection is cut mid-transaction.
       const backend = await lock.blockedConsumer();
       await lock.terminate(backend);
@@ -128,6 +108,27 @@ async function catalogue(products: number, units: number, buyers = 2) {
   const customers = Array.from({ length: buyers }, () => unique('batch-buyer'));
   await Promise.all([...skus.map((sku) => putProduct(sku, 250, units)), ...customers.map((customer) => putAccount(customer, 10_000_000))]);
   return { skus, customers, stock: Object.fromEntries(skus.map((sku) => [sku, units])) };
+}
+
+/**
+ * Places orders while inventory is frozen, waits until their ReserveStock commands wait in its
+ * queue (with whatever `alsoQueue` adds behind them), then lets inventory go: they reach it together.
+ */
+async function ordersWaitingForInventory(
+  count: number,
+  skus: readonly string[],
+  customers: readonly string[],
+  alsoQueue: () => Promise<void> = async () => undefined,
+): Promise<string[]> {
+  const resume = await pause('inventory');
+  try {
+    const placed = await placeOrders(count, skus, customers);
+    await reserveCommandsPublished(placed);
+    await alsoQueue();
+    return placed;
+  } finally {
+    resume();
+  }
 }
 
 async function placeOrders(count: number, skus: readonly string[], customers: readonly string[]): Promise<string[]> {
