@@ -58,17 +58,34 @@ describe('GroupCommit', () => {
     expect(database.committed).toEqual([['a'], ['b'], ['d']]);
   });
 
+  it('when the database cannot take the shared transaction at all, then every unit in it fails at once, none runs again', async () => {
+    const database = new RecordingDatabase();
+    const group = new GroupCommit(database as unknown as SqlDatabase, { lanes: 1, maxBatch: 10, maxWaitMs: 10_000 });
+    database.held = true;
+    const first = group.run(unit('a'));
+    const good = group.run(unit('b'));
+    const unavailable = group.run(async () => {
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    });
+    database.letGo();
+
+    expect(await first).toBe('a');
+    await expect(good).rejects.toThrow('administrator command');
+    await expect(unavailable).rejects.toThrow('administrator command');
+    expect(database.committed).toEqual([['a']]);
+  });
+
   it('a unit that waited longer than the bound fails as busy instead of running late', async () => {
     const database = new RecordingDatabase();
     const group = new GroupCommit(database as unknown as SqlDatabase, { lanes: 1, maxBatch: 10, maxWaitMs: 20 });
     database.held = true;
     const first = group.run(unit('a'));
-    const late = group.run(unit('b'));
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    const late = expect(group.run(unit('b'))).rejects.toBeInstanceOf(DatabaseBusyError);
+    await late; // while the first still holds the only lane
     database.letGo();
 
     expect(await first).toBe('a');
-    await expect(late).rejects.toBeInstanceOf(DatabaseBusyError);
+    expect(database.committed).toEqual([['a']]);
   });
 
   it('never puts more than maxBatch units in one transaction', async () => {

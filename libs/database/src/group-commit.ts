@@ -1,4 +1,4 @@
-import { DatabaseBusyError } from './postgres-errors';
+import { DatabaseBusyError, isDatabaseUnavailable } from './postgres-errors';
 import type { SqlDatabase } from './sql-database';
 import type { SqlTransaction } from './sql-transaction';
 
@@ -15,7 +15,8 @@ interface Waiting<T> {
   readonly work: (tx: SqlTransaction) => Promise<T>;
   readonly resolve: (value: T) => void;
   readonly reject: (error: unknown) => void;
-  readonly since: number;
+  /** Fails the unit as busy if no lane has taken it by then. */
+  readonly deadline: NodeJS.Timeout;
 }
 
 /**
@@ -40,34 +41,33 @@ export class GroupCommit {
 
   run<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject, since: Date.now() } as Waiting<unknown>);
+      const unit = {
+        work,
+        resolve,
+        reject,
+        // The caller answers 503 rather than hang while every lane is stuck (a lock, a slow disk).
+        deadline: setTimeout(() => {
+          const index = this.queue.indexOf(unit as Waiting<unknown>);
+          if (index < 0) return;
+          this.queue.splice(index, 1);
+          reject(new DatabaseBusyError('group-commit', this.options.maxWaitMs));
+        }, this.options.maxWaitMs),
+      };
+      this.queue.push(unit as Waiting<unknown>);
       this.startLanes();
     });
   }
 
   private startLanes(): void {
     while (this.busyLanes < this.options.lanes && this.queue.length > 0) {
-      const batch = this.takeBatch();
-      if (batch.length === 0) continue;
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      for (const unit of batch) clearTimeout(unit.deadline);
       this.busyLanes += 1;
       void this.commit(batch).finally(() => {
         this.busyLanes -= 1;
         this.startLanes();
       });
     }
-  }
-
-  /** The next units to run, failing those that waited past the bound: the caller answers 503 rather than hang. */
-  private takeBatch(): Waiting<unknown>[] {
-    const now = Date.now();
-    const batch: Waiting<unknown>[] = [];
-    while (batch.length < this.options.maxBatch && this.queue.length > 0) {
-      const unit = this.queue.shift()!;
-      const waited = now - unit.since;
-      if (waited > this.options.maxWaitMs) unit.reject(new DatabaseBusyError('group-commit', waited));
-      else batch.push(unit);
-    }
-    return batch;
   }
 
   private async commit(batch: readonly Waiting<unknown>[]): Promise<void> {
@@ -81,8 +81,9 @@ export class GroupCommit {
         batch.forEach((unit, index) => unit.resolve(results[index]));
         return;
       } catch (error) {
-        // A busy pool fails every unit alike; anything else may be one unit's fault: try each alone.
-        if (error instanceof DatabaseBusyError) return batch.forEach((unit) => unit.reject(error));
+        // A database that cannot take work now fails every unit alike (running them one by one would
+        // only keep callers waiting longer); anything else may be one unit's fault: try each alone.
+        if (isDatabaseUnavailable(error)) return batch.forEach((unit) => unit.reject(error));
       }
     }
     for (const unit of batch) {

@@ -15,6 +15,10 @@ describe('telling a passing failure from a real one', () => {
     ['a refused socket', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
     ['an unreachable broker', new BrokerUnavailableError('RabbitMQ is not connected')],
     ['a wrapped transient cause', new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'ECONNRESET' }) })],
+    ["pg's lost connection, which has no code", new Error('Connection terminated unexpectedly')],
+    ["pg's connect timeout", new Error('Connection terminated due to connection timeout')],
+    ['a pg client used again after it broke', new Error('Client has encountered a connection error and is not queryable')],
+    ['a statement cancelled by statement_timeout', Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })],
   ])('%s is transient', (_, error) => {
     expect(isTransientError(error)).toBe(true);
   });

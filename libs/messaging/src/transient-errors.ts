@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@platform/database';
 import { BrokerUnavailableError } from './errors';
 
 /** Prisma errors that mean "the database could not do it right now", not "this is wrong". */
@@ -24,7 +25,7 @@ const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT',
  */
 export function isTransientError(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 4) return false;
-  if (error instanceof BrokerUnavailableError) return true;
+  if (error instanceof BrokerUnavailableError || isDatabaseUnavailable(error)) return true;
   const candidate = error as {
     code?: unknown;
     kind?: unknown;

@@ -364,6 +364,8 @@ export class OutboxRelay {
         this.logger.warn({ err: describeError(error) }, 'outbox LISTEN connection lost');
         if (this.listener === listening) this.listener = null;
         listening.release(true);
+        // Sleeping workers would not notice until their poll: send them round to LISTEN again, and look.
+        this.nudge();
       });
       await listening.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = listening;

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { DatabaseBusyError } from '@platform/database';
+import { isDatabaseUnavailable } from '@platform/database';
 import type { Response } from 'express';
 
 /** Seconds a client is asked to wait before trying again when the database is saturated. */
@@ -13,13 +13,14 @@ const RETRY_AFTER_SECONDS = 1;
 const PRISMA_BUSY_CODES = new Set(['P2024', 'P2028']);
 
 export function isDatabaseBusy(error: unknown): boolean {
-  if (error instanceof DatabaseBusyError) return true;
+  if (isDatabaseUnavailable(error)) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && PRISMA_BUSY_CODES.has(code);
 }
 
 /**
- * Overload is not a server error: a request the database could not take in time answers 503
+ * Overload is not a server error: a request the database could not take in time (or at all: a
+ * lost connection, a restarting server) answers 503
  * with Retry-After, so clients and load balancers back off and retry; nothing was written.
  * Every other error goes on to Nest's own handling.
  */
@@ -34,6 +35,6 @@ export class DatabaseBusyFilter extends BaseExceptionFilter {
     response
       .status(503)
       .setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
-      .json({ statusCode: 503, error: 'Service Unavailable', message: 'the database is saturated; try again shortly' });
+      .json({ statusCode: 503, error: 'Service Unavailable', message: 'the database cannot take this now; try again shortly' });
   }
 }

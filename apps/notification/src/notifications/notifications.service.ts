@@ -54,7 +54,9 @@ export class NotificationsService {
       VALUES (${randomUUID()}::uuid, ${orderId}, ${customerId}, ${channel}, ${priority}, ${template}, ${body}, 'SENT', ${sentVia})
       ON CONFLICT DO NOTHING`);
     if (recorded === 0) return;
-    await this.sender.send({ ...request, to: request.customerId });
+    // Sent once every message of the batch has been handled, just before the commit: a message
+    // that fails later in the same batch rolls the batch back, and must not leave this one sent twice.
+    tx.beforeCommit(() => this.sender.send({ ...request, to: request.customerId }));
   }
 
   async forOrder(orderId: string): Promise<NotificationView[]> {
