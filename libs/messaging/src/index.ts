@@ -35,3 +35,4 @@ export {
   type KafkaDeadLetter,
 } from './kafka/dead-letter-topic-admin';
 export { InvalidResetError, resetConsumerGroup, ResetRefusedError, type ResetFrom, type TopicPartitionOffset } from './kafka/consumer-group-reset';
+export * from './batch-attempts';

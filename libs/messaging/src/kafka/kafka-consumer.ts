@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
+import { handleTogether, type TogetherOutcome, transientRetryDelayMs } from '../batch-attempts';
 import { isTransientError } from '../transient-errors';
 import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
@@ -122,35 +123,35 @@ export class KafkaSubscription {
           await this.deadLetter({ topic, partition, offset: message.offset }, message, error, 1);
         }
       }
-      const handledTogether = decoded.length > 1 && (await this.handleTogether(topic, partition, decoded, heartbeat));
+      const handledTogether = decoded.length > 1 && (await this.handleTogether(topic, partition, decoded, heartbeat)) !== 'split';
       if (!handledTogether) for (const item of decoded) await this.handleAlone(topic, partition, item, heartbeat);
       resolveOffset(chunk[chunk.length - 1].offset);
       await heartbeat();
     }
   }
 
-  /** Returns false when the chunk must be split: it failed for a reason other than a transient one. */
-  private async handleTogether(topic: string, partition: number, chunk: Decoded[], heartbeat: () => Promise<void>): Promise<boolean> {
+  private handleTogether(topic: string, partition: number, chunk: Decoded[], heartbeat: () => Promise<void>): Promise<TogetherOutcome> {
     const where = { topic, partition, from: chunk[0].raw.offset, to: chunk[chunk.length - 1].raw.offset };
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.handle(chunk.map(({ message }) => message));
-        return true;
-      } catch (error) {
-        if (error instanceof PermanentMessageError || !isTransientError(error)) {
+    return handleTogether(
+      this.handle,
+      chunk.map(({ message }) => message),
+      {
+        onSplit: (error) => {
           this.logger.warn({ ...where, err: describeError(error) }, 'a message of the chunk failed; handling them one at a time');
           this.metrics?.batchSplit(this.options.groupId);
-          return false;
-        }
-        this.metrics?.batchRetried(this.options.groupId);
-        // Shutting down: give the messages back uncommitted rather than wait out the outage.
-        if (!this.running) throw error;
-        if (attempt === 1 || attempt % 10 === 0) {
-          this.logger.warn({ ...where, attempt, err: describeError(error) }, 'kafka chunk failed transiently; retrying it whole');
-        }
-        await this.waitHeartbeating(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)), heartbeat);
-      }
-    }
+        },
+        waitToRetry: async (error, attempt) => {
+          this.metrics?.batchRetried(this.options.groupId);
+          // Shutting down: give the messages back uncommitted rather than wait out the outage.
+          if (!this.running) throw error;
+          if (attempt === 1 || attempt % 10 === 0) {
+            this.logger.warn({ ...where, attempt, err: describeError(error) }, 'kafka chunk failed transiently; retrying it whole');
+          }
+          await this.waitHeartbeating(transientRetryDelayMs(attempt, 10_000), heartbeat);
+          return true;
+        },
+      },
+    );
   }
 
   private async handleAlone(topic: string, partition: number, { raw, message }: Decoded, heartbeat: () => Promise<void>): Promise<void> {
@@ -173,7 +174,7 @@ export class KafkaSubscription {
         if (attempt === 1 || attempt % 10 === 0) {
           this.logger.warn({ ...origin, attempt, transient, err: describeError(error) }, 'kafka message failed; retrying');
         }
-        const delay = transient ? Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) : (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
+        const delay = transient ? transientRetryDelayMs(attempt, 10_000) : (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
         await this.waitHeartbeating(delay, heartbeat);
       }
     }

@@ -1,6 +1,7 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
+import { handleTogether, type TogetherOutcome, transientRetryDelayMs } from '../batch-attempts';
 import { isTransientError } from '../transient-errors';
 import { Exchanges, retryQueueOf } from '../topology';
 import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
@@ -130,30 +131,30 @@ export class RabbitConsumer {
       }
     }
     if (decoded.length === 0) return;
-    if (decoded.length > 1 && (await this.handleTogether(channel, decoded, isOpen))) return;
+    if (decoded.length > 1 && (await this.handleTogether(channel, decoded, isOpen)) !== 'split') return;
     for (const item of decoded) await this.handleAlone(channel, item, isOpen);
   }
 
-  /** Returns false when the batch must be split: it failed for a reason other than a transient one. */
-  private async handleTogether(channel: amqp.ConfirmChannel, batch: Decoded[], isOpen: () => boolean): Promise<boolean> {
+  private async handleTogether(channel: amqp.ConfirmChannel, batch: Decoded[], isOpen: () => boolean): Promise<TogetherOutcome> {
     const log = this.logger.child({ queue: this.options.queue, batch: batch.length });
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.handle(batch.map(({ message }) => message));
-        // Every earlier delivery on this channel is settled (batches run one after another), so
-        // one multiple-ack of the last delivery settles exactly this batch.
-        settle(log, () => channel.ack(batch[batch.length - 1].delivery, true));
-        return true;
-      } catch (error) {
-        if (error instanceof PermanentMessageError || !isTransientError(error)) {
+    const outcome = await handleTogether(
+      this.handle,
+      batch.map(({ message }) => message),
+      {
+        onSplit: (error) => {
           log.warn({ err: describeError(error) }, 'a message of the batch failed; handling them one at a time');
           this.metrics?.batchSplit(this.options.queue);
-          return false;
-        }
-        this.metrics?.batchRetried(this.options.queue);
-        if (!(await this.waitToRetry(log, error, attempt, isOpen))) return true;
-      }
-    }
+        },
+        waitToRetry: (error, attempt) => {
+          this.metrics?.batchRetried(this.options.queue);
+          return this.waitToRetry(log, error, attempt, isOpen);
+        },
+      },
+    );
+    // Every earlier delivery on this channel is settled (batches run one after another), so one
+    // multiple-ack of the last delivery settles exactly this batch.
+    if (outcome === 'committed') settle(log, () => channel.ack(batch[batch.length - 1].delivery, true));
+    return outcome;
   }
 
   private async handleAlone(channel: amqp.ConfirmChannel, { delivery, message }: Decoded, isOpen: () => boolean): Promise<void> {
@@ -183,7 +184,7 @@ export class RabbitConsumer {
     if (attempt === 1 || attempt % 10 === 0) {
       log.warn({ err: describeError(error), attempt }, 'transient failure; keeping the message and trying again');
     }
-    await pause(Math.min(15_000, 250 * 2 ** Math.min(attempt, 6)));
+    await pause(transientRetryDelayMs(attempt, 15_000));
     return isOpen();
   }
 
