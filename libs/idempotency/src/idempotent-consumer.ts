@@ -10,10 +10,13 @@ export interface InboxMetrics {
   handled(consumer: string, outcome: HandleOutcome | 'duplicate-cached', count?: number): void;
 }
 
-/** A message and the work it asks for, to be done once. */
+/**
+ * A message and the work it asks for, to be done once. The work also learns which messages are
+ * applied in the same transaction, so it can read or lock what they all need in one statement.
+ */
 export interface InboxEntry {
   readonly message: InboundMessage;
-  readonly apply: (tx: SqlTransaction) => Promise<void>;
+  readonly apply: (tx: SqlTransaction, together: readonly InboundMessage[]) => Promise<void>;
 }
 
 /**
@@ -38,7 +41,7 @@ export class IdempotentConsumer {
   async handleOnce(
     message: InboundMessage,
     consumer: string,
-    apply: (tx: SqlTransaction) => Promise<void>,
+    apply: InboxEntry['apply'],
   ): Promise<HandleOutcome> {
     const [outcome] = await this.handleBatch(consumer, [{ message, apply }]);
     return outcome;
@@ -64,12 +67,9 @@ export class IdempotentConsumer {
         ON CONFLICT DO NOTHING
         RETURNING message_id`);
       const fresh = new Set(inserted.map((row) => row.message_id));
-      const applied: number[] = [];
-      for (const [id, index] of candidates) {
-        if (!fresh.has(id)) continue;
-        await entries[index].apply(tx);
-        applied.push(index);
-      }
+      const applied = [...candidates].filter(([id]) => fresh.has(id)).map(([, index]) => index);
+      const together = applied.map((index) => entries[index].message);
+      for (const index of applied) await entries[index].apply(tx, together);
       return applied;
     });
     for (const index of processed) outcomes[index] = 'processed';

@@ -12,9 +12,14 @@ import {
   startSaga,
 } from './saga-machine';
 
-/** Where saga instances live. `lockForUpdate` must block other transactions on the same saga. */
+/**
+ * Where saga instances live. `lockForUpdate` must block other transactions on the same saga;
+ * `lockAll` takes those locks for many sagas at once, in an order every caller shares, and a later
+ * `lockForUpdate` of one of them in the same transaction answers from what it read.
+ */
 export interface SagaStore<Tx> {
   insert(tx: Tx, state: SagaState<unknown>, history: readonly SagaHistoryEvent[]): Promise<void>;
+  lockAll(tx: Tx, sagaIds: readonly string[]): Promise<void>;
   lockForUpdate(tx: Tx, sagaId: string): Promise<SagaState<unknown> | null>;
   update(tx: Tx, state: SagaState<unknown>, history: readonly SagaHistoryEvent[]): Promise<void>;
 }
@@ -78,6 +83,14 @@ export class SagaOrchestrator<Data, Tx> {
     await this.store.insert(tx, transition.state, transition.history);
     await this.carryOut(tx, transition);
     return transition;
+  }
+
+  /**
+   * Locks the sagas a batch of replies and timeouts is about to touch, in one round trip. Taken in
+   * one shared order, the locks also keep two batches from waiting on each other in a cycle.
+   */
+  lock(tx: Tx, sagaIds: readonly string[]): Promise<void> {
+    return this.store.lockAll(tx, sagaIds);
   }
 
   handleReply(tx: Tx, reply: ReplyEnvelope): Promise<HandleResult> {

@@ -5,10 +5,15 @@ import type { InboundMessage } from '@platform/messaging';
 export const MESSAGE_CONSUMER = Symbol('message-consumer');
 export const ON_MESSAGE = Symbol('on-message');
 
-/** What a message handler receives besides its payload: the open transaction and the message's metadata. */
+/**
+ * What a message handler receives besides its payload: the open transaction, the message's
+ * metadata, and the messages handled in the same transaction (this one among them), for a handler
+ * that reads or locks once what the whole batch needs.
+ */
 export interface MessageContext<Tx> {
   readonly tx: Tx;
   readonly message: InboundMessage;
+  readonly batch: readonly InboundMessage[];
 }
 
 /**

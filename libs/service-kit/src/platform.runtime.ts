@@ -291,7 +291,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private async dispatch(subscription: string, handlers: Handlers, messages: readonly InboundMessage[]): Promise<void> {
     const entries = messages.map((message) => {
       const invoke = handlers.prepare(message);
-      return { message, apply: (tx: SqlTransaction) => invoke({ tx, message }) };
+      return { message, apply: (tx: SqlTransaction, batch: readonly InboundMessage[]) => invoke({ tx, message, batch }) };
     });
     const outcomes = await this.inbox.handleBatch(subscription, entries);
     this.metrics.batchHandled(subscription, messages.length);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderCancelled, OrderCompleted, SagaStepTimedOut } from '@platform/contracts';
 import { type InboundMessage, Queues, Routes } from '@platform/messaging';
-import { sql } from '@platform/database';
+import { RowsAtCommit, sql } from '@platform/database';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import {
   type SagaCommand,
@@ -44,7 +44,9 @@ export class PlaceOrderSagaService {
     return this.orchestrator.start(tx, data.orderId, data);
   }
 
-  handleReply(tx: OrderTransaction, reply: InboundMessage, payload: unknown) {
+  /** `batch` is every reply and timeout handled in this transaction: their sagas are locked together. */
+  async handleReply(tx: OrderTransaction, reply: InboundMessage, payload: unknown, batch: readonly InboundMessage[]) {
+    await this.orchestrator.lock(tx, batch.map((message) => message.correlationId));
     return this.orchestrator.handleReply(tx, {
       sagaId: reply.correlationId,
       messageId: reply.messageId,
@@ -53,7 +55,13 @@ export class PlaceOrderSagaService {
     });
   }
 
-  handleTimeout(tx: OrderTransaction, timeout: InboundMessage, payload: { step: string; stepIndex: number }) {
+  async handleTimeout(
+    tx: OrderTransaction,
+    timeout: InboundMessage,
+    payload: { step: string; stepIndex: number },
+    batch: readonly InboundMessage[],
+  ) {
+    await this.orchestrator.lock(tx, batch.map((message) => message.correlationId));
     return this.orchestrator.handleTimeout(tx, {
       sagaId: timeout.correlationId,
       messageId: timeout.messageId,
@@ -98,7 +106,7 @@ export class PlaceOrderSagaService {
   private async complete(tx: OrderTransaction, { data: order }: SagaState<PlaceOrderSagaData>): Promise<void> {
     const lines = [...(order.lines ?? [])];
     const totalCents = order.totalCents ?? 0;
-    await this.endOrder(tx, order.orderId, { status: 'COMPLETED', totalCents, items: lines });
+    this.orderEndings.add(tx, [{ orderId: order.orderId, status: 'COMPLETED', totalCents, items: lines }]);
     const event = { orderId: order.orderId, customerId: order.customerId, totalCents, lines };
     this.outbox.append(tx, [
       outgoing(OrderCompleted, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
@@ -110,11 +118,14 @@ export class PlaceOrderSagaService {
     const reason = order.cancellationReason;
     if (!reason) throw new Error(`saga of order ${order.orderId} compensated without a cancellation reason`);
     // The total is kept when inventory had priced the order: it says what was not charged.
-    await this.endOrder(tx, order.orderId, {
-      status: 'CANCELLED',
-      cancellationReason: reason,
-      ...(order.lines && { totalCents: order.totalCents, items: [...order.lines] }),
-    });
+    this.orderEndings.add(tx, [
+      {
+        orderId: order.orderId,
+        status: 'CANCELLED',
+        cancellationReason: reason,
+        ...(order.lines && { totalCents: order.totalCents, items: [...order.lines] }),
+      },
+    ]);
     const event = { orderId: order.orderId, customerId: order.customerId, reason };
     this.outbox.append(tx, [
       outgoing(OrderCancelled, event, { correlationId: order.orderId, destination: Routes.orderEventLog(order.orderId) }),
@@ -123,25 +134,33 @@ export class PlaceOrderSagaService {
   }
 
   /**
-   * A terminal status is written once: only a PENDING order can end. updated_at is the clock at
-   * this statement, not the transaction's start, so it says when the order really ended.
+   * The orders a transaction ended, in one UPDATE just before it commits. A terminal status is
+   * written once: only a PENDING order can end. updated_at is the clock at this statement, not the
+   * transaction's start, so it says when the order really ended.
    */
-  private async endOrder(
-    tx: OrderTransaction,
-    orderId: string,
-    outcome:
-      | { status: 'COMPLETED'; totalCents: number; items: object[] }
-      | { status: 'CANCELLED'; cancellationReason: string; totalCents?: number; items?: object[] },
-  ): Promise<void> {
-    const reason = outcome.status === 'CANCELLED' ? outcome.cancellationReason : null;
-    const count = await tx.execute(sql`
-      UPDATE orders
-         SET status = ${outcome.status}::order_status,
-             cancellation_reason = ${reason},
-             total_cents = coalesce(${outcome.totalCents ?? null}::int, total_cents),
-             items = coalesce(${outcome.items ? JSON.stringify(outcome.items) : null}::jsonb, items),
+  private readonly orderEndings = new RowsAtCommit<OrderEnding>(async (tx, endings) => {
+    const ended = await tx.query<{ id: string }>(sql`
+      UPDATE orders o
+         SET status = e.status::order_status,
+             cancellation_reason = e.reason,
+             total_cents = coalesce(e.total_cents, o.total_cents),
+             items = coalesce(e.items::jsonb, o.items),
              updated_at = clock_timestamp()
-       WHERE id = ${orderId}::uuid AND status = 'PENDING'`);
-    if (count !== 1) throw new Error(`order ${orderId} is not PENDING; its saga and its status disagree`);
-  }
+        FROM unnest(${endings.map((ending) => ending.orderId)}::uuid[], ${endings.map((ending) => ending.status)}::text[],
+                    ${endings.map((ending) => (ending.status === 'CANCELLED' ? ending.cancellationReason : null))}::text[],
+                    ${endings.map((ending) => ending.totalCents ?? null)}::int[],
+                    ${endings.map((ending) => (ending.items ? JSON.stringify(ending.items) : null))}::text[])
+             AS e(id, status, reason, total_cents, items)
+       WHERE o.id = e.id AND o.status = 'PENDING'
+      RETURNING o.id`);
+    if (ended.length !== endings.length) {
+      const done = new Set(ended.map(({ id }) => id));
+      const disagreeing = endings.map(({ orderId }) => orderId).filter((id) => !done.has(id.toLowerCase()));
+      throw new Error(`orders ${disagreeing.join(', ')} are not PENDING; their sagas and their statuses disagree`);
+    }
+  });
 }
+
+type OrderEnding =
+  | { orderId: string; status: 'COMPLETED'; totalCents: number; items: object[] }
+  | { orderId: string; status: 'CANCELLED'; cancellationReason: string; totalCents?: number; items?: object[] };

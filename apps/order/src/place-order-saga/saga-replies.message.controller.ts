@@ -44,12 +44,12 @@ export class SagaRepliesMessageController {
   }
 
   @OnMessage(SagaStepTimedOut)
-  async stepTimedOut(timeout: PayloadOf<typeof SagaStepTimedOut>, { tx, message }: Context): Promise<void> {
-    this.logIgnored(message, await this.saga.handleTimeout(tx, message, timeout));
+  async stepTimedOut(timeout: PayloadOf<typeof SagaStepTimedOut>, { tx, message, batch }: Context): Promise<void> {
+    this.logIgnored(message, await this.saga.handleTimeout(tx, message, timeout, batch));
   }
 
-  private async apply(payload: unknown, { tx, message }: Context): Promise<void> {
-    this.logIgnored(message, await this.saga.handleReply(tx, message, payload));
+  private async apply(payload: unknown, { tx, message, batch }: Context): Promise<void> {
+    this.logIgnored(message, await this.saga.handleReply(tx, message, payload, batch));
   }
 
   private logIgnored(message: Context['message'], result: { applied: boolean; reason?: string }): void {

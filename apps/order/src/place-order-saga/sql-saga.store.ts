@@ -1,4 +1,5 @@
 import { RowsAtCommit, sql } from '@platform/database';
+import { z } from 'zod';
 import type { SagaHistoryEvent, SagaState, SagaStatus, SagaStore } from '@platform/saga';
 import type { OrderTransaction } from '../order.database';
 
@@ -17,12 +18,18 @@ interface HistoryRow {
   detail: string | null;
 }
 
+const sagaId = z.uuid();
+
 /**
  * Saga instances and their history in the order database, written in the caller's transaction.
- * New instances and history entries are written at commit, one insert each for the whole
+ * A batch of replies locks its sagas with one SELECT ... FOR UPDATE; new instances, changed
+ * instances and history entries are written at commit, one statement each for the whole
  * transaction (a batch of replies, or a burst of new orders), in the order they came in.
  */
 export class SqlSagaStore implements SagaStore<OrderTransaction> {
+  /** The sagas this transaction holds locked, as it last left them (null: there is no such saga). */
+  private readonly locked = new WeakMap<OrderTransaction, Map<string, SagaState<unknown> | null>>();
+
   private readonly newInstances = new RowsAtCommit<SagaState<unknown>>((tx, states) =>
     tx
       .execute(
@@ -35,6 +42,22 @@ export class SqlSagaStore implements SagaStore<OrderTransaction> {
       )
       .then(() => undefined),
   );
+
+  /** A saga changed twice in one transaction is written once, as it was left. */
+  private readonly changed = new RowsAtCommit<SagaState<unknown>>((tx, changes) => {
+    const states = [...new Map(changes.map((state) => [state.sagaId, state])).values()];
+    return tx
+      .execute(
+        sql`
+      UPDATE saga_instance s
+         SET status = c.status, current_step = c.current_step, data = c.data::jsonb, updated_at = now()
+        FROM unnest(${states.map((state) => state.sagaId)}::uuid[], ${states.map((state) => state.status)}::saga_status[],
+                    ${states.map((state) => state.currentStep)}::int[], ${states.map((state) => JSON.stringify(state.data))}::text[])
+             AS c(id, status, current_step, data)
+       WHERE s.id = c.id`,
+      )
+      .then(() => undefined);
+  });
 
   /** Entries get their ids (which order a saga's history) in the order they were added. */
   private readonly history = new RowsAtCommit<HistoryRow>((tx, rows) =>
@@ -56,19 +79,36 @@ export class SqlSagaStore implements SagaStore<OrderTransaction> {
     this.record(tx, state.sagaId, history);
   }
 
-  async lockForUpdate(tx: OrderTransaction, sagaId: string): Promise<SagaState<unknown> | null> {
-    const [row] = await tx.query<SagaRow>(sql`
-      SELECT id, saga_type, status, current_step, data FROM saga_instance WHERE id = ${sagaId}::uuid FOR UPDATE`);
-    if (!row) return null;
-    return { sagaId: row.id, sagaType: row.saga_type, status: row.status, currentStep: row.current_step, data: row.data };
+  /** Ids are locked in id order, the order every batch shares; an id that is no UUID names no saga. */
+  async lockAll(tx: OrderTransaction, sagaIds: readonly string[]): Promise<void> {
+    const held = this.lockedIn(tx);
+    const wanted = [...new Set(sagaIds.map((id) => id.toLowerCase()))].filter((id) => !held.has(id)).sort();
+    for (const id of wanted) held.set(id, null);
+    const lockable = wanted.filter((id) => sagaId.safeParse(id).success);
+    if (lockable.length === 0) return;
+    const rows = await tx.query<SagaRow>(sql`
+      SELECT id, saga_type, status, current_step, data FROM saga_instance
+       WHERE id = ANY(${lockable}::uuid[]) ORDER BY id FOR UPDATE`);
+    for (const row of rows) {
+      held.set(row.id, { sagaId: row.id, sagaType: row.saga_type, status: row.status, currentStep: row.current_step, data: row.data });
+    }
+  }
+
+  async lockForUpdate(tx: OrderTransaction, id: string): Promise<SagaState<unknown> | null> {
+    await this.lockAll(tx, [id]);
+    return this.lockedIn(tx).get(id.toLowerCase()) ?? null;
   }
 
   async update(tx: OrderTransaction, state: SagaState<unknown>, history: readonly SagaHistoryEvent[]): Promise<void> {
-    await tx.execute(sql`
-      UPDATE saga_instance
-         SET status = ${state.status}::saga_status, current_step = ${state.currentStep}, data = ${JSON.stringify(state.data)}::jsonb, updated_at = now()
-       WHERE id = ${state.sagaId}::uuid`);
+    this.lockedIn(tx).set(state.sagaId.toLowerCase(), state);
+    this.changed.add(tx, [state]);
     this.record(tx, state.sagaId, history);
+  }
+
+  private lockedIn(tx: OrderTransaction): Map<string, SagaState<unknown> | null> {
+    let held = this.locked.get(tx);
+    if (!held) this.locked.set(tx, (held = new Map()));
+    return held;
   }
 
   private record(tx: OrderTransaction, sagaId: string, history: readonly SagaHistoryEvent[]): void {
