@@ -4,3 +4,4 @@ export * from './sql-database';
 export * from './sql-transaction';
 export * from './rows-at-commit';
 export * from './group-commit';
+export * from './exact-integers';

@@ -1,4 +1,5 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { bigintsAsNumbers } from './exact-integers';
 import { DatabaseBusyError } from './postgres-errors';
 import { SqlTransaction } from './sql-transaction';
 
@@ -36,6 +37,7 @@ export class SqlDatabase {
       // pg's default closes a connection after 10 s idle, so light traffic paid a new backend
       // (about 20 ms) per transaction. An idle connection costs the server nothing.
       idleTimeoutMillis: 300_000,
+      types: bigintsAsNumbers,
     };
     if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
     this.pool = new Pool(config);

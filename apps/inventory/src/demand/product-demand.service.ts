@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderPlaced, PayloadOf } from '@platform/contracts';
-import { sql } from '@platform/database';
+import { exactInteger, sql } from '@platform/database';
 import { InventoryDatabase, type InventoryTransaction } from '../inventory.database';
 
 export interface ProductDemandView {
@@ -34,6 +34,6 @@ export class ProductDemandService {
 
   async of(sku: string): Promise<ProductDemandView> {
     const demand = await this.db.productDemand.findUnique({ where: { sku } });
-    return { sku, ordersPlaced: demand?.ordersPlaced ?? 0, unitsRequested: demand?.unitsRequested ?? 0 };
+    return { sku, ordersPlaced: exactInteger(demand?.ordersPlaced ?? 0), unitsRequested: exactInteger(demand?.unitsRequested ?? 0) };
   }
 }

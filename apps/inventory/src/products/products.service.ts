@@ -1,4 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { exactInteger } from '@platform/database';
+import type { Product } from '../generated/prisma/client';
 import { InventoryDatabase } from '../inventory.database';
 import type { PutProductRequest } from './product.request';
 
@@ -31,7 +33,6 @@ export class ProductsService {
   }
 }
 
-function toView(product: ProductView): ProductView {
-  const { sku, name, priceCents, available, reserved } = product;
-  return { sku, name, priceCents, available, reserved };
+function toView({ sku, name, priceCents, available, reserved }: Product): ProductView {
+  return { sku, name, priceCents: exactInteger(priceCents), available: exactInteger(available), reserved: exactInteger(reserved) };
 }

@@ -72,7 +72,7 @@ export class ReservationsService {
       INSERT INTO reservation (order_id, sku, quantity, unit_price_cents, updated_at)
       SELECT ${command.orderId}, sku, quantity, unit_price_cents, now()
         FROM unnest(${lines.map((line) => line.sku)}::text[], ${lines.map((line) => line.quantity)}::int[],
-                    ${lines.map((line) => line.unitPriceCents)}::int[]) AS l(sku, quantity, unit_price_cents)`);
+                    ${lines.map((line) => line.unitPriceCents)}::bigint[]) AS l(sku, quantity, unit_price_cents)`);
     this.outbox.append(tx, [
       replyTo(message, StockReserved, { orderId: command.orderId, lines }),
       eventOnLog(message, StockReserved, { orderId: command.orderId, lines }, Routes.inventoryEventLog(command.orderId)),

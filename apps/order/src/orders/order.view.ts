@@ -1,3 +1,4 @@
+import { exactInteger } from '@platform/database';
 import type { Order, SagaHistoryEntry } from '../generated/prisma/client';
 
 export interface OrderView {
@@ -16,7 +17,7 @@ export function toOrderView(order: Order, history: SagaHistoryEntry[]): OrderVie
     customerId: order.customerId,
     items: order.items,
     status: order.status,
-    ...(order.totalCents !== null && { totalCents: order.totalCents }),
+    ...(order.totalCents !== null && { totalCents: exactInteger(order.totalCents) }),
     ...(order.cancellationReason !== null && { cancellationReason: order.cancellationReason }),
     history: history.map((entry) => ({
       step: entry.step,

@@ -148,7 +148,7 @@ export class PlaceOrderSagaService {
              updated_at = clock_timestamp()
         FROM unnest(${endings.map((ending) => ending.orderId)}::uuid[], ${endings.map((ending) => ending.status)}::text[],
                     ${endings.map((ending) => (ending.status === 'CANCELLED' ? ending.cancellationReason : null))}::text[],
-                    ${endings.map((ending) => ending.totalCents ?? null)}::int[],
+                    ${endings.map((ending) => ending.totalCents ?? null)}::bigint[],
                     ${endings.map((ending) => (ending.items ? JSON.stringify(ending.items) : null))}::text[])
              AS e(id, status, reason, total_cents, items)
        WHERE o.id = e.id AND o.status = 'PENDING'

@@ -1,4 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { exactInteger } from '@platform/database';
+import type { Account } from '../generated/prisma/client';
 import { PaymentDatabase } from '../payment.database';
 import type { PutAccountRequest } from './account.request';
 
@@ -24,22 +26,17 @@ export class AccountsService {
    * available amount moves by the same difference as the limit.
    */
   async put(customerId: string, request: PutAccountRequest): Promise<AccountView> {
-    return this.db.$transaction(async (tx) => {
-      const [current] = await tx.$queryRaw<{ credit_limit_cents: number }[]>`
-        SELECT credit_limit_cents FROM account WHERE customer_id = ${customerId} FOR UPDATE`;
-      const account = current
-        ? await tx.account.update({
-            where: { customerId },
-            data: {
-              creditLimitCents: request.creditLimitCents,
-              availableCents: { increment: request.creditLimitCents - current.credit_limit_cents },
-            },
-          })
-        : await tx.account.create({
-            data: { customerId, creditLimitCents: request.creditLimitCents, availableCents: request.creditLimitCents },
-          });
-      return toView(account);
-    });
+    // One statement, so the difference is taken against the limit as it is at the update, whatever
+    // charges run beside it.
+    const [account] = await this.db.$queryRaw<{ credit_limit_cents: bigint; available_cents: bigint }[]>`
+      INSERT INTO account (customer_id, credit_limit_cents, available_cents, updated_at)
+      VALUES (${customerId}, ${request.creditLimitCents}::bigint, ${request.creditLimitCents}::bigint, now())
+      ON CONFLICT (customer_id) DO UPDATE
+         SET available_cents = account.available_cents + excluded.credit_limit_cents - account.credit_limit_cents,
+             credit_limit_cents = excluded.credit_limit_cents,
+             updated_at = now()
+      RETURNING credit_limit_cents, available_cents`;
+    return toView({ customerId, creditLimitCents: account.credit_limit_cents, availableCents: account.available_cents });
   }
 
   async get(customerId: string): Promise<AccountView> {
@@ -50,10 +47,10 @@ export class AccountsService {
 
   async paymentsOf(orderId: string): Promise<PaymentView[]> {
     const payments = await this.db.payment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
-    return payments.map(({ id, amountCents, status }) => ({ id, orderId, amountCents, status }));
+    return payments.map(({ id, amountCents, status }) => ({ id, orderId, amountCents: exactInteger(amountCents), status }));
   }
 }
 
-function toView({ customerId, creditLimitCents, availableCents }: AccountView): AccountView {
-  return { customerId, creditLimitCents, availableCents };
+function toView({ customerId, creditLimitCents, availableCents }: Pick<Account, keyof AccountView>): AccountView {
+  return { customerId, creditLimitCents: exactInteger(creditLimitCents), availableCents: exactInteger(availableCents) };
 }

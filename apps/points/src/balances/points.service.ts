@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderCompleted, PayloadOf } from '@platform/contracts';
-import { sql } from '@platform/database';
+import { exactInteger, sql } from '@platform/database';
 import type { InboundMessage } from '@platform/messaging';
 import { PointsDatabase, type PointsTransaction } from '../points.database';
 
@@ -32,6 +32,6 @@ export class PointsService {
 
   async balanceOf(customerId: string): Promise<{ customerId: string; balance: number }> {
     const row = await this.db.pointsBalance.findUnique({ where: { customerId } });
-    return { customerId, balance: row?.balance ?? 0 };
+    return { customerId, balance: exactInteger(row?.balance ?? 0) };
   }
 }
