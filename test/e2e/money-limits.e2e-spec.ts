@@ -24,20 +24,21 @@ describe('money beyond 32 bits', () => {
     });
   });
 
-  it('when an order totals 10^11 cents, then it completes, is charged that much and earns its points', async () => {
+  it('when three orders of 10^11 cents complete, then each is charged exactly and the points balance is 3 x 10^9', async () => {
     const [yacht, customer] = [unique('yacht'), unique('whale')];
-    await putProduct(yacht, MAX_PRICE_CENTS, MAX_QUANTITY);
+    await putProduct(yacht, MAX_PRICE_CENTS, 3 * MAX_QUANTITY);
     await putAccount(customer, MAX_CREDIT_LIMIT_CENTS);
 
-    const placed = await placeOrder(customer, [{ sku: yacht, quantity: MAX_QUANTITY }]);
-    const order = await terminalOrder(placed.body.id);
+    const placed = await Promise.all([1, 2, 3].map(() => placeOrder(customer, [{ sku: yacht, quantity: MAX_QUANTITY }])));
+    const orders = await Promise.all(placed.map(({ body }) => terminalOrder(body.id)));
 
     const total = MAX_PRICE_CENTS * MAX_QUANTITY;
-    expect(order).toMatchObject({ status: 'COMPLETED', totalCents: total });
-    expect((await accountOf(customer)).body.availableCents).toBe(MAX_CREDIT_LIMIT_CENTS - total);
+    for (const order of orders) expect(order).toMatchObject({ status: 'COMPLETED', totalCents: total });
+    expect((await accountOf(customer)).body.availableCents).toBe(MAX_CREDIT_LIMIT_CENTS - 3 * total);
     expect((await productOf(yacht)).body).toMatchObject({ priceCents: MAX_PRICE_CENTS, available: 0, reserved: 0 });
-    await expectInvariants({ stock: { [yacht]: MAX_QUANTITY }, customers: [customer], orders: [order] });
-    expect((await http<{ balance: number }>('GET', `${urls.points}/points/${customer}`)).body.balance).toBe(total / 100);
+    // The balance passes 2^31 on the second order.
+    await expectInvariants({ stock: { [yacht]: 3 * MAX_QUANTITY }, customers: [customer], orders });
+    expect((await http<{ balance: number }>('GET', `${urls.points}/points/${customer}`)).body.balance).toBe(3_000_000_000);
   });
 
   it('when the largest possible order (10^13 cents) is beyond the credit, then it is declined with its exact total and the stock comes back', async () => {
