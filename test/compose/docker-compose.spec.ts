@@ -8,6 +8,7 @@ import { notificationConfigSchema } from '../../apps/notification/src/notificati
 import { orderConfigSchema } from '../../apps/order/src/order.config';
 import { paymentConfigSchema } from '../../apps/payment/src/payment.config';
 import { pointsConfigSchema } from '../../apps/points/src/points.config';
+import { loadConfig } from '../../libs/service-kit/src/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -103,6 +104,11 @@ describe('docker-compose.yml', () => {
       expect(configurationProblems(environment, schema)).toEqual([]);
     });
 
+    it('starts: it listens beyond its container\'s loopback only with an admin key', () => {
+      expect(() => loadConfig(name, schema, environment)).not.toThrow();
+      expect(environment.HOST).toBe('0.0.0.0');
+    });
+
     it('sets only variables its config schema reads (no stray or misspelled name)', () => {
       expect(strayVariables(environment, schema)).toEqual([]);
     });
@@ -149,6 +155,8 @@ describe('docker-compose.yml', () => {
       RABBITMQ_URL: 'amqp://platform:platform@rabbitmq:5672',
       REDIS_URL: 'redis://redis:6379',
       KAFKA_BROKERS: 'kafka:9092',
+      HOST: '0.0.0.0',
+      API_KEY: 'an-admin-key-of-thirty-two-chars',
     };
 
     it('when every variable is right, then no check complains', () => {

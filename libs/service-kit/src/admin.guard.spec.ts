@@ -13,12 +13,12 @@ describe('admin endpoints', () => {
   });
 
   it('answer 401 without the key, or with a wrong one', () => {
-    expect(() => guardWith('s3cret-key').canActivate(requestWith(undefined))).toThrow(UnauthorizedException);
-    expect(() => guardWith('s3cret-key').canActivate(requestWith('s3cret-kez'))).toThrow(UnauthorizedException);
-    expect(() => guardWith('s3cret-key').canActivate(requestWith('s3cret'))).toThrow(UnauthorizedException);
+    expect(() => guardWith('s3cret-key-of-at-least-32-chars-0').canActivate(requestWith(undefined))).toThrow(UnauthorizedException);
+    expect(() => guardWith('s3cret-key-of-at-least-32-chars-0').canActivate(requestWith('s3cret-key-of-at-least-32-chars-1'))).toThrow(UnauthorizedException);
+    expect(() => guardWith('s3cret-key-of-at-least-32-chars-0').canActivate(requestWith('s3cret'))).toThrow(UnauthorizedException);
   });
 
   it('let the request through with the right X-API-Key', () => {
-    expect(guardWith('s3cret-key').canActivate(requestWith('s3cret-key'))).toBe(true);
+    expect(guardWith('s3cret-key-of-at-least-32-chars-0').canActivate(requestWith('s3cret-key-of-at-least-32-chars-0'))).toBe(true);
   });
 });

@@ -1,20 +1,30 @@
 import type { Server } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigurationError } from './config';
 
-export interface ServiceDefinition<Config extends { PORT: number }> {
+export interface ServiceDefinition<Config extends ListenConfig> {
   readonly service: string;
   readonly loadConfig: () => Config;
   readonly module: (config: Config) => DynamicModule;
 }
 
+interface ListenConfig {
+  readonly PORT: number;
+  readonly HOST: string;
+}
+
+/** The contract's limit on request bodies. */
+export const MAX_JSON_BODY = '64kb';
+
 /**
  * Starts one service: validates its configuration (and refuses to start, naming the variable,
  * when it is wrong), builds the Nest app, listens, and shuts down cleanly on SIGTERM / SIGINT.
  */
-export async function runService<Config extends { PORT: number }>(definition: ServiceDefinition<Config>): Promise<void> {
+export async function runService<Config extends ListenConfig>(definition: ServiceDefinition<Config>): Promise<void> {
   let config: Config;
   try {
     config = definition.loadConfig();
@@ -25,16 +35,20 @@ export async function runService<Config extends { PORT: number }>(definition: Se
     }
     throw error;
   }
-  const app = await NestFactory.create(definition.module(config), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  // A larger JSON body is answered 413 before it is parsed; no valid request comes close.
+  app.useBodyParser('json', { limit: MAX_JSON_BODY });
   // Node closes an idle keep-alive connection after 5 s, shorter than most clients and proxies
   // keep one (60 s is common): a request sent as the server closes then fails with ECONNRESET
   // ("other side closed"), as one in 1,600 did under the saga benchmark. The client should close first.
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await app.listen(config.PORT, '0.0.0.0');
-  logger.log(`${definition.service} service listening on http://127.0.0.1:${config.PORT}`);
+  await app.listen(config.PORT, config.HOST);
+  logger.log(`${definition.service} service listening on http://${config.HOST}:${config.PORT}`);
 }

@@ -44,8 +44,26 @@ describe('service configuration', () => {
   it('does not print the value of a secret', () => {
     const message = refusal({ API_KEY: 'short' });
 
-    expect(message).toContain('API_KEY: must be at least 8 characters when set (got "***")');
+    expect(message).toContain('API_KEY: must be at least 32 characters when set (got "***")');
     expect(message).not.toContain('short"');
+  });
+
+  it('does not print the credentials of a URL it refuses', () => {
+    const message = refusal({ RABBITMQ_URL: 'http://admin:hunter2@rabbit:5672' });
+
+    expect(message).toContain('RABBITMQ_URL: must be a URL starting with amqp:// or amqps:// (got "http://***@rabbit:5672")');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('listens on loopback by default, and on another address only with an API_KEY', () => {
+    const key = 'k'.repeat(32);
+
+    expect(loadConfig('order', schema, {}).HOST).toBe('127.0.0.1');
+    expect(refusal({ HOST: '0.0.0.0' })).toContain(
+      'HOST: may be an address other than loopback only when API_KEY is set; without it the admin endpoints would be open to the network (got "0.0.0.0")',
+    );
+    expect(loadConfig('order', schema, { HOST: '0.0.0.0', API_KEY: key }).HOST).toBe('0.0.0.0');
+    for (const loopback of ['localhost', '127.0.0.2', '::1']) expect(loadConfig('order', schema, { HOST: loopback }).HOST).toBe(loopback);
   });
 
   it('splits a broker list and reads numbers from text', () => {

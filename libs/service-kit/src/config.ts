@@ -54,7 +54,9 @@ export function serviceConfigSchema(service: string, port: number) {
     REDIS_URL: url(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
     LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
     /** When set, admin endpoints require the X-API-Key header. */
-    API_KEY: z.string().min(8, { error: 'must be at least 8 characters when set' }).optional(),
+    API_KEY: z.string().min(32, { error: 'must be at least 32 characters when set' }).optional(),
+    /** Where the HTTP server listens; an address other than loopback needs API_KEY (see loadConfig). */
+    HOST: z.string().min(1, { error: 'must be an address to listen on' }).default('127.0.0.1'),
     /** Overrides the prefetch a queue's consumer gets from the topology, e.g. `notification.sms=2`. */
     RABBITMQ_PREFETCH_PER_QUEUE: prefetchPerQueue,
     /**
@@ -125,14 +127,28 @@ export function loadConfig<S extends z.ZodType>(
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<S> {
   const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const variable = String(issue.path[0] ?? '(environment)');
-    const value = env[variable];
-    const shown = value === undefined ? 'unset' : `"${variable.includes('KEY') ? '***' : value}"`;
-    return `  ${variable}: ${issue.message} (got ${shown})`;
-  });
+  const issues = parsed.success
+    ? exposedWithoutKey(parsed.data)
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message }));
+  if (parsed.success && issues.length === 0) return parsed.data;
+  const problems = issues.map(({ variable, message }) => `  ${variable}: ${message} (got ${shown(variable, env[variable])})`);
   return fail(`the ${service} service refuses to start: invalid configuration\n${problems.join('\n')}`);
+}
+
+/** Without API_KEY the admin endpoints are open, so the service may only be reachable from this machine. */
+function exposedWithoutKey(config: unknown): { variable: string; message: string }[] {
+  const { HOST, API_KEY } = config as { HOST?: string; API_KEY?: string };
+  if (HOST === undefined || API_KEY !== undefined || isLoopback(HOST)) return [];
+  return [{ variable: 'HOST', message: 'may be an address other than loopback only when API_KEY is set; without it the admin endpoints would be open to the network' }];
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
+/** A value as an error message may show it: never a key, nor the password (or user) in a URL. */
+function shown(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'unset';
+  if (variable.includes('KEY')) return '"***"';
+  return `"${value.replace(/\/\/[^/@\s]*@/g, '//***@')}"`;
 }
 
 function fail(message: string): never {

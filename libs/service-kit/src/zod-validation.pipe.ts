@@ -1,5 +1,5 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface FieldError {
   field: string;
@@ -32,3 +32,6 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
     });
   }
 }
+
+/** `?orderId=` on the read endpoints: an order id is a UUID, and anything else is a 400 that says so. */
+export const orderIdQuery = z.uuid({ error: 'must be an order id (a UUID)' });

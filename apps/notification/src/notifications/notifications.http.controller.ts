@@ -1,9 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ZodValidationPipe } from '@platform/service-kit';
-import { z } from 'zod';
+import { orderIdQuery, ZodValidationPipe } from '@platform/service-kit';
 import { type NotificationView, NotificationsService } from './notifications.service';
-
-const orderIdQuery = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 
 @Controller('notifications')
 export class NotificationsHttpController {

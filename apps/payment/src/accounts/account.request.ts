@@ -2,7 +2,6 @@ import { MAX_ID_LENGTH } from '@platform/contracts';
 import { z } from 'zod';
 
 export const customerIdParam = z.string().min(1).max(MAX_ID_LENGTH);
-export const orderIdQuery = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 
 export const PutAccountRequest = z.object({
   creditLimitCents: z.number().int().min(0).max(1_000_000_000_000),

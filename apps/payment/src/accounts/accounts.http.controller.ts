@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { AdminEndpoint, ZodValidationPipe } from '@platform/service-kit';
-import { customerIdParam, orderIdQuery, PutAccountRequest } from './account.request';
+import { AdminEndpoint, orderIdQuery, ZodValidationPipe } from '@platform/service-kit';
+import { customerIdParam, PutAccountRequest } from './account.request';
 import { type AccountView, AccountsService, type PaymentView } from './accounts.service';
 
 @Controller()
