@@ -10,7 +10,7 @@ export class OrderDemandMessageController {
   constructor(private readonly demand: ProductDemandService) {}
 
   @OnMessage(OrderPlaced)
-  orderPlaced(event: PayloadOf<typeof OrderPlaced>, { tx }: MessageContext<InventoryTransaction>): Promise<void> {
-    return this.demand.record(tx, event);
+  async orderPlaced(event: PayloadOf<typeof OrderPlaced>, { tx }: MessageContext<InventoryTransaction>): Promise<void> {
+    this.demand.record(tx, event);
   }
 }

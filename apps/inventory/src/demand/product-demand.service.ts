@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderPlaced, PayloadOf } from '@platform/contracts';
-import { exactInteger, sql } from '@platform/database';
+import { exactInteger, RowsAtCommit, sql } from '@platform/database';
 import { InventoryDatabase, type InventoryTransaction } from '../inventory.database';
 
 export interface ProductDemandView {
@@ -15,21 +15,30 @@ export class ProductDemandService {
   constructor(private readonly db: InventoryDatabase) {}
 
   /**
-   * One statement for every line; rows are inserted or locked in sku order, like reservations, so
-   * two orders for the same products cannot deadlock. An order naming a sku twice is refused by
-   * the contract, so no row is touched twice.
+   * The lines of a whole batch of orders, summed per sku, in one statement at commit. Rows are
+   * inserted or locked in sku order, like reservations, so two batches for the same products
+   * cannot deadlock.
    */
-  async record(tx: InventoryTransaction, order: PayloadOf<typeof OrderPlaced>): Promise<void> {
-    const lines = [...order.items].sort((a, b) => a.sku.localeCompare(b.sku));
-    await tx.execute(sql`
+  private readonly requested = new RowsAtCommit<{ sku: string; quantity: number }>((tx, lines) =>
+    tx
+      .execute(
+        sql`
       INSERT INTO product_demand (sku, orders_placed, units_requested, updated_at)
-      SELECT sku, 1, quantity, now()
-        FROM unnest(${lines.map((line) => line.sku)}::text[], ${lines.map((line) => line.quantity)}::int[]) WITH ORDINALITY AS l(sku, quantity, position)
-       ORDER BY position
+      SELECT sku, count(*), sum(quantity), now()
+        FROM unnest(${lines.map((line) => line.sku)}::text[], ${lines.map((line) => line.quantity)}::int[]) AS l(sku, quantity)
+       GROUP BY sku
+       ORDER BY sku
       ON CONFLICT (sku) DO UPDATE
-         SET orders_placed = product_demand.orders_placed + 1,
+         SET orders_placed = product_demand.orders_placed + excluded.orders_placed,
              units_requested = product_demand.units_requested + excluded.units_requested,
-             updated_at = now()`);
+             updated_at = now()`,
+      )
+      .then(() => undefined),
+  );
+
+  /** An order naming a sku twice is refused by the contract, so each line counts one order for its sku. */
+  record(tx: InventoryTransaction, order: PayloadOf<typeof OrderPlaced>): void {
+    this.requested.add(tx, order.items);
   }
 
   async of(sku: string): Promise<ProductDemandView> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type PayloadOf, SendNotification } from '@platform/contracts';
-import { sql } from '@platform/database';
+import { RowsAtCommit, sql } from '@platform/database';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { NotificationDatabase, type NotificationTransaction } from '../notification.database';
@@ -48,19 +48,39 @@ export class NotificationsService {
    */
   async send(tx: NotificationTransaction, request: NotificationRequest, sentVia: string): Promise<void> {
     if (request.template === 'order-delayed' && (await this.outcomes.hasEnded(tx, request.orderId))) return;
-    const { orderId, customerId, channel, priority, template, body } = request;
-    const recorded = await tx.execute(sql`
-      INSERT INTO notification (id, order_id, customer_id, channel, priority, template, body, status, sent_via)
-      VALUES (${randomUUID()}::uuid, ${orderId}, ${customerId}, ${channel}, ${priority}, ${template}, ${body}, 'SENT', ${sentVia})
-      ON CONFLICT DO NOTHING`);
-    if (recorded === 0) return;
-    // Sent once every message of the batch has been handled, just before the commit: a message
-    // that fails later in the same batch rolls the batch back, and must not leave this one sent twice.
-    tx.beforeCommit(() => this.sender.send({ ...request, to: request.customerId }));
+    this.recorded.add(tx, [{ request, sentVia }]);
   }
+
+  /**
+   * The notifications of a batch are recorded in one insert just before the commit, and those it
+   * stored (not already sent) are sent then: a message that fails earlier in the batch rolls the
+   * batch back, and must not leave a notification sent twice.
+   */
+  private readonly recorded = new RowsAtCommit<{ request: NotificationRequest; sentVia: string }>(async (tx, sends) => {
+    const requests = sends.map(({ request }) => request);
+    const stored = await tx.query<{ order_id: string; template: string; channel: string }>(sql`
+      INSERT INTO notification (id, order_id, customer_id, channel, priority, template, body, status, sent_via)
+      SELECT id, order_id, customer_id, channel, priority, template, body, 'SENT', sent_via
+        FROM unnest(${sends.map(() => randomUUID())}::uuid[], ${requests.map((request) => request.orderId)}::text[],
+                    ${requests.map((request) => request.customerId)}::text[], ${requests.map((request) => request.channel)}::text[],
+                    ${requests.map((request) => request.priority)}::text[], ${requests.map((request) => request.template)}::text[],
+                    ${requests.map((request) => request.body)}::text[], ${sends.map(({ sentVia }) => sentVia)}::text[])
+             WITH ORDINALITY AS n(id, order_id, customer_id, channel, priority, template, body, sent_via, position)
+       ORDER BY position
+      ON CONFLICT DO NOTHING
+      RETURNING order_id, template, channel`);
+    const fresh = new Set(stored.map((row) => notificationKey(row.order_id, row.template, row.channel)));
+    for (const request of requests) {
+      if (fresh.delete(notificationKey(request.orderId, request.template, request.channel))) {
+        await this.sender.send({ ...request, to: request.customerId });
+      }
+    }
+  });
 
   async forOrder(orderId: string): Promise<NotificationView[]> {
     const notifications = await this.db.notification.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
     return notifications.map(({ id, channel, template, status }) => ({ id, orderId, channel, template, status }));
   }
 }
+
+const notificationKey = (orderId: string, template: string, channel: string) => `${orderId}\u0000${template}\u0000${channel}`;

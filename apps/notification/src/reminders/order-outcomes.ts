@@ -1,15 +1,37 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from '@platform/database';
+import { RowsAtCommit, sql } from '@platform/database';
 import type { NotificationTransaction } from '../notification.database';
 
-/** What the order events have told this service about how each order ended. */
+type OrderEnd = { orderId: string; status: 'COMPLETED' | 'CANCELLED' };
+
+/**
+ * What the order events have told this service about how each order ended. The ends a batch
+ * learns are stored in one insert at commit; until then the transaction remembers them, since a
+ * reminder for the same order can be handled later in the same batch.
+ */
 @Injectable()
 export class OrderOutcomes {
-  async record(tx: NotificationTransaction, orderId: string, status: 'COMPLETED' | 'CANCELLED'): Promise<void> {
-    await tx.execute(sql`INSERT INTO order_outcome (order_id, status) VALUES (${orderId}, ${status}) ON CONFLICT DO NOTHING`);
+  private readonly learned = new RowsAtCommit<OrderEnd>((tx, ends) =>
+    tx
+      .execute(
+        sql`
+      INSERT INTO order_outcome (order_id, status)
+      SELECT order_id, status FROM unnest(${ends.map((end) => end.orderId)}::text[], ${ends.map((end) => end.status)}::text[]) AS o(order_id, status)
+      ON CONFLICT DO NOTHING`,
+      )
+      .then(() => undefined),
+  );
+
+  private readonly learnedIn = new WeakMap<NotificationTransaction, Set<string>>();
+
+  async record(tx: NotificationTransaction, orderId: string, status: OrderEnd['status']): Promise<void> {
+    this.learned.add(tx, [{ orderId, status }]);
+    const ended = this.learnedIn.get(tx) ?? new Set<string>();
+    this.learnedIn.set(tx, ended.add(orderId));
   }
 
   async hasEnded(tx: NotificationTransaction, orderId: string): Promise<boolean> {
+    if (this.learnedIn.get(tx)?.has(orderId)) return true;
     const [known] = await tx.query(sql`SELECT 1 FROM order_outcome WHERE order_id = ${orderId}`);
     return known !== undefined;
   }

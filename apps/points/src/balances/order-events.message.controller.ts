@@ -10,7 +10,7 @@ export class OrderEventsMessageController {
   constructor(private readonly points: PointsService) {}
 
   @OnMessage(OrderCompleted)
-  orderCompleted(event: PayloadOf<typeof OrderCompleted>, { tx, message }: MessageContext<PointsTransaction>): Promise<void> {
-    return this.points.credit(tx, event, message);
+  async orderCompleted(event: PayloadOf<typeof OrderCompleted>, { tx, message }: MessageContext<PointsTransaction>): Promise<void> {
+    this.points.credit(tx, event, message);
   }
 }
