@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { http, unique, urls } from './support/platform';
 
 const KIB = 1024;
@@ -19,6 +20,18 @@ function listeningAddresses(port: number): string[] {
   );
 }
 
+/** A request with headers fetch() will not set (Host), as a browser on this machine could send it. */
+function rawRequest(method: string, url: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    sent.on('error', reject).end(body);
+  });
+}
+
 describe('what the HTTP edge accepts', () => {
   it('when a body is over 64 KiB, then it is refused with 413 and a JSON error, before validation', async () => {
     const result = await http<{ statusCode: number; message: string }>('POST', `${urls.order}/orders`, bodyOfSize(65 * KIB));
@@ -33,6 +46,37 @@ describe('what the HTTP edge accepts', () => {
 
     expect(result.status).toBe(400);
     expect(result.body.fields.map(({ field }) => field)).toEqual(['customerId']);
+  });
+
+  it('when a form body is over 64 KiB, then it gets 413 too; a smaller one is not parsed at all', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const large = await rawRequest('PUT', `${urls.inventory}/products/${unique('mug')}`, form, `name=${'x'.repeat(65 * KIB)}`);
+    const small = await rawRequest('PUT', `${urls.inventory}/products/${unique('mug')}`, form, 'priceCents=100&stock=5');
+
+    expect(large.status).toBe(413);
+    expect(small.status).toBe(400);
+    // Not parsed: the handler sees no body at all.
+    expect(JSON.parse(small.body).fields.map(({ field }: { field: string }) => field)).toEqual(['body']);
+  });
+
+  it('without an API_KEY, admin endpoints refuse a page from another site and a domain rebound to this machine', async () => {
+    const deadLetters = `${urls.inventory}/admin/dead-letters/inventory.commands`;
+
+    expect((await rawRequest('GET', deadLetters, { host: '127.0.0.1:3001' })).status).toBe(200);
+    expect((await rawRequest('GET', deadLetters, { host: '127.0.0.1:3001', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await rawRequest('GET', deadLetters, { host: 'evil.example:3001' })).status).toBe(403);
+    expect((await rawRequest('GET', `${urls.points}/admin/kafka/lag`, { host: '127.0.0.1:3004', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+  });
+
+  it.each([
+    ['inventory', `${urls.inventory}/products`, 'sku'],
+    ['payment', `${urls.payment}/accounts`, 'customerId'],
+    ['points', `${urls.points}/points`, 'customerId'],
+  ])('when %s is asked for an id over 200 characters, then it answers 400 naming it', async (_service, url, field) => {
+    const result = await http<{ fields: { field: string }[] }>('GET', `${url}/${'x'.repeat(201)}`);
+
+    expect(result.status).toBe(400);
+    expect(result.body.fields.map((error) => error.field)).toEqual([field]);
   });
 
   it.each([

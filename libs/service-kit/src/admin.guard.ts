@@ -5,17 +5,23 @@ import {
   type ExecutionContext,
   Inject,
   Injectable,
+  ForbiddenException,
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
 import type { Request } from 'express';
+import { isLoopback } from './config';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 
 /**
  * Admin endpoints (data set-up, dead letters, replays) answer 401 without the right X-API-Key
- * header, when the service has an API_KEY. Without one they are open, for local use only: the
- * service then listens on a loopback address (see the HOST rule in config.ts). The header is
- * required on body-less POSTs too, which a browser cannot send cross-site without CORS consent.
+ * header, when the service has an API_KEY; body-less POSTs too, and a browser cannot add the
+ * header cross-site without CORS consent, which no service gives.
+ *
+ * Without a key they are for this machine only: the service listens on loopback (see the HOST
+ * rule in config.ts), and a request must name a loopback host and come from no foreign page. A
+ * web page open in a local browser could otherwise post a form to 127.0.0.1, or rebind its own
+ * domain name to it.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -26,8 +32,12 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.expectedDigest) return true;
-    const given = context.switchToHttp().getRequest<Request>().header('x-api-key') ?? '';
+    const request = context.switchToHttp().getRequest<Request>();
+    if (!this.expectedDigest) {
+      if (fromThisMachine(request)) return true;
+      throw new ForbiddenException('without an API_KEY, admin endpoints answer only requests for a loopback host from no other site');
+    }
+    const given = request.header('x-api-key') ?? '';
     // Digests have one length, so the comparison's time tells nothing about the key, not even its length.
     if (timingSafeEqual(sha256(given), this.expectedDigest)) return true;
     throw new UnauthorizedException('this admin endpoint needs a valid X-API-Key header');
@@ -37,3 +47,12 @@ export class ApiKeyGuard implements CanActivate {
 export const AdminEndpoint = () => applyDecorators(UseGuards(ApiKeyGuard));
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+function fromThisMachine(request: Request): boolean {
+  const hostOf = (authority: string) => authority.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const host = request.header('host');
+  if (!host || !isLoopback(hostOf(host))) return false;
+  const origin = request.header('origin');
+  if (origin !== undefined && !(URL.canParse(origin) && isLoopback(hostOf(new URL(origin).host)))) return false;
+  return request.header('sec-fetch-site') === undefined || ['same-origin', 'none'].includes(request.header('sec-fetch-site')!);
+}

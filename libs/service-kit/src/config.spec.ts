@@ -53,6 +53,14 @@ describe('service configuration', () => {
 
     expect(message).toContain('RABBITMQ_URL: must be a URL starting with amqp:// or amqps:// (got "http://***@rabbit:5672")');
     expect(message).not.toContain('hunter2');
+    for (const [variable, value, secret] of [
+      ['RABBITMQ_URL', 'amqp://user:pa/ss@rabbit:5672', 'pa/ss'],
+      ['DATABASE_URL', 'mysql://u:p@ss@db/x', 'ss@'],
+      ['DATABASE_URL', 'mysql://db/x?password=hunter2', 'hunter2'],
+      ['LAG_ALERT_WEBHOOK_URL', 'ftp://hooks.example/T0KEN', 'T0KEN'],
+    ]) {
+      expect(refusal({ [variable]: value })).not.toContain(secret);
+    }
   });
 
   it('listens on loopback by default, and on another address only with an API_KEY', () => {

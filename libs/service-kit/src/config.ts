@@ -142,13 +142,25 @@ function exposedWithoutKey(config: unknown): { variable: string; message: string
   return [{ variable: 'HOST', message: 'may be an address other than loopback only when API_KEY is set; without it the admin endpoints would be open to the network' }];
 }
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+/** 127.0.0.0/8, ::1 or localhost: addresses no other machine can reach. */
+export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
-/** A value as an error message may show it: never a key, nor the password (or user) in a URL. */
+/** A value as an error message may show it: never a key, nor what a URL may hide in it. */
 function shown(variable: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   if (variable.includes('KEY')) return '"***"';
-  return `"${value.replace(/\/\/[^/@\s]*@/g, '//***@')}"`;
+  return `"${withoutSecrets(value)}"`;
+}
+
+/**
+ * A URL keeps its scheme and host. Its user and password (up to the last @, since a password that
+ * made it invalid may hold one), path and query (a webhook's token, ?password=) are elided.
+ */
+function withoutSecrets(value: string): string {
+  const url = /^([a-z][\w+.-]*:\/\/)?(.*@)?([^/?#@]*)(.*)$/is.exec(value)!;
+  const [, scheme = '', credentials, host, rest] = url;
+  if (!scheme && !credentials) return value;
+  return `${scheme}${credentials ? '***@' : ''}${host}${rest ? '/…' : ''}`;
 }
 
 function fail(message: string): never {

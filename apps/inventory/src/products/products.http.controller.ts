@@ -21,7 +21,7 @@ export class ProductsHttpController {
   }
 
   @Get(':sku')
-  get(@Param('sku') sku: string): Promise<ProductView> {
+  get(@Param('sku', new ZodValidationPipe(skuParam, 'sku')) sku: string): Promise<ProductView> {
     return this.products.get(sku);
   }
 

@@ -17,7 +17,7 @@ export class AccountsHttpController {
   }
 
   @Get('accounts/:customerId')
-  get(@Param('customerId') customerId: string): Promise<AccountView> {
+  get(@Param('customerId', new ZodValidationPipe(customerIdParam, 'customerId')) customerId: string): Promise<AccountView> {
     return this.accounts.get(customerId);
   }
 
