@@ -11,6 +11,8 @@ import { OrdersHttpController } from './orders/orders.http.controller';
 import { OrdersService } from './orders/orders.service';
 import { PlaceOrderSagaService } from './place-order-saga/place-order-saga.service';
 import { SagaRepliesMessageController } from './place-order-saga/saga-replies.message.controller';
+import { SagasAdminController } from './place-order-saga/sagas.admin.controller';
+import { StuckSagasMonitor } from './place-order-saga/stuck-sagas.monitor';
 
 @Module({})
 export class OrderModule {
@@ -31,11 +33,12 @@ export class OrderModule {
           ]),
         }),
       ],
-      controllers: [OrdersHttpController, OrderActivityHttpController],
+      controllers: [OrdersHttpController, OrderActivityHttpController, SagasAdminController],
       providers: [
         { provide: ORDER_CONFIG, useValue: config },
         OrdersService,
         PlaceOrderSagaService,
+        StuckSagasMonitor,
         SagaRepliesMessageController,
         OrderActivityService,
         OrderActivityMessageController,

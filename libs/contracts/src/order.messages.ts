@@ -7,6 +7,8 @@ export const CancellationReason = z.enum([
   'PAYMENT_DECLINED',
   'UNKNOWN_CUSTOMER',
   'PAYMENT_TIMEOUT',
+  // An operator cancelled a saga stuck on a step (POST /admin/sagas/:id/cancel).
+  'CANCELLED_BY_OPERATOR',
 ]);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 

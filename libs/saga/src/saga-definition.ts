@@ -26,12 +26,12 @@ export interface StepTimeout<Data> {
 }
 
 /**
- * A reply that arrives after the saga has ended, and the command that undoes its effect
- * (e.g. a charge confirmed after the payment timed out is refunded).
+ * A reply that arrives after the saga has ended, and the command that undoes its effect (e.g. a
+ * charge confirmed after the payment timed out is refunded); undefined when there is nothing to undo.
  */
 export interface LateReplyHandler<Data> {
   readonly contract: MessageContract;
-  readonly undo: (data: Data, reply: never) => SagaCommand;
+  readonly undo: (data: Data, reply: never) => SagaCommand | undefined;
 }
 
 export interface SagaStep<Data> {
@@ -143,7 +143,7 @@ export class StepBuilder<Data> extends SagaBuilder<Data> {
     return this;
   }
 
-  onLateReply<C extends MessageContract>(contract: C, undo: (data: Data, reply: PayloadOf<C>) => SagaCommand): this {
+  onLateReply<C extends MessageContract>(contract: C, undo: (data: Data, reply: PayloadOf<C>) => SagaCommand | undefined): this {
     this.current.lateReplies.set(contract.type, { contract, undo: undo as LateReplyHandler<Data>['undo'] });
     return this;
   }

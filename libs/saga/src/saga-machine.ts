@@ -21,6 +21,7 @@ export interface SagaHistoryEvent {
     | 'failure-reply-received'
     | 'compensation-sent'
     | 'step-timed-out'
+    | 'cancelled-by-operator'
     | 'late-reply-undone'
     | 'saga-completed'
     | 'saga-compensated';
@@ -108,12 +109,32 @@ export function applyTimeout<Data>(
   return { applied: true, transition: compensate(definition, updated, timeout.stepIndex - 1, [timedOut]) };
 }
 
+/**
+ * An operator gives up on a saga that waits for a reply which will not come (dead-lettered, say).
+ * Nobody knows whether the step it waits on took effect, so its compensation is sent too, with
+ * those of the steps before it; compensations do nothing where there is nothing to undo. Should
+ * the reply still come, the saga is compensated by then and the definition's late-reply handler
+ * undoes it.
+ */
+export function cancelSaga<Data>(
+  definition: SagaDefinition<Data>,
+  state: SagaState<Data>,
+  update: (data: Data) => Data,
+  detail: Record<string, unknown>,
+): SagaDecision<Data> {
+  if (state.status !== 'RUNNING') return { applied: false, reason: `saga is ${state.status}; only a running saga can be cancelled` };
+  const step = definition.steps[state.currentStep];
+  const cancelled: SagaHistoryEvent = { step: step.name, event: 'cancelled-by-operator', detail };
+  return { applied: true, transition: compensate(definition, { ...state, data: update(state.data) }, state.currentStep, [cancelled]) };
+}
+
 /** After the saga was compensated, a reply that still did something is undone, as the definition says. */
 function undoLateReply<Data>(definition: SagaDefinition<Data>, state: SagaState<Data>, reply: SagaReply): SagaDecision<Data> {
   const step = definition.steps.find((candidate) => candidate.lateReplies.has(reply.type));
   const handler = step?.lateReplies.get(reply.type);
   if (!step || !handler) return { applied: false, reason: `saga is ${state.status}; ${reply.type} changes nothing` };
   const undo = handler.undo(state.data, reply.payload as never);
+  if (!undo) return { applied: false, reason: `saga is ${state.status}; ${reply.type} has nothing to undo` };
   return {
     applied: true,
     transition: {

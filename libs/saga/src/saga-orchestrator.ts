@@ -2,6 +2,7 @@ import type { SagaCommand, SagaDefinition } from './saga-definition';
 import {
   applyReply,
   applyTimeout,
+  cancelSaga,
   type SagaDecision,
   type SagaHistoryEvent,
   type SagaReply,
@@ -51,7 +52,7 @@ export interface TimeoutEnvelope extends SagaTimeout {
   readonly messageId: string;
 }
 
-export type HandleResult = { applied: true } | { applied: false; reason: string };
+export type HandleResult = { applied: true } | { applied: false; reason: string; unknownSaga?: true };
 
 /**
  * Runs a saga definition: stores each transition, sends its commands, and calls the service's
@@ -101,14 +102,19 @@ export class SagaOrchestrator<Data, Tx> {
     return this.decide(tx, timeout.sagaId, timeout.messageId, (state) => applyTimeout(this.definition, state, timeout));
   }
 
+  /** An operator's cancel of a saga stuck on a step; see cancelSaga. */
+  cancel(tx: Tx, sagaId: string, update: (data: Data) => Data, detail: Record<string, unknown>): Promise<HandleResult> {
+    return this.decide(tx, sagaId, undefined, (state) => cancelSaga(this.definition, state, update, detail));
+  }
+
   private async decide(
     tx: Tx,
     sagaId: string,
-    causationId: string,
+    causationId: string | undefined,
     decide: (state: SagaState<Data>) => SagaDecision<Data>,
   ): Promise<HandleResult> {
     const state = (await this.store.lockForUpdate(tx, sagaId)) as SagaState<Data> | null;
-    if (!state) return { applied: false, reason: `no saga ${sagaId}` };
+    if (!state) return { applied: false, reason: `no saga ${sagaId}`, unknownSaga: true };
     if (state.sagaType !== this.definition.type) {
       return { applied: false, reason: `saga ${sagaId} is a ${state.sagaType}, not a ${this.definition.type}` };
     }

@@ -14,3 +14,4 @@ export * from './saga-participant';
 export * from './prisma-database';
 export * from './platform.runtime';
 export { KafkaRuntime, type Replay } from './kafka.runtime';
+export { WebhookAlertSink } from './lag-alert-sinks';

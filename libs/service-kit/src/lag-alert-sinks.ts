@@ -16,32 +16,32 @@ export class MetricsLagAlertSink implements LagAlertSink {
 }
 
 /**
- * POSTs each alert as JSON (`state`: firing or resolved, plus the numbers) to a webhook: a chat
- * channel, a pager, an alert manager. A refused delivery throws, so the monitor tries again at
- * its next check.
+ * POSTs each alert as JSON (`state`: firing or resolved, plus the alert's own fields) to a webhook:
+ * a chat channel, a pager, an alert manager. A refused delivery throws, so the monitor tries again
+ * at its next check. Lag alerts and stuck-saga alerts go the same way.
  */
-export class WebhookLagAlertSink implements LagAlertSink {
+export class WebhookAlertSink<Alert extends object = LagAlert> {
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 5_000,
   ) {}
 
-  fire(alert: LagAlert): Promise<void> {
+  fire(alert: Alert): Promise<void> {
     return this.post('firing', alert);
   }
 
-  resolve(alert: LagAlert): Promise<void> {
+  resolve(alert: Alert): Promise<void> {
     return this.post('resolved', alert);
   }
 
-  private async post(state: 'firing' | 'resolved', alert: LagAlert): Promise<void> {
+  private async post(state: 'firing' | 'resolved', alert: Alert): Promise<void> {
     const response = await fetch(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ state, ...alert }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!response.ok) throw new Error(`lag alert webhook answered ${response.status}`);
+    if (!response.ok) throw new Error(`alert webhook answered ${response.status}`);
   }
 }
 

@@ -1,9 +1,9 @@
-import { ConsumerLagMonitor, type LagAlertSink, LoggingLagAlertSink } from '@platform/messaging';
+import { ConsumerLagMonitor, type LagAlert, type LagAlertSink, LoggingLagAlertSink } from '@platform/messaging';
 import type { PlatformMetrics } from '@platform/observability';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from './config';
-import { FanOutLagAlertSink, MetricsLagAlertSink, WebhookLagAlertSink } from './lag-alert-sinks';
+import { FanOutLagAlertSink, MetricsLagAlertSink, WebhookAlertSink } from './lag-alert-sinks';
 
 /**
  * Watches a service's consumer group: lag gauges on every check, and alerts above
@@ -17,7 +17,7 @@ export function lagMonitorFor(
   logger: Logger,
 ): ConsumerLagMonitor {
   const sinks: LagAlertSink[] = [new LoggingLagAlertSink(logger.child({ component: 'lag-alert' })), new MetricsLagAlertSink(metrics)];
-  if (config.LAG_ALERT_WEBHOOK_URL) sinks.push(new WebhookLagAlertSink(config.LAG_ALERT_WEBHOOK_URL));
+  if (config.LAG_ALERT_WEBHOOK_URL) sinks.push(new WebhookAlertSink<LagAlert>(config.LAG_ALERT_WEBHOOK_URL));
   return new ConsumerLagMonitor(
     kafka,
     {

@@ -31,5 +31,8 @@ export default async function globalSetup(): Promise<void> {
     KAFKA_LAG_CHECK_INTERVAL_MS: '1000',
     // The lag test produces threshold + 500 events to the shared orders log; keep that small here.
     KAFKA_LAG_ALERT_THRESHOLD: '200',
+    // The stuck-saga test waits this long for a saga to count as stuck.
+    SAGA_STUCK_AFTER_MS: '4000',
+    SAGA_STUCK_CHECK_INTERVAL_MS: '500',
   });
 }

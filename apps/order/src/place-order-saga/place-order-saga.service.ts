@@ -70,6 +70,24 @@ export class PlaceOrderSagaService {
     });
   }
 
+  /** The name of the saga's step at `index`, for people reading about a saga. */
+  stepName(index: number): string {
+    return this.saga.steps[index]?.name ?? `step ${index}`;
+  }
+
+  /**
+   * An operator's way out for a saga stuck on a step: the saga compensates (the step it waits on
+   * included) and the order ends CANCELLED_BY_OPERATOR, in this transaction.
+   */
+  cancelByOperator(tx: OrderTransaction, sagaId: string) {
+    return this.orchestrator.cancel(
+      tx,
+      sagaId,
+      (order) => ({ ...order, cancellationReason: 'CANCELLED_BY_OPERATOR' }),
+      { by: 'operator', at: new Date().toISOString() },
+    );
+  }
+
   private async sendCommands(
     tx: OrderTransaction,
     sagaId: string,

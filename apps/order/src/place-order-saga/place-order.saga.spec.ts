@@ -9,7 +9,7 @@ import {
   StockReservationRejected,
   StockReserved,
 } from '@platform/contracts';
-import { applyReply, applyTimeout, type SagaState, type SagaTransition, startSaga } from '@platform/saga';
+import { applyReply, applyTimeout, cancelSaga, type SagaState, type SagaTransition, startSaga } from '@platform/saga';
 import { placeOrderSaga as definePlaceOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
 
 const placeOrderSaga = definePlaceOrderSaga({ paymentTimeoutMs: 30_000 });
@@ -174,5 +174,48 @@ describe('the place-order saga', () => {
       'commit-stock: participant-notified',
       'commit-stock: saga-completed',
     ]);
+  });
+
+  describe('cancelled by an operator while a reply does not come', () => {
+    const byOperator = (data: PlaceOrderSagaData): PlaceOrderSagaData => ({ ...data, cancellationReason: 'CANCELLED_BY_OPERATOR' });
+    const cancel = (state: SagaState<PlaceOrderSagaData>) => {
+      const decision = cancelSaga(placeOrderSaga, state, byOperator, { by: 'test' });
+      if (!decision.applied) throw new Error(decision.reason);
+      return decision.transition;
+    };
+
+    it('when it waits on the reservation, then the stock is released, and a reservation that comes later is released again', () => {
+      const cancelled = cancel(started().state);
+
+      expect(cancelled.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'CANCELLED_BY_OPERATOR' } });
+      expect(cancelled.outcome).toBe('compensated');
+      expect(sent(cancelled)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
+      const late = applyReply(placeOrderSaga, cancelled.state, { type: StockReserved.type, payload: { orderId, lines: reservedLines } });
+      expect(late.applied && sent(late.transition)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
+    });
+
+    it('when it waits on the charge, then the charge is refunded and the stock released, newest first', () => {
+      const cancelled = cancel(reserved().state);
+
+      expect(sent(cancelled)).toEqual([
+        { type: RefundPayment.type, payload: { orderId } },
+        { type: ReleaseStock.type, payload: { orderId } },
+      ]);
+      expect(cancelled.history.map(({ event }) => event)).toEqual([
+        'cancelled-by-operator',
+        'compensation-sent',
+        'compensation-sent',
+        'saga-compensated',
+      ]);
+    });
+
+    it('when the saga has ended, then it is refused', () => {
+      const ended = cancel(started().state).state;
+
+      expect(cancelSaga(placeOrderSaga, ended, byOperator, {})).toEqual({
+        applied: false,
+        reason: 'saga is COMPENSATED; only a running saga can be cancelled',
+      });
+    });
   });
 });

@@ -47,7 +47,8 @@ export interface PlaceOrderSagaSettings {
  *   2. payment charges the total, or says the customer is unknown or over the limit, or does not
  *      answer in time; then the held stock is released, and a charge that still comes is refunded;
  *   3. inventory turns the held stock into sold stock.
- * The order completes when step 3 is sent; it is cancelled when a step fails.
+ * The order completes when step 3 is sent; it is cancelled when a step fails, or by an operator
+ * when a step's reply will not come (then the step waited on is compensated as well).
  */
 export const placeOrderSaga = ({ paymentTimeoutMs }: PlaceOrderSagaSettings) =>
   defineSaga<PlaceOrderSagaData>('place-order')
@@ -56,6 +57,9 @@ export const placeOrderSaga = ({ paymentTimeoutMs }: PlaceOrderSagaSettings) =>
     .onReply(StockReserved, (order, reply) => ({ ...order, lines: reply.lines, totalCents: totalOf(reply.lines) }))
     .onFailureReply(StockReservationRejected, (order, reply) => ({ ...order, cancellationReason: reply.reason }))
     .withCompensation((order) => command(ReleaseStock, { orderId: order.orderId }))
+    // A reservation the saga never heard of (it was cancelled while waiting) is released; a repeat
+    // of one it did hear of was released with the rest.
+    .onLateReply(StockReserved, (order) => (order.lines ? undefined : command(ReleaseStock, { orderId: order.orderId })))
 
     .step('charge-payment')
     .invokeParticipant((order) =>
@@ -64,6 +68,8 @@ export const placeOrderSaga = ({ paymentTimeoutMs }: PlaceOrderSagaSettings) =>
     .onReply(PaymentCharged, (order) => order)
     .onFailureReply(PaymentRejected, (order, reply) => ({ ...order, cancellationReason: reply.reason }))
     .timeoutAfter(paymentTimeoutMs, (order) => ({ ...order, cancellationReason: 'PAYMENT_TIMEOUT' }))
+    // Only an operator's cancel compensates the step it waits on: the charge may have been taken.
+    .withCompensation((order) => command(RefundPayment, { orderId: order.orderId }))
     .onLateReply(PaymentCharged, (order) => command(RefundPayment, { orderId: order.orderId }))
 
     .step('commit-stock')
