@@ -36,9 +36,11 @@ export class ProductDemandService {
       .then(() => undefined),
   );
 
-  /** An order naming a sku twice is refused by the contract, so each line counts one order for its sku. */
+  /** One line per sku of the order, so the order counts once for each product it asks for. */
   record(tx: InventoryTransaction, order: PayloadOf<typeof OrderPlaced>): void {
-    this.requested.add(tx, order.items);
+    const perSku = new Map<string, number>();
+    for (const { sku, quantity } of order.items) perSku.set(sku, (perSku.get(sku) ?? 0) + quantity);
+    this.requested.add(tx, [...perSku].map(([sku, quantity]) => ({ sku, quantity })));
   }
 
   async of(sku: string): Promise<ProductDemandView> {
