@@ -118,6 +118,12 @@ const RECORD_FAILURES = `
    WHERE m.id = f.id
   RETURNING m.status`;
 
+/** Milliseconds until the soonest row in backoff may be claimed again; null when none waits. */
+const NEXT_RETRY = `
+  SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS due_in_ms
+    FROM outbox_message
+   WHERE status = 'PENDING' AND next_attempt_at > now()`;
+
 const DELETE_EXPIRED = `
   DELETE FROM outbox_message
    WHERE id IN (SELECT id FROM outbox_message
@@ -285,6 +291,20 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * One timer covers the soonest backoff only; once it has fired, the next one is read from the
+   * table, so a row whose backoff ends later is not left for the poll.
+   */
+  private async wakeAtNextRetry(): Promise<void> {
+    try {
+      const { rows } = await this.pool.query<{ due_in_ms: number | null }>(NEXT_RETRY);
+      const dueInMs = rows[0]?.due_in_ms;
+      if (dueInMs !== null && dueInMs !== undefined) this.wakeAfter(Math.max(0, dueInMs));
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'next outbox retry unknown; the poll will find it');
+    }
+  }
+
   /** Nudges the workers once the soonest backoff has run out (keeping an earlier wake-up if one is set). */
   private wakeAfter(delayMs: number): void {
     const at = Date.now() + delayMs;
@@ -293,6 +313,7 @@ export class OutboxRelay {
     const timer = setTimeout(() => {
       this.retryTimer = null;
       this.nudge();
+      void this.wakeAtNextRetry();
     }, delayMs);
     timer.unref();
     this.retryTimer = { at, timer };
