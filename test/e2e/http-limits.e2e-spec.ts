@@ -69,14 +69,27 @@ describe('what the HTTP edge accepts', () => {
   });
 
   it.each([
-    ['inventory', `${urls.inventory}/products`, 'sku'],
-    ['payment', `${urls.payment}/accounts`, 'customerId'],
-    ['points', `${urls.points}/points`, 'customerId'],
-  ])('when %s is asked for an id over 200 characters, then it answers 400 naming it', async (_service, url, field) => {
-    const result = await http<{ fields: { field: string }[] }>('GET', `${url}/${'x'.repeat(201)}`);
+    ['inventory', `${urls.inventory}/products/${'x'.repeat(201)}`, 'sku'],
+    ['inventory', `${urls.inventory}/products/${'x'.repeat(201)}/demand`, 'sku'],
+    ['payment', `${urls.payment}/accounts/${'x'.repeat(201)}`, 'customerId'],
+    ['points', `${urls.points}/points/${'x'.repeat(201)}`, 'customerId'],
+  ])('when %s is asked for an id over 200 characters, then it answers 400 naming it, in the words every endpoint uses', async (_service, url, field) => {
+    const result = await http<{ statusCode: number; error: string; fields: { field: string; message: string }[] }>('GET', url);
 
     expect(result.status).toBe(400);
-    expect(result.body.fields.map((error) => error.field)).toEqual([field]);
+    expect(result.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(result.body.fields).toEqual([{ field, message: 'must be at most 200 characters' }]);
+  });
+
+  it('when a body is not JSON, then it answers 400 in the same shape, naming body', async () => {
+    const result = await http<{ statusCode: number; error: string; fields: { field: string; message: string }[] }>(
+      'POST',
+      `${urls.order}/orders`,
+      '{"customerId": "ada", "items": [',
+    );
+
+    expect(result.status).toBe(400);
+    expect(result.body).toMatchObject({ statusCode: 400, error: 'Bad Request', fields: [{ field: 'body', message: 'must be valid JSON' }] });
   });
 
   it.each([

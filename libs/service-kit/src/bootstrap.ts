@@ -21,9 +21,26 @@ interface ListenConfig {
 /** The contract's limit on request bodies: 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+const TOO_LARGE = { statusCode: 413, error: 'Payload Too Large', message: 'request bodies are limited to 64 KiB' };
+
 function refuseLargeBodies(request: Request, response: Response, next: NextFunction): void {
   if (Number(request.headers['content-length'] ?? 0) <= MAX_BODY_BYTES) return next();
-  response.status(413).json({ statusCode: 413, error: 'Payload Too Large', message: 'request bodies are limited to 64 KiB' });
+  response.status(413).json(TOO_LARGE);
+}
+
+/**
+ * What the JSON parser refuses gets the shape of every other 4xx, `{ statusCode, error, message,
+ * fields? }`: a body that is not JSON names `body`, as validation does.
+ */
+function answerUnreadableBodies(error: { type?: string }, _request: Request, response: Response, next: NextFunction): void {
+  if (error.type === 'entity.too.large') return void response.status(413).json(TOO_LARGE);
+  if (error.type !== 'entity.parse.failed') return next(error);
+  response.status(400).json({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: 'invalid request: body',
+    fields: [{ field: 'body', message: 'must be valid JSON' }],
+  });
 }
 
 /**
@@ -51,6 +68,7 @@ export async function runService<Config extends ListenConfig>(definition: Servic
   // A larger body is answered 413 before it is read, whatever its type; no valid request comes close.
   app.use(refuseLargeBodies);
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.use(answerUnreadableBodies);
   // Node closes an idle keep-alive connection after 5 s, shorter than most clients and proxies
   // keep one (60 s is common): a request sent as the server closes then fails with ECONNRESET
   // ("other side closed"), as one in 1,600 did under the saga benchmark. The client should close first.

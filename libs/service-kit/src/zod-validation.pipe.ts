@@ -1,4 +1,5 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
+import { MAX_ID_LENGTH } from '@platform/contracts';
 import { z } from 'zod';
 
 export interface FieldError {
@@ -32,6 +33,12 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
     });
   }
 }
+
+/** An id in a path or a body (a sku, a customer id): one rule, one wording, on every endpoint. */
+export const identifier = z
+  .string({ error: 'must be a non-empty string' })
+  .regex(/\S/, { error: 'must be a non-empty string' })
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
 
 /** `?orderId=` on the read endpoints: an order id is a UUID, and anything else is a 400 that says so. */
 export const orderIdQuery = z.uuid({ error: 'must be an order id (a UUID)' });

@@ -1,7 +1,7 @@
-import { MAX_ID_LENGTH } from '@platform/contracts';
+import { identifier } from '@platform/service-kit';
 import { z } from 'zod';
 
-export const skuParam = z.string().min(1).max(MAX_ID_LENGTH);
+export const skuParam = identifier;
 
 export const PutProductRequest = z.object({
   name: z.string().min(1).max(200).optional(),

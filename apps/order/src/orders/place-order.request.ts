@@ -1,10 +1,5 @@
-import { MAX_ID_LENGTH } from '@platform/contracts';
+import { identifier } from '@platform/service-kit';
 import { z } from 'zod';
-
-const identifier = z
-  .string({ error: 'must be a non-empty string' })
-  .regex(/\S/, { error: 'must be a non-empty string' })
-  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
 
 export const PlaceOrderRequest = z.object({
   customerId: identifier,

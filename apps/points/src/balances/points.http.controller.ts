@@ -1,6 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { customerId as customerIdParam } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/service-kit';
+import { identifier, ZodValidationPipe } from '@platform/service-kit';
 import { PointsService } from './points.service';
 
 @Controller('points')
@@ -8,7 +7,7 @@ export class PointsHttpController {
   constructor(private readonly points: PointsService) {}
 
   @Get(':customerId')
-  balance(@Param('customerId', new ZodValidationPipe(customerIdParam, 'customerId')) customerId: string): Promise<{ customerId: string; balance: number }> {
+  balance(@Param('customerId', new ZodValidationPipe(identifier, 'customerId')) customerId: string): Promise<{ customerId: string; balance: number }> {
     return this.points.balanceOf(customerId);
   }
 }
