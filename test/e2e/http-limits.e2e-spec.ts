@@ -68,6 +68,17 @@ describe('what the HTTP edge accepts', () => {
     expect((await rawRequest('GET', `${urls.points}/admin/kafka/lag`, { host: '127.0.0.1:3004', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
   });
 
+  it('metrics and the details of readiness are for operators; the readiness status code is for anyone', async () => {
+    const foreign = { host: 'evil.example:3001' };
+
+    expect((await rawRequest('GET', `${urls.inventory}/metrics`, { host: '127.0.0.1:3001' })).status).toBe(200);
+    expect((await rawRequest('GET', `${urls.inventory}/metrics`, foreign)).status).toBe(403);
+    const ready = await rawRequest('GET', `${urls.inventory}/health/ready`, foreign);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toEqual({ status: 'ready' });
+    expect(JSON.parse((await rawRequest('GET', `${urls.inventory}/health/ready`, { host: '127.0.0.1:3001' })).body)).toHaveProperty('checks');
+  });
+
   it.each([
     ['inventory', `${urls.inventory}/products/${'x'.repeat(201)}`, 'sku'],
     ['inventory', `${urls.inventory}/products/${'x'.repeat(201)}/demand`, 'sku'],

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { DeadLetter, DeadLetterAdmin, DeadLetterTopicAdmin, KafkaDeadLetter, LagSnapshot } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
 import { z } from 'zod';
-import { AdminEndpoint } from './admin.guard';
+import { AdminEndpoint, ApiKeyGuard } from './admin.guard';
 import { ZodValidationPipe } from './zod-validation.pipe';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { checkReadiness, PlatformMetrics } from '@platform/observability';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import type { KafkaRuntime } from './kafka.runtime';
@@ -12,7 +12,10 @@ import { PlatformRuntime } from './platform.runtime';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly runtime: PlatformRuntime) {}
+  constructor(
+    private readonly runtime: PlatformRuntime,
+    private readonly operators: ApiKeyGuard,
+  ) {}
 
   /** The process is up and its event loop answers; the pid lets fault-injection tests find it. */
   @Get('live')
@@ -21,11 +24,14 @@ export class HealthController {
     return { status: 'live', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) };
   }
 
-  /** 200 only when the database and every broker this service uses answer; 503 otherwise. */
+  /**
+   * 200 only when the database and every broker this service uses answer; 503 otherwise. The
+   * status code is for every orchestrator; which check failed, and why, only for operators.
+   */
   @Get('ready')
-  async ready(@Res() response: Response): Promise<void> {
+  async ready(@Req() request: Request, @Res() response: Response): Promise<void> {
     const report = await checkReadiness(this.runtime.readinessChecks());
-    response.status(report.status === 'ready' ? 200 : 503).json(report);
+    response.status(report.status === 'ready' ? 200 : 503).json(this.operators.allows(request) ? report : { status: report.status });
   }
 }
 
@@ -33,7 +39,9 @@ export class HealthController {
 export class MetricsController {
   constructor(@Inject(PlatformMetrics) private readonly metrics: PlatformMetrics) {}
 
+  /** For operators (and their Prometheus), like the admin endpoints: the numbers describe the business. */
   @Get()
+  @AdminEndpoint()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     return this.metrics.registry.metrics();
