@@ -1,2 +1,3 @@
 export * from './idempotent-consumer';
 export * from './redis-seen-cache';
+export * from './inbox-retention';

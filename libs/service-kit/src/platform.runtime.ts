@@ -7,7 +7,7 @@ import {
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { MessageContract } from '@platform/contracts';
 import { sql, SqlDatabase, type SqlTransaction } from '@platform/database';
-import { IdempotentConsumer, RedisSeenCache } from '@platform/idempotency';
+import { IdempotentConsumer, InboxRetention, RedisSeenCache } from '@platform/idempotency';
 import {
   createKafka,
   DeadLetterAdmin,
@@ -55,6 +55,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly seenCache: RedisSeenCache;
   private readonly inbox: IdempotentConsumer;
   private relay: OutboxRelay | null = null;
+  private inboxRetention: InboxRetention | null = null;
   readonly outboxAdmin: OutboxAdmin;
   readonly deadLetterAdmin: DeadLetterAdmin | null = null;
   /** Found once Nest has built every provider (onApplicationBootstrap), before any consumer starts. */
@@ -168,6 +169,12 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.metrics,
     );
     this.relay.start();
+    this.inboxRetention = new InboxRetention(
+      this.relayPool,
+      this.options.config.INBOX_RETENTION_HOURS * 3_600_000,
+      this.logger.child({ component: 'inbox-retention' }),
+    );
+    this.inboxRetention.start();
     this.metrics.gaugeOnScrape(
       'outbox_pending_messages',
       'Outbox rows not yet published (-1 while the database does not answer)',
@@ -188,6 +195,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     await this.kafka?.stop();
     await this.relay?.stop();
+    this.inboxRetention?.stop();
     await this.rabbit?.stop();
     await this.kafka?.disconnectProducer();
     await this.relayPool.end();
