@@ -11,7 +11,9 @@ const RebuildRequest = z.discriminatedUnion('from', [
     from: z.literal('offsets'),
     offsets: z
       .array(z.object({ partition: z.number().int().min(0), offset: z.number().int().min(0) }))
-      .min(1, { error: 'must list at least one partition' }),
+      .min(1, { error: 'must list at least one partition' })
+      // A topic has at most KAFKA_TOPIC_PARTITIONS (1,000) partitions; a longer list is a mistake or abuse.
+      .max(1_000, { error: 'must list at most 1,000 partitions' }),
   }),
 ]);
 type RebuildRequest = z.infer<typeof RebuildRequest>;
