@@ -1,4 +1,5 @@
-import { InboxRetention } from '@platform/idempotency';
+import { ExpiredRows } from '@platform/database';
+import { INBOX_ROWS } from '@platform/idempotency';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { createLabDatabase } from '../../tools/outbox-lab/lab';
@@ -25,7 +26,8 @@ describe('inbox retention on the real PostgreSQL', () => {
       INSERT INTO inbox_message (message_id, consumer, message_type, processed_at)
       SELECT 'new-' || n, 'lab-consumer', 'lab.message', now() - interval '1 hour' FROM generate_series(1, 100) AS n`);
 
-    const deleted = await new InboxRetention(pool, 168 * HOUR_MS, pino({ level: 'silent' })).deleteExpired();
+    const run = async (text: string, values: unknown[]) => (await pool.query(text, values)).rowCount ?? 0;
+    const deleted = await new ExpiredRows(run, INBOX_ROWS, 168 * HOUR_MS, pino({ level: 'silent' })).deleteExpired();
 
     expect(deleted).toBe(12_000);
     const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM inbox_message ORDER BY message_id');

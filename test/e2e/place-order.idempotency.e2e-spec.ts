@@ -36,6 +36,25 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(await ordersStoredFor(customer)).toBe(1);
   });
 
+  it('when two customers pick the same key, then each gets an order of their own', async () => {
+    const [mug, ada, bob, key] = [unique('mug'), unique('ada'), unique('bob'), unique('key')];
+    await putProduct(mug, 700, 10);
+    await Promise.all([putAccount(ada, 100_000), putAccount(bob, 100_000)]);
+    const items = [{ sku: mug, quantity: 1 }];
+
+    const [forAda, forBob] = await Promise.all([
+      placeOrder(ada, items, { 'Idempotency-Key': key }),
+      placeOrder(bob, items, { 'Idempotency-Key': key }),
+    ]);
+
+    expect([forAda.status, forBob.status]).toEqual([202, 202]);
+    expect(forAda.body.id).not.toBe(forBob.body.id);
+    expect([forAda.body.customerId, forBob.body.customerId]).toEqual([ada, bob]);
+    expect([await ordersStoredFor(ada), await ordersStoredFor(bob)]).toEqual([1, 1]);
+    const orders = await Promise.all([terminalOrder(forAda.body.id), terminalOrder(forBob.body.id)]);
+    await expectInvariants({ stock: { [mug]: 10 }, customers: [ada, bob], orders });
+  });
+
   it('when the same request is sent many times at once, then exactly one order exists and all answers name it', async () => {
     const [mug, customer, key] = [unique('mug'), unique('customer'), unique('key')];
     await putProduct(mug, 700, 10);

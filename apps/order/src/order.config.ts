@@ -11,6 +11,8 @@ export const orderConfigSchema = serviceConfigSchema('order', 3000).extend({
    */
   SAGA_STUCK_AFTER_MS: envInt(120_000, 1_000, 7 * 24 * 3_600_000),
   SAGA_STUCK_CHECK_INTERVAL_MS: envInt(10_000, 100, 3_600_000),
+  /** How long POST /orders remembers an Idempotency-Key (per customer) for the retries of a request. */
+  IDEMPOTENCY_KEY_RETENTION_HOURS: envInt(24, 1, 24 * 365),
 });
 export type OrderConfig = z.infer<typeof orderConfigSchema>;
 

@@ -8,6 +8,7 @@ import { OrderActivityService } from './activity/order-activity.service';
 import { ORDER_CONFIG, type OrderConfig } from './order.config';
 import { OrderDatabase } from './order.database';
 import { OrdersHttpController } from './orders/orders.http.controller';
+import { IdempotencyKeys } from './orders/idempotency-keys';
 import { OrdersService } from './orders/orders.service';
 import { PlaceOrderSagaService } from './place-order-saga/place-order-saga.service';
 import { SagaRepliesMessageController } from './place-order-saga/saga-replies.message.controller';
@@ -37,6 +38,7 @@ export class OrderModule {
       providers: [
         { provide: ORDER_CONFIG, useValue: config },
         OrdersService,
+        IdempotencyKeys,
         PlaceOrderSagaService,
         StuckSagasMonitor,
         SagaRepliesMessageController,

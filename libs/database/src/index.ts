@@ -5,3 +5,4 @@ export * from './sql-transaction';
 export * from './rows-at-commit';
 export * from './group-commit';
 export * from './exact-integers';
+export * from './expired-rows';

@@ -1,4 +1,4 @@
-import { sql, type SqlTransaction } from '@platform/database';
+import { type ExpiringRows, sql, type SqlTransaction } from '@platform/database';
 import type { InboundMessage } from '@platform/messaging';
 import type { RedisSeenCache } from './redis-seen-cache';
 
@@ -81,3 +81,11 @@ export class IdempotentConsumer {
     return outcomes;
   }
 }
+
+/**
+ * The inbox would grow by a row per message for ever. A row is needed only while a copy of its
+ * message may still arrive: redeliveries come within minutes, a re-drive from a dead-letter queue
+ * brings a message that was never handled (so has no row), and a Kafka replay empties the inbox
+ * itself. Rows older than INBOX_RETENTION_HOURS are deleted (see ExpiredRows).
+ */
+export const INBOX_ROWS: ExpiringRows = { table: 'inbox_message', writtenAt: 'processed_at', what: 'inbox rows' };

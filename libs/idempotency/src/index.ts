@@ -1,3 +1,2 @@
 export * from './idempotent-consumer';
 export * from './redis-seen-cache';
-export * from './inbox-retention';

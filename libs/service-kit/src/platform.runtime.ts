@@ -6,8 +6,8 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { MessageContract } from '@platform/contracts';
-import { sql, SqlDatabase, type SqlTransaction } from '@platform/database';
-import { IdempotentConsumer, InboxRetention, RedisSeenCache } from '@platform/idempotency';
+import { ExpiredRows, sql, SqlDatabase, type SqlTransaction } from '@platform/database';
+import { IdempotentConsumer, INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
 import {
   createKafka,
   DeadLetterAdmin,
@@ -55,7 +55,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly seenCache: RedisSeenCache;
   private readonly inbox: IdempotentConsumer;
   private relay: OutboxRelay | null = null;
-  private inboxRetention: InboxRetention | null = null;
+  private inboxRetention: ExpiredRows | null = null;
   readonly outboxAdmin: OutboxAdmin;
   readonly deadLetterAdmin: DeadLetterAdmin | null = null;
   /** Found once Nest has built every provider (onApplicationBootstrap), before any consumer starts. */
@@ -169,8 +169,9 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.metrics,
     );
     this.relay.start();
-    this.inboxRetention = new InboxRetention(
-      this.relayPool,
+    this.inboxRetention = new ExpiredRows(
+      async (text, values) => (await this.relayPool.query(text, values)).rowCount ?? 0,
+      INBOX_ROWS,
       this.options.config.INBOX_RETENTION_HOURS * 3_600_000,
       this.logger.child({ component: 'inbox-retention' }),
     );

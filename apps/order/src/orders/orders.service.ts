@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { OrderDatabase } from '../order.database';
 import { PlaceOrderSagaService } from '../place-order-saga/place-order-saga.service';
 import { toOrderView, type OrderView } from './order.view';
+import { IdempotencyKeys, IdempotencyKeyTaken } from './idempotency-keys';
 import type { PlaceOrderRequest } from './place-order.request';
 
 interface NewOrder {
@@ -33,6 +34,7 @@ export class OrdersService {
     private readonly api: ApiDatabase,
     private readonly saga: PlaceOrderSagaService,
     private readonly outbox: OutboxWriter,
+    private readonly idempotencyKeys: IdempotencyKeys,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -48,7 +50,7 @@ export class OrdersService {
   async place(request: PlaceOrderRequest, idempotencyKey?: string): Promise<OrderView> {
     const requestHash = hashOf(request);
     if (idempotencyKey) {
-      const earlier = await this.replay(idempotencyKey, requestHash);
+      const earlier = await this.replay(request.customerId, idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
     const orderId = randomUUID();
@@ -56,10 +58,7 @@ export class OrdersService {
     try {
       // Run again alone if the shared transaction fails, so everything it writes is decided above.
       placed = await this.api.transactionShared(async (tx) => {
-        if (idempotencyKey) {
-          await tx.execute(sql`
-            INSERT INTO idempotency_key (key, request_hash, order_id) VALUES (${idempotencyKey}, ${requestHash}, ${orderId}::uuid)`);
-        }
+        if (idempotencyKey) await this.idempotencyKeys.claim(tx, request.customerId, idempotencyKey, { requestHash, orderId });
         this.newOrders.add(tx, [{ id: orderId, customerId: request.customerId, items: request.items }]);
         const { history } = await this.saga.start(tx, { orderId, customerId: request.customerId, items: request.items });
         const event = { orderId, customerId: request.customerId, items: request.items };
@@ -78,8 +77,8 @@ export class OrdersService {
       });
     } catch (error) {
       // Two requests with the same new key raced; the other one won, so answer with its order.
-      if (idempotencyKey && isUniqueViolation(error, 'idempotency_key_pkey')) {
-        const earlier = await this.replay(idempotencyKey, requestHash);
+      if (idempotencyKey && (error instanceof IdempotencyKeyTaken || isUniqueViolation(error, 'idempotency_key_pkey'))) {
+        const earlier = await this.replay(request.customerId, idempotencyKey, requestHash);
         if (earlier) return earlier;
       }
       throw error;
@@ -101,8 +100,8 @@ export class OrdersService {
     return toOrderView(order, history);
   }
 
-  private async replay(idempotencyKey: string, requestHash: string): Promise<OrderView | null> {
-    const earlier = await this.db.idempotencyKey.findUnique({ where: { key: idempotencyKey } });
+  private async replay(customerId: string, idempotencyKey: string, requestHash: string): Promise<OrderView | null> {
+    const earlier = await this.idempotencyKeys.find(customerId, idempotencyKey);
     if (!earlier) return null;
     if (earlier.requestHash !== requestHash) {
       throw new ConflictException('this Idempotency-Key was already used with a different request body');
