@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real Kafka broker without Docker: Apache Kafka's jars from Maven Central, run as one KRaft node
-# on 127.0.0.1:9092. Every command is idempotent.
+# on 127.0.0.1:9092. Every command is idempotent. KAFKA_PORT runs a second, separate broker on
+# another port (its controller on the port after it), with its own storage: the e2e stack's.
 #   scripts/kafka.sh install   resolve the jars into .cache/kafka/<version>/libs (needs Maven, once)
 #   scripts/kafka.sh start     install if needed, format storage if new, start, wait until it answers
 #   scripts/kafka.sh stop      stop the broker this script started
@@ -10,10 +11,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root/infra/kafka/pom.xml")
 cache="$root/.cache/kafka"
 libs="$cache/$version/libs"
-data="$cache/data"
-log="$cache/kafka.log"
-pid_file="$root/.run/kafka.pid"
-port=9092
+port=${KAFKA_PORT:-9092}
+controller_port=$((port + 1))
+if [ "$port" = 9092 ]; then suffix=""; else suffix="-$port"; fi
+data="$cache/data$suffix"
+log="$cache/kafka$suffix.log"
+properties="$cache/server$suffix.properties"
+pid_file="$root/.run/kafka$suffix.pid"
 java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true
   "-Dlog4j.configuration=file:$root/infra/kafka/log4j.properties")
 
@@ -37,17 +41,18 @@ format_storage() {
   local cluster_id
   cluster_id=$(java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid)
   java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$cache/server.properties" >/dev/null
+    -t "$cluster_id" -c "$properties" >/dev/null
 }
 
 start() {
   if answers; then echo "kafka: already answering on 127.0.0.1:$port"; return 0; fi
   install
   mkdir -p "$cache" "$root/.run"
-  { cat "$root/infra/kafka/server.properties"; echo "log.dirs=$data"; } > "$cache/server.properties"
+  { sed -e "s/:9092/:$port/g" -e "s/:9093/:$controller_port/g" "$root/infra/kafka/server.properties"
+    echo "log.dirs=$data"; } > "$properties"
   format_storage
   echo "kafka: starting $version (KRaft) on 127.0.0.1:$port, log in $log"
-  nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$cache/server.properties" >"$log" 2>&1 &
+  nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$properties" >"$log" 2>&1 &
   echo $! > "$pid_file"
   for _ in $(seq 1 120); do
     if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then

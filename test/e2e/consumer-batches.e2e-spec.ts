@@ -7,6 +7,7 @@ import { counterOf } from './support/metrics';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique } from './support/platform';
 import { killAndAwaitRestart, pause } from './support/processes';
 import { deadLettersOf, publishRaw } from './support/rabbitmq';
+import { platformUnderTest } from './support/environment';
 
 /**
  * Inventory handles the ReserveStock commands of its prefetch window in one transaction. These
@@ -162,7 +163,7 @@ async function reserveCommandsPublished(orderIds: readonly string[]): Promise<vo
  * row's key free, so other consumers' foreign-key checks on it do not wait.
  */
 async function holdProductLock(sku: string) {
-  const client = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/inventory_service' });
+  const client = new Client({ connectionString: platformUnderTest.databaseUrl('inventory') });
   await client.connect();
   await client.query('BEGIN');
   await client.query('SELECT 1 FROM product WHERE sku = $1 FOR NO KEY UPDATE', [sku]);

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { expectInvariants } from './support/invariants';
 import { groupMembers } from './support/kafka';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique } from './support/platform';
+import { platformUnderTest } from './support/environment';
 
 const SECOND_POINTS_PORT = 3014;
 
 function startSecondPoints(): ChildProcess {
   return spawn(process.execPath, [path.resolve(__dirname, '../../dist/apps/points/src/main.js')], {
-    env: { ...process.env, PORT: String(SECOND_POINTS_PORT), LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(SECOND_POINTS_PORT), DATABASE_URL: platformUnderTest.databaseUrl('points'), LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
 }

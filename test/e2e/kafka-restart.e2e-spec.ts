@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { run } from './support/commands';
+import { platformUnderTest } from './support/environment';
 import { expectInvariants } from './support/invariants';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
-const kafkaScript = (command: 'start' | 'stop') => run('bash', [path.resolve(__dirname, '../../scripts/kafka.sh'), command]);
+const kafkaScript = (command: 'start' | 'stop') =>
+  run('env', [`KAFKA_PORT=${platformUnderTest.kafkaPort}`, 'bash', path.resolve(__dirname, '../../scripts/kafka.sh'), command]);
 
 const readiness = async (url: string) => (await fetch(`${url}/health/ready`)).status;
 

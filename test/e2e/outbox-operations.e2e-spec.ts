@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { createLabDatabase, labLogger } from '../../tools/outbox-lab/lab';
 import { queryService } from './support/database';
 import { eventually, http, urls } from './support/platform';
+import { platformUnderTest } from './support/environment';
 
 interface FailedMessage {
   id: string;
@@ -42,7 +43,7 @@ describe('operating the outbox', () => {
     expect(metrics).toMatch(/^outbox_messages_failed_total\{service="notification"\} [1-9]/m);
 
     // The operator fixes the cause (here: a queue for that key), then sends the message again.
-    const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+    const connection = await amqp.connect(platformUnderTest.rabbitUrl);
     try {
       const channel = await connection.createChannel();
       await declareTopology(channel, rabbitTopology);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Exchanges, type OutboundMessage, Queues, Routes } from '@platform/messaging';
 import { run } from './support/commands';
 import { queryService } from './support/database';
+import { platformUnderTest } from './support/environment';
 import { expectInvariants } from './support/invariants';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 import { remindersChecked } from './support/reminders';
@@ -139,7 +140,7 @@ describe('RabbitMQ: each exchange type carries one of the platform flows', () =>
 
 describe('RabbitMQ prefetch', () => {
   it('is set per consumer: each queue gets the window its topology (or RABBITMQ_PREFETCH_PER_QUEUE) gives it', async () => {
-    const listed = await run('rabbitmqctl', ['list_consumers', '-q', 'queue_name', 'prefetch_count']);
+    const listed = await run('rabbitmqctl', ['list_consumers', '-q', '-p', platformUnderTest.rabbitVhost, 'queue_name', 'prefetch_count']);
     const prefetchOf = new Map(
       listed
         .trim()

@@ -23,6 +23,7 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
   const rabbit = new URL(env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
   const redis = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const [kafkaHost, kafkaPort] = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0].split(':');
+  const kafkaScript = (command: 'start' | 'stop') => `KAFKA_PORT=${Number(kafkaPort)} "${path.join(ROOT, 'scripts', 'kafka.sh')}" ${command}`;
   return [
     {
       name: 'PostgreSQL',
@@ -64,8 +65,9 @@ export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[]
       variable: 'KAFKA_BROKERS',
       host: kafkaHost,
       port: Number(kafkaPort),
-      start: { needs: 'java', port: 9092, command: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" start` },
-      stop: `"${path.join(ROOT, 'scripts', 'kafka.sh')}" stop`,
+      // scripts/kafka.sh runs a broker on any loopback port: 9092 is npm start's, another is a separate one.
+      start: { needs: 'java', port: Number(kafkaPort), command: kafkaScript('start') },
+      stop: kafkaScript('stop'),
       install: 'apt-get install -y openjdk-17-jre-headless maven (scripts/kafka.sh then fetches Kafka itself)',
     },
   ];
@@ -133,6 +135,27 @@ export async function ensureDependencies(log: (line: string) => void): Promise<D
     started.push(dependency);
   }
   return started;
+}
+
+/**
+ * A RABBITMQ_URL naming a vhost other than the default gets that vhost, with full rights for its
+ * user: a separate instance of the platform declares its queues there, out of sight of the others.
+ */
+export async function ensureRabbitVhost(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const url = new URL(env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+  const vhost = decodeURIComponent(url.pathname.slice(1));
+  if (vhost === '' || vhost === '/') return;
+  const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  try {
+    const { stdout } = await rabbitmqctl('list_vhosts', 'name');
+    if (!stdout.split('\n').some((line) => line.trim() === vhost)) {
+      log(`RabbitMQ: adding vhost ${vhost}`);
+      await rabbitmqctl('add_vhost', vhost);
+    }
+    await rabbitmqctl('set_permissions', '-p', vhost, decodeURIComponent(url.username || 'guest'), '.*', '.*', '.*');
+  } catch (error) {
+    throw new MissingDependencyError(`RabbitMQ vhost ${vhost} could not be prepared with rabbitmqctl: ${(error as Error).message}`);
+  }
 }
 
 export async function stopDependencies(started: readonly Dependency[], log: (line: string) => void): Promise<void> {

@@ -28,11 +28,29 @@ export function adminDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 }
 
-/** Database per service, on the same server: <service>_service. */
-export function serviceDatabaseUrl(service: ServiceSpec, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Database per service, on the same server: <service>_service, or <service>_service_<instance>
+ * for a separate instance of the platform (see `instanceEnvironment`).
+ */
+export function serviceDatabaseUrl(service: Pick<ServiceSpec, 'name'>, env: NodeJS.ProcessEnv = process.env): string {
   const url = new URL(adminDatabaseUrl(env));
-  url.pathname = `/${service.name}_service`;
+  url.pathname = `/${service.name}_service${env.PLATFORM_INSTANCE ? `_${env.PLATFORM_INSTANCE}` : ''}`;
   return url.toString();
+}
+
+/**
+ * The environment of a separate instance of the platform on the same servers, so that what it
+ * declares, stores and publishes is never seen by `npm start`'s: its own databases, RabbitMQ
+ * vhost, Redis database and Kafka broker (a second one, on its own port and storage, because a
+ * topic or consumer group on a shared broker would be shared). The e2e stack runs as "e2e".
+ */
+export function instanceEnvironment(instance: string): NodeJS.ProcessEnv {
+  return {
+    PLATFORM_INSTANCE: instance,
+    RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:5672/${instance}`,
+    REDIS_URL: 'redis://127.0.0.1:6379/1',
+    KAFKA_BROKERS: '127.0.0.1:19092',
+  };
 }
 
 export function servicePort(service: ServiceSpec, env: NodeJS.ProcessEnv = process.env): number {

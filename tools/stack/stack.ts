@@ -1,5 +1,5 @@
 import { prepareDatabases } from './databases';
-import { type Dependency, ensureDependencies, stopDependencies } from './infrastructure';
+import { type Dependency, ensureDependencies, ensureRabbitVhost, stopDependencies } from './infrastructure';
 import { type RunningService, startServices, stopServices } from './services';
 
 export interface Stack {
@@ -22,6 +22,7 @@ export async function startStack(log: (line: string) => void, serviceEnv: NodeJS
     await stopDependencies(startedDependencies, log);
   };
   try {
+    await ensureRabbitVhost(log);
     await prepareDatabases(log);
     services = await startServices(log, serviceEnv);
   } catch (error) {

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { MessageContract } from '@platform/contracts';
+import { DelayQueueRegistry } from './delay-queue-registry';
 import { ExpiredRows, sql, SqlDatabase, type SqlTransaction } from '@platform/database';
 import { IdempotentConsumer, INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
 import {
@@ -111,17 +112,20 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     this.inbox = new IdempotentConsumer((work) => this.consumerDatabase.transaction(work), this.seenCache, metrics);
 
     if (options.rabbitmq) {
+      const topology = withDelayQueues(
+        options.rabbitTopology ?? rabbitTopology,
+        retryQueues(options.rabbitQueues ?? [], config.RABBITMQ_RETRY_DELAYS_MS),
+      );
       this.rabbit = new RabbitConnection(
         {
           url: config.RABBITMQ_URL,
           connectionName: `${service}-service`,
-          topology: withDelayQueues(
-            options.rabbitTopology ?? rabbitTopology,
-            retryQueues(options.rabbitQueues ?? [], config.RABBITMQ_RETRY_DELAYS_MS),
-          ),
+          topology,
         },
         this.logger.child({ component: 'rabbitmq' }),
       );
+      const delayQueues = new DelayQueueRegistry(this.relayPool, topology.delayQueues, this.logger.child({ component: 'rabbitmq' }));
+      this.rabbit.onConnected(delayQueues.onConnected);
       this.publishers.push(new RabbitPublisher(this.rabbit, this.logger.child({ component: 'rabbitmq' })));
       this.deadLetterAdmin = new DeadLetterAdmin(this.rabbit);
     }

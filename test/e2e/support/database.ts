@@ -1,8 +1,9 @@
 import { Client } from 'pg';
+import { platformUnderTest, type ServiceName } from './environment';
 
 /** Reads a service's database directly, to prove what was (not) stored. */
-export async function queryService<T extends object>(service: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${service}_service` });
+export async function queryService<T extends object>(service: ServiceName, sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: platformUnderTest.databaseUrl(service) });
   await client.connect();
   try {
     return (await client.query<T>(sql, values)).rows;

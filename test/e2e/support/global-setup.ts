@@ -1,3 +1,5 @@
+import { instanceEnvironment, SERVICES, servicePort } from '../../../tools/stack/stack.config';
+import { isReady } from '../../../tools/stack/services';
 import { startStack, type Stack } from '../../../tools/stack/stack';
 
 declare global {
@@ -18,12 +20,25 @@ export const E2E_RETRY_DELAYS_MS = [200, 300, 500];
 export const E2E_ORDER_REMINDER_DELAY_MS = 2_000;
 
 /**
- * Starts what the end-to-end suites need, once: brokers and databases that are down, the
- * migrations, and the five services built in dist/. Whatever already runs (npm start in another
- * terminal) is reused and left alone.
+ * Picks the platform the suites run against, once.
+ * - When `npm start`'s five services answer, the suites use that platform and leave it running.
+ * - When none does, it starts an instance of its own ("e2e"): brokers and databases that are
+ *   down, and the five services built in dist/, on their own databases, RabbitMQ vhost, Redis
+ *   database and Kafka broker. So the short delays and test data of this run are never seen by
+ *   the platform people start afterwards. The suites read where it runs from process.env.
  */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[e2e stack] ${line}\n`);
+  const running = await Promise.all(SERVICES.map((service) => isReady(`http://127.0.0.1:${servicePort(service)}`)));
+  if (running.every(Boolean)) {
+    log("npm start's platform is running; the suites use it");
+    return;
+  }
+  if (running.some(Boolean)) {
+    const up = SERVICES.filter((_, index) => running[index]).map(({ name }) => name);
+    throw new Error(`only some services answer (${up.join(', ')}): run npm start to finish starting the platform, or npm stop to let the tests start their own`);
+  }
+  Object.assign(process.env, instanceEnvironment('e2e'));
   globalThis.e2eStack = await startStack(log, {
     PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS),
     RABBITMQ_RETRY_DELAYS_MS: E2E_RETRY_DELAYS_MS.join(','),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { platformUnderTest } from './environment';
 
 export interface LoggedEvent {
   type: string;
@@ -13,7 +14,7 @@ export interface LoggedEvent {
  * an event of each wanted type for the order, and returns that order's events in log order.
  */
 export async function orderEventsInLog(orderId: string, wantedTypes: string[], timeoutMs = 30_000): Promise<LoggedEvent[]> {
-  const kafka = new Kafka({ clientId: 'e2e-reader', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'e2e-reader', brokers: platformUnderTest.kafkaBrokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID()}` });
   const events: LoggedEvent[] = [];
   await consumer.connect();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, Kafka, type IHeaders, logLevel, type Message } from 'kafkajs';
+import { platformUnderTest } from './environment';
 
-export const kafka = new Kafka({ clientId: 'e2e', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({ clientId: 'e2e', brokers: platformUnderTest.kafkaBrokers, logLevel: logLevel.NOTHING });
 
 export interface LogRecord {
   topic: string;

@@ -1,6 +1,7 @@
 import { declareTopology } from '@platform/messaging';
 import * as amqp from 'amqplib';
 import { LAB, labTopology } from '../../../tools/outbox-lab/lab';
+import { platformUnderTest } from './environment';
 
 export interface Received {
   messageId: string;
@@ -12,7 +13,7 @@ export interface Received {
 
 /** Declares the lab's exchange and queue and empties the queue, so a test sees only what its own relays publish. */
 export async function purgeLabQueue(): Promise<void> {
-  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const connection = await amqp.connect(platformUnderTest.rabbitUrl);
   try {
     const channel = await connection.createChannel();
     await declareTopology(channel, labTopology);
@@ -24,7 +25,7 @@ export async function purgeLabQueue(): Promise<void> {
 
 /** Reads (and acks) everything in the lab queue until `count` distinct message ids arrived. */
 export async function drainLabQueue(distinctIds: number, timeoutMs = 60_000): Promise<Received[]> {
-  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const connection = await amqp.connect(platformUnderTest.rabbitUrl);
   const received: Received[] = [];
   try {
     const channel = await connection.createChannel();

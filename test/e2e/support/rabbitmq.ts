@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { declareTopology, metadataHeaders, Queues, rabbitTopology } from '@platform/messaging';
 import * as amqp from 'amqplib';
 import { http, urls } from './platform';
+import { platformUnderTest } from './environment';
 
 export interface DeadLetter {
   messageId: string;
@@ -19,7 +20,7 @@ export async function publishRaw(
   headers: Record<string, unknown> = {},
   { messageId = randomUUID(), correlationId = randomUUID() } = {},
 ) {
-  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const connection = await amqp.connect(platformUnderTest.rabbitUrl);
   try {
     const channel = await connection.createConfirmChannel();
     await declareTopology(channel, rabbitTopology);

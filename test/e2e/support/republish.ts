@@ -9,16 +9,16 @@ import {
 } from '@platform/messaging';
 import { OUTBOX_RECORD_COLUMNS, type OutboxRecord, toOutboundMessage } from '@platform/outbox';
 import pino from 'pino';
+import { SERVICES } from '../../../tools/stack/stack.config';
 import { queryService } from './database';
-
-const services = ['order', 'inventory', 'payment', 'notification', 'points'];
+import { platformUnderTest } from './environment';
 
 /** Every message the services published about these orders, as their outboxes recorded them. */
 export async function publishedMessagesAbout(orderIds: readonly string[]): Promise<OutboundMessage[]> {
   const rows = await Promise.all(
-    services.map((service) =>
+    SERVICES.map(({ name }) =>
       queryService<OutboxRecord>(
-        service,
+        name,
         `SELECT ${OUTBOX_RECORD_COLUMNS} FROM outbox_message m
           WHERE m.status = 'SENT' AND m.aggregate_id = ANY($1) ORDER BY m.sequence`,
         [orderIds],
@@ -41,12 +41,12 @@ export async function publishAgain(messages: readonly OutboundMessage[]): Promis
 export async function publishDirectly(messages: readonly OutboundMessage[]): Promise<PublishResult[]> {
   const logger = pino({ level: 'warn' });
   const connection = new RabbitConnection(
-    { url: 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'e2e-publisher', topology: rabbitTopology },
+    { url: platformUnderTest.rabbitUrl, connectionName: 'e2e-publisher', topology: rabbitTopology },
     logger,
   );
   const rabbit = new RabbitPublisher(connection, logger);
   connection.start();
-  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-publisher', brokers: ['127.0.0.1:9092'] }, logger), logger);
+  const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-publisher', brokers: platformUnderTest.kafkaBrokers }, logger), logger);
   try {
     while (!connection.isConnected) await new Promise((resolve) => setTimeout(resolve, 50));
     await kafka.connect();

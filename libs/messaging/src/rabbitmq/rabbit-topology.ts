@@ -1,4 +1,4 @@
-import type { Channel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { type BindingSpec, deadLetterQueueOf, type DelayQueueSpec, Exchanges, type QueueSpec, type RabbitTopology } from '../topology';
 
 /**
@@ -61,4 +61,51 @@ async function declareWorkQueue(channel: Channel, queue: QueueSpec): Promise<voi
 
 function bind(channel: Channel, queue: string, binding: BindingSpec): Promise<unknown> {
   return channel.bindQueue(queue, binding.exchange, binding.routingKey, binding.headers);
+}
+
+/**
+ * Taking a delay queue out of use, in two steps some time apart, so that nothing is lost:
+ * `unbind` stops new messages coming in; a later `deleteIfDrained` deletes the queue once its last
+ * message has expired to where it was due. (Quorum queues refuse a conditional delete, which
+ * would have made this one step.)
+ */
+export const retiredDelayQueue = {
+  async unbind(connection: ChannelModel, name: string, binding: BindingSpec): Promise<void> {
+    if (!(await queueExists(connection, name))) return;
+    await onOwnChannel(connection, (channel) => channel.unbindQueue(name, binding.exchange, binding.routingKey, binding.headers));
+  },
+
+  /** Whether the queue is gone: deleted now because it was empty, or deleted before. */
+  async deleteIfDrained(connection: ChannelModel, name: string): Promise<boolean> {
+    if (!(await queueExists(connection, name))) return true;
+    return onOwnChannel(connection, async (channel) => {
+      const { messageCount } = await channel.checkQueue(name);
+      if (messageCount > 0) return false;
+      await channel.deleteQueue(name);
+      return true;
+    });
+  },
+};
+
+/** A failed call closes its channel, so each step runs on a channel of its own. */
+async function onOwnChannel<T>(connection: ChannelModel, work: (channel: Channel) => Promise<T>): Promise<T> {
+  const channel = await connection.createChannel();
+  let closed = false;
+  channel.on('close', () => (closed = true));
+  channel.on('error', () => undefined); // the call that failed rejects with this same error, and its caller decides
+  try {
+    return await work(channel);
+  } finally {
+    if (!closed) await channel.close();
+  }
+}
+
+async function queueExists(connection: ChannelModel, name: string): Promise<boolean> {
+  try {
+    await onOwnChannel(connection, (channel) => channel.checkQueue(name));
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return false;
+    throw error;
+  }
 }
