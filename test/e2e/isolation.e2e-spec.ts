@@ -71,13 +71,13 @@ describe("the suites and npm start's platform", () => {
     expect(await ordersWithId(platformUnderTest, order.id)).toBe(1);
     expect(await ordersWithId(otherInstance, order.id)).toBe(0);
 
-    const [placed] = await queryService<{ message_id: string }>(
+    const [placed] = await queryService<{ id: string }>(
       'order',
-      "SELECT message_id FROM outbox_message WHERE aggregate_id = $1 AND type = 'order.placed'",
+      "SELECT id FROM outbox_message WHERE aggregate_id = $1 AND message_type = 'order.placed'",
       [order.id],
     );
-    expect(await eventually(() => seenKeysIn(platformUnderTest, placed.message_id), (keys) => keys.length > 0, { what: 'a consumer to remember order.placed in Redis' })).not.toHaveLength(0);
-    expect(await seenKeysIn(otherInstance, placed.message_id)).toEqual([]);
+    expect(await eventually(() => seenKeysIn(platformUnderTest, placed.id), (keys) => keys.length > 0, { what: 'a consumer to remember order.placed in Redis' })).not.toHaveLength(0);
+    expect(await seenKeysIn(otherInstance, placed.id)).toEqual([]);
 
     expect(await ordersLogEnd(platformUnderTest)).toBeGreaterThan(ownLogEndBefore ?? 0);
     expect(await ordersLogEnd(otherInstance)).toBe(otherLogEndBefore);
