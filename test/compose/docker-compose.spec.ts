@@ -34,7 +34,10 @@ interface ComposeService {
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
 
-/** A service's environment as the container sees it: every value a string. */
+/** `${NAME:-default}` as compose interpolates it when NAME is not set on the host. */
+const withDefaults = (value: string) => value.replace(/\$\{\w+:-([^}]*)\}/g, (_match, fallback: string) => fallback);
+
+/** A service's environment as the container sees it, with the host's variables unset: every value a string. */
 function environmentOf(service: ComposeService): Record<string, string> {
   const entries = Array.isArray(service.environment)
     ? service.environment.map((entry) => {
@@ -43,7 +46,7 @@ function environmentOf(service: ComposeService): Record<string, string> {
       })
     : Object.entries(service.environment ?? {});
   return Object.fromEntries(
-    entries.filter(([, value]) => value !== null && value !== undefined).map(([key, value]) => [key, String(value)]),
+    entries.filter(([, value]) => value !== null && value !== undefined).map(([key, value]) => [key, withDefaults(String(value))]),
   );
 }
 

@@ -1,21 +1,9 @@
-import { answers } from '../../tools/stack/infrastructure';
-import { run } from './support/commands';
 import { expectInvariants } from './support/invariants';
-import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
-
-const redisIsUp = () => answers('127.0.0.1', 6379);
-
-async function startRedis(): Promise<void> {
-  await run('redis-server', [
-    '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no',
-  ]);
-}
+import { http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
+import { ensureRedisIsUp, redisIsUp, stopRedis } from './support/redis';
 
 describe('Redis, the inbox fast path, going away', () => {
-  afterEach(async () => {
-    if (!(await redisIsUp())) await startRedis();
-    await eventually(redisIsUp, (up) => up, { what: 'Redis to be back' });
-  });
+  afterEach(ensureRedisIsUp);
 
   it('when Redis stops in the middle of a batch of orders, then the services stay ready and every invariant holds', async () => {
     const skus = [unique('mug'), unique('tea')];
@@ -27,8 +15,7 @@ describe('Redis, the inbox fast path, going away', () => {
     const accepted: string[] = [];
     for (let index = 0; index < 16; index += 1) {
       if (index === 5) {
-        await run('redis-cli', ['-p', '6379', 'shutdown', 'nosave']);
-        await eventually(redisIsUp, (up) => !up, { what: 'Redis to stop' });
+        await stopRedis();
       }
       const placed = await placeOrder(customers[index % 2], [{ sku: skus[index % 2], quantity: 1 }]);
       expect(placed.status).toBe(202);

@@ -84,6 +84,18 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly rateLimited = new Counter({
+    name: 'http_rate_limited_total',
+    help: 'Requests answered 429 because their client went over RATE_LIMIT_PER_MINUTE',
+    registers: [this.registry],
+  });
+
+  private readonly rateLimitUnchecked = new Counter({
+    name: 'http_rate_limit_unchecked_total',
+    help: 'Requests let through unchecked because the rate-limit store (Redis) did not answer',
+    registers: [this.registry],
+  });
+
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
@@ -126,6 +138,14 @@ export class PlatformMetrics {
       this.groupLag.set({ group }, totalLag);
       this.lagAlerting.set({ group }, alerting ? 1 : 0);
     }
+  }
+
+  rateLimitHit(): void {
+    this.rateLimited.inc();
+  }
+
+  rateLimitSkipped(): void {
+    this.rateLimitUnchecked.inc();
   }
 
   lagAlert(group: string, state: 'fired' | 'resolved'): void {

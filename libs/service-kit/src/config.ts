@@ -3,13 +3,17 @@ import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const envInt = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+const wholeNumber = (min: number, max: number) =>
   z.coerce
     .number({ error: `must be a whole number between ${min} and ${max}` })
     .int({ error: `must be a whole number between ${min} and ${max}` })
     .min(min, { error: `must be a whole number between ${min} and ${max}` })
-    .max(max, { error: `must be a whole number between ${min} and ${max}` })
-    .default(fallback);
+    .max(max, { error: `must be a whole number between ${min} and ${max}` });
+
+export const envInt = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => wholeNumber(min, max).default(fallback);
+
+/** A whole number that is absent unless set. */
+export const optionalEnvInt = (min: number, max = Number.MAX_SAFE_INTEGER) => wholeNumber(min, max).optional();
 
 const url = (protocols: string[], fallback: string) => {
   const rule = `must be a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`;
@@ -55,6 +59,8 @@ export function serviceConfigSchema(service: string, port: number) {
     LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
     /** When set, admin endpoints require the X-API-Key header. */
     API_KEY: z.string().min(32, { error: 'must be at least 32 characters when set' }).optional(),
+    /** Requests per client (IP address) per minute before 429; unset for no limit. Counted in Redis, shared by instances. */
+    RATE_LIMIT_PER_MINUTE: optionalEnvInt(1, 10_000_000),
     /** Where the HTTP server listens; an address other than loopback needs API_KEY (see loadConfig). */
     HOST: z.string().min(1, { error: 'must be an address to listen on' }).default('127.0.0.1'),
     /** Overrides the prefetch a queue's consumer gets from the topology, e.g. `notification.sms=2`. */

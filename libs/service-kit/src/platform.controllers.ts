@@ -1,3 +1,4 @@
+import { SkipThrottle } from '@nestjs/throttler';
 import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { DeadLetter, DeadLetterAdmin, DeadLetterTopicAdmin, KafkaDeadLetter, LagSnapshot } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
@@ -10,6 +11,7 @@ import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import type { KafkaRuntime } from './kafka.runtime';
 import { PlatformRuntime } from './platform.runtime';
 
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -35,6 +37,7 @@ export class HealthController {
   }
 }
 
+@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(@Inject(PlatformMetrics) private readonly metrics: PlatformMetrics) {}

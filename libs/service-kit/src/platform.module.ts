@@ -15,6 +15,7 @@ import {
 } from './platform.controllers';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { PlatformRuntime } from './platform.runtime';
+import { rateLimiting } from './rate-limit';
 import { SERVICE_DATABASE } from './platform.tokens';
 
 const quietPaths = ['/health/live', '/health/ready', '/metrics'];
@@ -28,6 +29,8 @@ const quietPaths = ['/health/live', '/health/ready', '/metrics'];
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     const logger = createLogger(options.service, options.config.LOG_LEVEL);
+    const metrics = new PlatformMetrics(options.service);
+    const rateLimit = rateLimiting(options.config.RATE_LIMIT_PER_MINUTE, options.config.REDIS_URL, logger, metrics);
     return {
       module: PlatformModule,
       global: true,
@@ -44,12 +47,13 @@ export class PlatformModule {
             },
           },
         }),
+        ...rateLimit.imports,
       ],
       controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController, KafkaAdminController],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: PLATFORM_LOGGER, useValue: logger },
-        { provide: PlatformMetrics, useValue: new PlatformMetrics(options.service) },
+        { provide: PlatformMetrics, useValue: metrics },
         ApiKeyGuard,
         { provide: APP_FILTER, useClass: DatabaseBusyFilter },
         ApiDatabase,
@@ -57,6 +61,7 @@ export class PlatformModule {
         { provide: SERVICE_DATABASE, useExisting: options.database },
         OutboxWriter,
         PlatformRuntime,
+        ...rateLimit.providers,
       ],
       exports: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, ApiKeyGuard, ApiDatabase, options.database, OutboxWriter, PlatformRuntime],
     };
