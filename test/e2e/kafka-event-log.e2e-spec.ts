@@ -111,6 +111,14 @@ describe('Kafka event logs', () => {
     expect(letter).toMatchObject({ originalPartition: original.partition, originalOffset: String(original.offset) });
   });
 
+  it('reads its dead letters one call at a time: a second list while one runs gets 409 at once, not a second consumer group', async () => {
+    const list = () => http<unknown>('GET', `${urls.points}/admin/kafka/dead-letters/${KafkaTopics.orders}?all=true&limit=1000`);
+    const statuses = (await Promise.all([list(), list()])).map(({ status }) => status).sort();
+
+    expect(statuses).toEqual([200, 409]);
+    expect((await list()).status).toBe(200);
+  });
+
   it('re-drives dead letters back to their topic once, where they are applied once', async () => {
     const customer = unique('customer');
     const orderId = randomUUID();
@@ -148,8 +156,9 @@ describe('Kafka event logs', () => {
     expect((await deadLettersOf('points', KafkaTopics.orders)).map((letter) => letter.messageId)).not.toContain(messageId);
 
     // A second re-drive sends nothing already sent; the balance stays.
-    const again = await http<{ redriven: number }>('POST', `${urls.points}/admin/kafka/dead-letters/${KafkaTopics.orders}/redrive`);
+    const again = await http<{ redriven: number; more: boolean }>('POST', `${urls.points}/admin/kafka/dead-letters/${KafkaTopics.orders}/redrive`);
     expect(again.status).toBe(200);
+    expect(again.body.more).toBe(false);
     const copies = await readTopics([KafkaTopics.orders], (record) => record.headers['message-id'] === messageId);
     expect(copies).toHaveLength(1);
     expect(await balanceOf(customer)).toBe(42);

@@ -93,6 +93,23 @@ describe('rebuilding the points projection from the orders log', () => {
     expect(await balances(customers)).toEqual(expected);
   });
 
+  it('refuses a second rebuild until the first has caught up, so rebuilds cannot be stacked', async () => {
+    // Paused, the group cannot catch up: the refusal does not depend on how fast the replay is.
+    expect((await http('POST', `${urls.points}/admin/kafka/consumer/pause`)).status).toBe(200);
+    let first: RebuildResult;
+    try {
+      first = await rebuild({ from: 'timestamp', timestamp: between });
+      const second = await http<{ message: string }>('POST', `${urls.points}/admin/points/rebuild`, { from: 'beginning' });
+
+      expect(second.status).toBe(409);
+      expect(second.body.message).toMatch(/previous replay has not caught up/);
+    } finally {
+      expect((await http('POST', `${urls.points}/admin/kafka/consumer/resume`)).status).toBe(200);
+    }
+    await caughtUp(first, Date.now());
+    expect(await balances(customers)).toEqual(expected);
+  });
+
   it('from an offset, with the command line, replays that partition from there', async () => {
     const ledgerRow = () =>
       queryService<{ partition: number; offset: string; created_at: Date }>(

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       ? await callAdmin(service, 'POST', `${base}/redrive?limit=${values.limit}`)
       : await callAdmin(service, 'GET', `${base}?limit=${values.limit}${onKafka && values.all ? '&all=true' : ''}`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if ((result as { more?: boolean }).more) process.stderr.write('more letters wait beyond this call\'s window: run the redrive again\n');
 }
 
 runCli(main);

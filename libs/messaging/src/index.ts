@@ -27,6 +27,7 @@ export {
 } from './kafka/lag-monitor';
 export {
   DeadLetterHeaders,
+  DeadLetterReadBusyError,
   DeadLetterTopicAdmin,
   REDRIVEN_FOR_GROUP_HEADER,
   REDRIVEN_FROM_HEADER,

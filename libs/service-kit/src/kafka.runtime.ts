@@ -11,6 +11,7 @@ import {
   type ResetFrom,
   resetConsumerGroup,
   ResetRefusedError,
+  readConsumerLag,
   type TopicPartitionOffset,
 } from '@platform/messaging';
 import type { PlatformMetrics, ReadinessCheck } from '@platform/observability';
@@ -62,6 +63,8 @@ export class KafkaRuntime {
   /** What the operator asked for; applied to every subscription this runtime starts. */
   private pausedByOperator = false;
   private replaying = false;
+  /** Where the log ended when the last replay began: the next may begin once the group has read that far. */
+  private lastReplayUntil: readonly TopicPartitionOffset[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -171,7 +174,13 @@ export class KafkaRuntime {
     if (!this.connected || !this.subscription) throw new ResetRefusedError('the consumer is not running yet; try again once it is');
     if (this.stopping) throw new ResetRefusedError('the service is stopping');
     this.replaying = true;
-    const run = this.rewind(group, from, resetReadModel);
+    const run = this.previousReplayCaughtUp(group).then(
+      () => this.rewind(group, from, resetReadModel),
+      (error: unknown) => {
+        this.replaying = false;
+        throw error;
+      },
+    );
     this.replayRun = run;
     return run;
   }
@@ -188,6 +197,7 @@ export class KafkaRuntime {
       const offsets = await resetConsumerGroup(admin, group.groupId, group.topics, from);
       await resetReadModel(offsets);
       const until = await logEnds(admin, group.topics);
+      this.lastReplayUntil = until;
       this.logger.warn({ group: group.groupId, from, offsets, until }, 'consumer group rewound for a replay');
       return { offsets, until };
     } finally {
@@ -198,6 +208,30 @@ export class KafkaRuntime {
         this.consumerStarting = this.startConsumerUntilStopped();
       });
       this.replaying = false;
+    }
+  }
+
+  /**
+   * A replay reads the whole log again, so replays are bounded by one rule: the next may begin only
+   * once the group has read up to where the log ended when the last one began. Back-to-back
+   * rebuilds are refused, and one that waited for the last to finish is never refused.
+   */
+  private async previousReplayCaughtUp(group: KafkaGroupOptions): Promise<void> {
+    if (this.lastReplayUntil.length === 0) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const positions = await readConsumerLag(admin, group.groupId, group.topics);
+      const behind = this.lastReplayUntil.filter(({ topic, partition, offset }) => {
+        const seen = positions.find((position) => position.topic === topic && position.partition === partition);
+        return !seen || seen.logEndOffset - seen.lag < offset;
+      });
+      if (behind.length > 0) {
+        const where = behind.map(({ topic, partition, offset }) => `${topic}/${partition} up to ${offset}`).join(', ');
+        throw new ResetRefusedError(`the previous replay has not caught up yet (${where}): GET /admin/kafka/lag shows when it has`);
+      }
+    } finally {
+      await admin.disconnect().catch((error: unknown) => this.logShutdownError('kafka admin', error));
     }
   }
 

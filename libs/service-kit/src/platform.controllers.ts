@@ -1,6 +1,6 @@
+import { Body, ConflictException, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Body, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { DeadLetter, DeadLetterAdmin, DeadLetterTopicAdmin, KafkaDeadLetter, LagSnapshot } from '@platform/messaging';
+import { type DeadLetter, type DeadLetterAdmin, DeadLetterReadBusyError, type DeadLetterTopicAdmin, type KafkaDeadLetter, type LagSnapshot } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
 import { z } from 'zod';
 import { AdminEndpoint, ApiKeyGuard } from './admin.guard';
@@ -150,14 +150,17 @@ export class KafkaAdminController {
     @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
     @Query('all', new ZodValidationPipe(allQuery, 'all')) includeRedriven: boolean,
   ): Promise<KafkaDeadLetter[]> {
-    return this.deadLettersOf(topic).list(topic, { limit, includeRedriven });
+    return oneReadAtATime(this.deadLettersOf(topic).list(topic, { limit, includeRedriven }));
   }
 
-  /** Every letter not re-driven before goes back to its topic, where each group's inbox ignores what it already applied. */
+  /**
+   * The letters not re-driven before go back to their topic, where each group's inbox ignores what
+   * it already applied: up to DEAD_LETTER_READ_WINDOW per partition a call; `more` says to call again.
+   */
   @Post('dead-letters/:topic/redrive')
   @HttpCode(200)
-  redrive(@Param('topic') topic: string): Promise<{ redriven: number }> {
-    return this.deadLettersOf(topic).redrive(topic);
+  redrive(@Param('topic') topic: string): Promise<{ redriven: number; more: boolean }> {
+    return oneReadAtATime(this.deadLettersOf(topic).redrive(topic));
   }
 
   private deadLettersOf(topic: string): DeadLetterTopicAdmin {
@@ -174,5 +177,15 @@ export class KafkaAdminController {
       throw new NotFoundException(`the ${this.options.service} service reads no topic named ${topic}`);
     }
     return kafka;
+  }
+}
+
+/** A second dead-letter read while one runs is a conflict the operator resolves by waiting. */
+async function oneReadAtATime<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof DeadLetterReadBusyError) throw new ConflictException(error.message);
+    throw error;
   }
 }

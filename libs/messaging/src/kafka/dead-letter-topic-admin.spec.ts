@@ -53,6 +53,20 @@ describe('what a read covers', () => {
 
     expect([...ranges]).toEqual([[1, { from: 3, to: 8 }]]);
   });
+
+  it('when a window is given, then no partition is read further than that many letters past its start', () => {
+    const bounds = [
+      { partition: 0, low: '0', high: '25000' },
+      { partition: 1, low: '100', high: '150' },
+    ];
+
+    const ranges = readRanges(bounds, ({ low }) => Number(low), 10_000);
+
+    expect([...ranges]).toEqual([
+      [0, { from: 0, to: 10_000 }],
+      [1, { from: 100, to: 150 }],
+    ]);
+  });
 });
 
 describe('a dead letter as the operator sees it', () => {

@@ -68,11 +68,26 @@ export function redriveStart({ low, high }: PartitionBounds, cursor: number | un
   return cursor;
 }
 
-/** What to read of each partition: from `fromOf` up to its end when the call began; empty ranges left out. */
-export function readRanges(bounds: readonly PartitionBounds[], fromOf: (partition: PartitionBounds) => number): Map<number, OffsetRange> {
+/**
+ * Letters one list or redrive call reads of a partition at most: a list looks at this many at the
+ * newest end, a redrive sends on at most this many from its cursor (the next call goes on). So a
+ * dead-letter topic of millions costs an operator's call seconds, not the service's memory.
+ */
+export const DEAD_LETTER_READ_WINDOW = 10_000;
+
+/**
+ * What to read of each partition: from `fromOf` up to its end when the call began, or `window`
+ * letters, whichever is nearer; empty ranges left out.
+ */
+export function readRanges(
+  bounds: readonly PartitionBounds[],
+  fromOf: (partition: PartitionBounds) => number,
+  window = Number.POSITIVE_INFINITY,
+): Map<number, OffsetRange> {
   const ranges = new Map<number, OffsetRange>();
   for (const partition of bounds) {
-    const range = { from: fromOf(partition), to: Number(partition.high) };
+    const from = fromOf(partition);
+    const range = { from, to: Math.min(Number(partition.high), from + window) };
     if (range.from < range.to) ranges.set(partition.partition, range);
   }
   return ranges;
@@ -129,6 +144,13 @@ export interface DeadLetterTopicAdminOptions {
   readonly idleTimeoutMs?: number;
 }
 
+export class DeadLetterReadBusyError extends Error {
+  override readonly name = 'DeadLetterReadBusyError';
+  constructor() {
+    super('another dead-letter list or redrive is running in this service: try again when it has ended');
+  }
+}
+
 /** Messages per produce request on redrive: well under the broker's request and batch size limits. */
 const REDRIVE_CHUNK = 100;
 
@@ -146,7 +168,7 @@ export class DeadLetterTopicAdmin {
     private readonly options: DeadLetterTopicAdminOptions = {},
   ) {}
 
-  private redriving: Promise<unknown> = Promise.resolve();
+  private reading = false;
 
   private isOurs({ message }: ReadLetter): boolean {
     return readHeader(message.headers, DeadLetterHeaders.consumerGroup) === this.consumerGroup;
@@ -159,16 +181,18 @@ export class DeadLetterTopicAdmin {
    */
   list(topic: string, { limit, includeRedriven = false }: { limit: number; includeRedriven?: boolean }): Promise<KafkaDeadLetter[]> {
     const deadLetterTopic = deadLetterTopicOf(topic);
-    return this.withAdmin(async (admin) => {
+    return this.exclusively(() => this.withAdmin(async (admin) => {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
       const starts = new Map(bounds.map((partition) => [partition.partition, redriveStart(partition, cursor.get(partition.partition))]));
-      // Waiting letters are read in full (the topic holds every group's, so a window could miss ours);
-      // the whole history only from `limit` before each partition's end.
+      // Waiting letters are looked for in the newest window (the topic holds every group's letters,
+      // so the newest `limit` of it could all be another group's); the whole history only from
+      // `limit` before each partition's end.
       const from = (partition: PartitionBounds) =>
-        includeRedriven
-          ? Math.max(Number(partition.low), Number(partition.high) - limit)
-          : (starts.get(partition.partition) ?? Number(partition.low));
+        Math.max(
+          includeRedriven ? Number(partition.low) : (starts.get(partition.partition) ?? Number(partition.low)),
+          Number(partition.high) - (includeRedriven ? limit : DEAD_LETTER_READ_WINDOW),
+        );
       const letters = (await this.read(admin, deadLetterTopic, readRanges(bounds, from), Number.POSITIVE_INFINITY)).filter((letter) =>
         this.isOurs(letter),
       );
@@ -177,7 +201,7 @@ export class DeadLetterTopicAdmin {
         .slice(0, limit)
         .map(({ partition, message }) => describeDeadLetter(partition, message, starts.get(partition) ?? 0))
         .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-    });
+    }));
   }
 
   /**
@@ -191,21 +215,19 @@ export class DeadLetterTopicAdmin {
    * offsets expire: a group without members keeps them for the broker's offsets.retention.minutes
    * (7 days by default), after which the letters still in the topic count as not re-driven.
    */
-  redrive(topic: string): Promise<{ redriven: number }> {
-    // One at a time in this process: two at once would read the same cursor and send twice.
-    const run = this.redriving.then(() => this.redriveNow(topic));
-    this.redriving = run.catch(() => undefined);
-    return run;
+  redrive(topic: string): Promise<{ redriven: number; more: boolean }> {
+    return this.exclusively(() => this.redriveNow(topic));
   }
 
-  private redriveNow(topic: string): Promise<{ redriven: number }> {
+  private redriveNow(topic: string): Promise<{ redriven: number; more: boolean }> {
     const deadLetterTopic = deadLetterTopicOf(topic);
     return this.withAdmin(async (admin) => {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
-      const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)));
+      const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)), DEAD_LETTER_READ_WINDOW);
+      const more = [...ranges].some(([partition, { to }]) => to < Number(bounds.find((bound) => bound.partition === partition)!.high));
       const read = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
-      if (read.length === 0) return { redriven: 0 };
+      if (read.length === 0) return { redriven: 0, more: false };
       const ours = read.filter((letter) => this.isOurs(letter));
 
       if (ours.length > 0) await this.produce(topic, ours.map((letter) => redrivenCopy(deadLetterTopic, letter)));
@@ -215,9 +237,24 @@ export class DeadLetterTopicAdmin {
         topic: deadLetterTopic,
         partitions: cursorAfter(read),
       });
-      this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, redriven: ours.length }, 'kafka dead letters re-driven');
-      return { redriven: ours.length };
+      this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, redriven: ours.length, more }, 'kafka dead letters re-driven');
+      return { redriven: ours.length, more };
     });
+  }
+
+  /**
+   * One read of the dead-letter topics at a time per process, list or redrive: each joins a
+   * consumer group and may read thousands of letters, and two redrives at once would read the same
+   * cursor and send twice. A call meanwhile is refused at once, not queued, so calls cannot pile up.
+   */
+  private async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    if (this.reading) throw new DeadLetterReadBusyError();
+    this.reading = true;
+    try {
+      return await work();
+    } finally {
+      this.reading = false;
+    }
   }
 
   private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
