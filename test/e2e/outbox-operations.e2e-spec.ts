@@ -39,6 +39,11 @@ describe('operating the outbox', () => {
     expect(listed.body).toContainEqual(
       expect.objectContaining({ id, messageType: 'e2e.probe', routingKey, lastError: expect.stringContaining('unroutable') }),
     );
+    // Pages are keyset pages: the page after the row before it starts with it.
+    const [{ sequence }] = await queryService<{ sequence: string }>('notification', 'SELECT sequence::text FROM outbox_message WHERE id = $1', [id]);
+    const page = await http<FailedMessage[]>('GET', `${urls.notification}/admin/outbox/failed?limit=1&after=${BigInt(sequence) - 1n}`);
+    expect(page.body.map((row) => row.id)).toEqual([id]);
+    expect((await http('GET', `${urls.notification}/admin/outbox/failed?limit=1001`)).status).toBe(400);
     const metrics = await (await fetch(`${urls.notification}/metrics`)).text();
     expect(metrics).toMatch(/^outbox_messages_failed_total\{service="notification"\} [1-9]/m);
 

@@ -3,6 +3,8 @@ import { OUTBOX_CHANNEL } from './outbox-writer';
 
 export interface FailedOutboxMessage {
   id: string;
+  /** Its place in the outbox: pass the last one seen as `after` for the next page. */
+  sequence: string;
   aggregateId: string;
   messageType: string;
   destination: string;
@@ -19,12 +21,13 @@ export interface FailedOutboxMessage {
 export class OutboxAdmin {
   constructor(private readonly pool: Pool) {}
 
-  async failed(limit = 100): Promise<FailedOutboxMessage[]> {
+  /** One page of parked rows, oldest first: `limit` of them after the `after` sequence. */
+  async failed(limit = 100, after = '0'): Promise<FailedOutboxMessage[]> {
     const { rows } = await this.pool.query<FailedOutboxMessage>(
-      `SELECT id, aggregate_id AS "aggregateId", message_type AS "messageType", destination,
+      `SELECT id, sequence::text AS sequence, aggregate_id AS "aggregateId", message_type AS "messageType", destination,
               routing_key AS "routingKey", attempts, last_error AS "lastError", created_at AS "createdAt"
-         FROM outbox_message WHERE status = 'FAILED' ORDER BY sequence LIMIT $1`,
-      [limit],
+         FROM outbox_message WHERE status = 'FAILED' AND sequence > $2::bigint ORDER BY sequence LIMIT $1`,
+      [limit, after],
     );
     return rows;
   }

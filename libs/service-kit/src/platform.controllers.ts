@@ -52,7 +52,9 @@ export class MetricsController {
 }
 
 const RetryRequest = z.object({ ids: z.array(z.uuid()).min(1).optional() }).default({});
+/** A page of an admin list holds at most 1,000 entries. */
 const limitQuery = z.coerce.number().int().min(1).max(1_000).default(100);
+const afterQuery = z.string().regex(/^\d{1,18}$/, { error: 'must be the sequence of the last row of the previous page' }).default('0');
 const allQuery = z
   .enum(['true', 'false'], { error: 'must be true or false' })
   .default('false')
@@ -64,9 +66,13 @@ const allQuery = z
 export class OutboxAdminController {
   constructor(private readonly runtime: PlatformRuntime) {}
 
+  /** Oldest first, a page of `limit`; `?after=<sequence>` of the last row gives the next page. */
   @Get('failed')
-  failed(@Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number): Promise<FailedOutboxMessage[]> {
-    return this.runtime.outboxAdmin.failed(limit);
+  failed(
+    @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
+    @Query('after', new ZodValidationPipe(afterQuery, 'after')) after: string,
+  ): Promise<FailedOutboxMessage[]> {
+    return this.runtime.outboxAdmin.failed(limit, after);
   }
 
   /** Body `{ "ids": [...] }` retries those; an empty body retries every failed message. */
