@@ -18,8 +18,8 @@ export class EmailSenderMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @OnMessage(SendNotification)
-  send(request: Request, { tx }: Context): Promise<void> {
-    return this.notifications.send(tx, request, Queues.notificationEmail);
+  send(request: Request, { tx, batch }: Context): Promise<void> {
+    return this.notifications.send(tx, request, Queues.notificationEmail, batch);
   }
 }
 
@@ -28,8 +28,8 @@ export class SmsSenderMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @OnMessage(SendNotification)
-  send(request: Request, { tx }: Context): Promise<void> {
-    return this.notifications.send(tx, request, Queues.notificationSms);
+  send(request: Request, { tx, batch }: Context): Promise<void> {
+    return this.notifications.send(tx, request, Queues.notificationSms, batch);
   }
 }
 
@@ -39,7 +39,7 @@ export class UrgentSenderMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @OnMessage(SendNotification)
-  send(request: Request, { tx }: Context): Promise<void> {
-    return this.notifications.send(tx, request, Queues.notificationUrgent);
+  send(request: Request, { tx, batch }: Context): Promise<void> {
+    return this.notifications.send(tx, request, Queues.notificationUrgent, batch);
   }
 }

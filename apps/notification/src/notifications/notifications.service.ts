@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type PayloadOf, SendNotification } from '@platform/contracts';
 import { RowsAtCommit, sql } from '@platform/database';
-import { Routes } from '@platform/messaging';
+import { type InboundMessage, Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { NotificationDatabase, type NotificationTransaction } from '../notification.database';
 import { OrderOutcomes } from '../reminders/order-outcomes';
@@ -46,8 +46,8 @@ export class NotificationsService {
    * Records and sends one notification; the unique (order, template, channel) keeps it to one.
    * A reminder that an order has ended since it was decided is dropped: the customer has heard.
    */
-  async send(tx: NotificationTransaction, request: NotificationRequest, sentVia: string): Promise<void> {
-    if (request.template === 'order-delayed' && (await this.outcomes.hasEnded(tx, request.orderId))) return;
+  async send(tx: NotificationTransaction, request: NotificationRequest, sentVia: string, batch: readonly InboundMessage[]): Promise<void> {
+    if (request.template === 'order-delayed' && (await this.outcomes.hasEnded(tx, request.orderId, batch))) return;
     this.recorded.add(tx, [{ request, sentVia }]);
   }
 

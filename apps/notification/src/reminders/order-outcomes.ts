@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RowsAtCommit, sql } from '@platform/database';
+import type { InboundMessage } from '@platform/messaging';
 import type { NotificationTransaction } from '../notification.database';
 
 type OrderEnd = { orderId: string; status: 'COMPLETED' | 'CANCELLED' };
@@ -30,9 +31,22 @@ export class OrderOutcomes {
     this.learnedIn.set(tx, ended.add(orderId));
   }
 
-  async hasEnded(tx: NotificationTransaction, orderId: string): Promise<boolean> {
+  private readonly storedIn = new WeakMap<NotificationTransaction, { asked: Set<string>; ended: Set<string> }>();
+
+  /**
+   * Whether the order has ended, as far as this service knows. The first question in a
+   * transaction reads the ends of every order its batch is about (their correlation ids) in one
+   * query, so a batch of reminders costs one round trip, not one each.
+   */
+  async hasEnded(tx: NotificationTransaction, orderId: string, batch: readonly InboundMessage[]): Promise<boolean> {
     if (this.learnedIn.get(tx)?.has(orderId)) return true;
-    const [known] = await tx.query(sql`SELECT 1 FROM order_outcome WHERE order_id = ${orderId}`);
-    return known !== undefined;
+    let stored = this.storedIn.get(tx);
+    if (!stored?.asked.has(orderId)) {
+      const asked = [...new Set([orderId, ...batch.map((message) => message.correlationId)])];
+      const rows = await tx.query<{ order_id: string }>(sql`SELECT order_id FROM order_outcome WHERE order_id = ANY(${asked}::text[])`);
+      stored = { asked: new Set(asked), ended: new Set(rows.map((row) => row.order_id)) };
+      this.storedIn.set(tx, stored);
+    }
+    return stored.ended.has(orderId);
   }
 }

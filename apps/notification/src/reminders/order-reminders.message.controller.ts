@@ -18,8 +18,8 @@ export class OrderRemindersMessageController {
   ) {}
 
   @OnMessage(OrderPlaced)
-  async orderStillOpen(event: PayloadOf<typeof OrderPlaced>, { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
-    if (await this.outcomes.hasEnded(tx, event.orderId)) return;
+  async orderStillOpen(event: PayloadOf<typeof OrderPlaced>, { tx, message, batch }: MessageContext<NotificationTransaction>): Promise<void> {
+    if (await this.outcomes.hasEnded(tx, event.orderId, batch)) return;
     this.notifications.request(
       tx,
       {
