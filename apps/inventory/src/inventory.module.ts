@@ -9,6 +9,7 @@ import { ProductsHttpController } from './products/products.http.controller';
 import { ProductsService } from './products/products.service';
 import { ReservationsMessageController } from './reservations/reservations.message.controller';
 import { ReservationsService } from './reservations/reservations.service';
+import { StockBook } from './reservations/stock-book';
 
 @Module({})
 export class InventoryModule {
@@ -26,7 +27,7 @@ export class InventoryModule {
         }),
       ],
       controllers: [ProductsHttpController],
-      providers: [ProductsService, ReservationsService, ReservationsMessageController, ProductDemandService, OrderDemandMessageController],
+      providers: [ProductsService, ReservationsService, StockBook, ReservationsMessageController, ProductDemandService, OrderDemandMessageController],
     };
   }
 }

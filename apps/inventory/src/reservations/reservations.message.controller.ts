@@ -12,17 +12,17 @@ export class ReservationsMessageController {
   constructor(private readonly reservations: ReservationsService) {}
 
   @OnMessage(ReserveStock)
-  reserveStock(command: PayloadOf<typeof ReserveStock>, { tx, message }: Context): Promise<void> {
-    return this.reservations.reserve(tx, command, message);
+  reserveStock(command: PayloadOf<typeof ReserveStock>, { tx, message, batch }: Context): Promise<void> {
+    return this.reservations.reserve(tx, command, message, batch);
   }
 
   @OnMessage(ReleaseStock)
-  releaseStock(command: PayloadOf<typeof ReleaseStock>, { tx, message }: Context): Promise<void> {
-    return this.reservations.release(tx, command.orderId, message);
+  releaseStock(command: PayloadOf<typeof ReleaseStock>, { tx, message, batch }: Context): Promise<void> {
+    return this.reservations.release(tx, command.orderId, message, batch);
   }
 
   @OnMessage(CommitStock)
-  commitStock(command: PayloadOf<typeof CommitStock>, { tx, message }: Context): Promise<void> {
-    return this.reservations.commit(tx, command.orderId, message);
+  commitStock(command: PayloadOf<typeof CommitStock>, { tx, message, batch }: Context): Promise<void> {
+    return this.reservations.commit(tx, command.orderId, message, batch);
   }
 }
