@@ -5,6 +5,7 @@ import { AccountsHttpController } from './accounts/accounts.http.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { ChargesMessageController } from './charges/charges.message.controller';
 import { ChargesService } from './charges/charges.service';
+import { PaymentBook } from './charges/payment-book';
 import type { PaymentConfig } from './payment.config';
 import { PaymentDatabase } from './payment.database';
 
@@ -24,7 +25,7 @@ export class PaymentModule {
         }),
       ],
       controllers: [AccountsHttpController],
-      providers: [AccountsService, ChargesService, ChargesMessageController],
+      providers: [AccountsService, ChargesService, PaymentBook, ChargesMessageController],
     };
   }
 }

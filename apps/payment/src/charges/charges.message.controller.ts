@@ -12,12 +12,12 @@ export class ChargesMessageController {
   constructor(private readonly charges: ChargesService) {}
 
   @OnMessage(ChargePayment)
-  chargePayment(command: PayloadOf<typeof ChargePayment>, { tx, message }: Context): Promise<void> {
-    return this.charges.charge(tx, command, message);
+  chargePayment(command: PayloadOf<typeof ChargePayment>, { tx, message, batch }: Context): Promise<void> {
+    return this.charges.charge(tx, command, message, batch);
   }
 
   @OnMessage(RefundPayment)
-  refundPayment(command: PayloadOf<typeof RefundPayment>, { tx, message }: Context): Promise<void> {
-    return this.charges.refund(tx, command.orderId, message);
+  refundPayment(command: PayloadOf<typeof RefundPayment>, { tx, message, batch }: Context): Promise<void> {
+    return this.charges.refund(tx, command.orderId, message, batch);
   }
 }

@@ -1,51 +1,52 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type ChargePayment, type PayloadOf, PaymentCharged, PaymentRefunded, PaymentRejected } from '@platform/contracts';
-import { sql } from '@platform/database';
 import { type InboundMessage, Routes } from '@platform/messaging';
 import { OutboxWriter } from '@platform/outbox';
 import { eventOnLog, replyTo } from '@platform/service-kit';
 import type { PaymentTransaction } from '../payment.database';
+import { PaymentBook } from './payment-book';
 
 /**
  * Charges and refunds, each in the caller's transaction with its inbox row, its reply to the
- * saga (RabbitMQ) and its event on the payments log (Kafka).
+ * saga (RabbitMQ) and its event on the payments log (Kafka); the payment book reads, locks and
+ * writes what a batch of commands needs once (see PaymentBook).
  */
 @Injectable()
 export class ChargesService {
-  constructor(private readonly outbox: OutboxWriter) {}
+  constructor(
+    private readonly outbox: OutboxWriter,
+    private readonly payments: PaymentBook,
+  ) {}
 
   /**
    * At most one charge per order, enforced by the unique order id on payments: a repeated
-   * command is answered with the charge that exists.
+   * command is answered with the charge that exists. The account row is locked, so concurrent
+   * charges of one customer queue up instead of overdrawing it.
    */
-  async charge(tx: PaymentTransaction, command: PayloadOf<typeof ChargePayment>, message: InboundMessage): Promise<void> {
-    const [existing] = await tx.query<{ id: string; amount_cents: number; status: string }>(sql`
-      SELECT id, amount_cents, status FROM payment WHERE order_id = ${command.orderId}`);
+  async charge(tx: PaymentTransaction, command: PayloadOf<typeof ChargePayment>, message: InboundMessage, batch: readonly InboundMessage[]): Promise<void> {
+    const book = await this.payments.bookFor(tx, batch, command.orderId, [command.customerId]);
+    const existing = book.paymentOf.get(command.orderId);
     if (existing) {
       // Asked again with a new message id: answer as the first time, or not at all once refunded.
       if (existing.status === 'REFUNDED') return;
       this.outbox.append(tx, [
-        replyTo(message, PaymentCharged, { orderId: command.orderId, paymentId: existing.id, amountCents: existing.amount_cents }),
+        replyTo(message, PaymentCharged, { orderId: command.orderId, paymentId: existing.id, amountCents: existing.amountCents }),
       ]);
       return;
     }
 
-    // Take the amount only if it is there; the row lock makes concurrent charges of one customer queue up.
-    const [account] = await tx.query<{ debited: boolean }>(sql`
-      WITH debited AS (
-        UPDATE account SET available_cents = available_cents - ${command.amountCents}, updated_at = now()
-         WHERE customer_id = ${command.customerId} AND available_cents >= ${command.amountCents}
-        RETURNING customer_id)
-      SELECT EXISTS (SELECT 1 FROM debited) AS debited
-        FROM account WHERE customer_id = ${command.customerId}`);
-    if (!account) return this.reject(tx, message, command.orderId, 'UNKNOWN_CUSTOMER');
-    if (!account.debited) return this.reject(tx, message, command.orderId, 'PAYMENT_DECLINED');
+    const available = book.availableOf.get(command.customerId);
+    if (available === undefined) return this.reject(tx, message, command.orderId, 'UNKNOWN_CUSTOMER');
+    if (available < command.amountCents) return this.reject(tx, message, command.orderId, 'PAYMENT_DECLINED');
 
     const charged = { orderId: command.orderId, paymentId: randomUUID(), amountCents: command.amountCents };
-    await tx.execute(sql`
-      INSERT INTO payment (id, order_id, customer_id, amount_cents, status, updated_at)
-      VALUES (${charged.paymentId}::uuid, ${command.orderId}, ${command.customerId}, ${command.amountCents}, 'CHARGED', now())`);
+    this.payments.charge(book, command.orderId, {
+      id: charged.paymentId,
+      customerId: command.customerId,
+      amountCents: command.amountCents,
+      status: 'CHARGED',
+    });
     this.outbox.append(tx, [
       replyTo(message, PaymentCharged, charged),
       eventOnLog(message, PaymentCharged, charged, Routes.paymentEventLog(command.orderId)),
@@ -53,20 +54,16 @@ export class ChargesService {
   }
 
   /** Compensation: gives a charge back. Refunding twice, or an order never charged, changes nothing. */
-  async refund(tx: PaymentTransaction, orderId: string, message: InboundMessage): Promise<void> {
-    const [payment] = await tx.query<{ id: string; customer_id: string; amount_cents: number }>(sql`
-      UPDATE payment SET status = 'REFUNDED', updated_at = now()
-       WHERE order_id = ${orderId} AND status = 'CHARGED'
-      RETURNING id, customer_id, amount_cents`);
-    if (!payment) return;
-    await tx.execute(sql`
-      UPDATE account SET available_cents = available_cents + ${payment.amount_cents}, updated_at = now()
-       WHERE customer_id = ${payment.customer_id}`);
+  async refund(tx: PaymentTransaction, orderId: string, message: InboundMessage, batch: readonly InboundMessage[]): Promise<void> {
+    const book = await this.payments.bookFor(tx, batch, orderId);
+    const payment = book.paymentOf.get(orderId);
+    if (!payment || payment.status !== 'CHARGED') return;
+    this.payments.refund(book, payment);
     this.outbox.append(tx, [
       eventOnLog(
         message,
         PaymentRefunded,
-        { orderId, paymentId: payment.id, customerId: payment.customer_id, amountCents: payment.amount_cents },
+        { orderId, paymentId: payment.id, customerId: payment.customerId, amountCents: payment.amountCents },
         Routes.paymentEventLog(orderId),
       ),
     ]);
