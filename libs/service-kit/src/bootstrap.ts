@@ -62,7 +62,8 @@ export async function runService<Config extends ListenConfig>(definition: Servic
   const app = await NestFactory.create<NestExpressApplication>(definition.module(config), { bufferLogs: true, bodyParser: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  app.enableShutdownHooks();
+  // process.exit after the shutdown hooks, not a re-raised signal: the 'exit' event flushes the buffered log.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   app.disable('x-powered-by');
   app.use(helmet());
   // A larger body is answered 413 before it is read, whatever its type; no valid request comes close.

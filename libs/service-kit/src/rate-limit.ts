@@ -28,9 +28,11 @@ export class FailOpenRateLimitStorage implements ThrottlerStorage, OnApplication
     private readonly logger: Logger,
     private readonly metrics: PlatformMetrics,
   ) {
-    // No offline queue: while Redis is away a count fails at once instead of holding the request.
+    // No offline queue: while Redis is away a count fails at once instead of holding the request;
+    // and a Redis that takes the connection but does not answer fails it after 200 ms.
     this.redis = new Redis(redisUrl, {
       enableOfflineQueue: false,
+      commandTimeout: 200,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(attempt * 500, 5_000),

@@ -227,7 +227,7 @@ export class DeadLetterTopicAdmin {
       const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)), DEAD_LETTER_READ_WINDOW);
       const more = [...ranges].some(([partition, { to }]) => to < Number(bounds.find((bound) => bound.partition === partition)!.high));
       const read = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
-      if (read.length === 0) return { redriven: 0, more: false };
+      if (read.length === 0) return { redriven: 0, more };
       const ours = read.filter((letter) => this.isOurs(letter));
 
       if (ours.length > 0) await this.produce(topic, ours.map((letter) => redrivenCopy(deadLetterTopic, letter)));
