@@ -40,13 +40,15 @@ export function serviceDatabaseUrl(service: Pick<ServiceSpec, 'name'>, env: Node
 
 /**
  * The environment of a separate instance of the platform on the same servers, so that what it
- * declares, stores and publishes is never seen by `npm start`'s: its own databases, RabbitMQ
- * vhost, Redis database and Kafka broker (a second one, on its own port and storage, because a
- * topic or consumer group on a shared broker would be shared). The e2e stack runs as "e2e".
+ * declares, stores and publishes is never seen by `npm start`'s: its own HTTP ports (3100-3104),
+ * databases, RabbitMQ vhost, Redis database and Kafka broker (a second one, on its own port and
+ * storage, because a topic or consumer group on a shared broker would be shared). The e2e stack
+ * runs as "e2e".
  */
 export function instanceEnvironment(instance: string): NodeJS.ProcessEnv {
   return {
     PLATFORM_INSTANCE: instance,
+    ...Object.fromEntries(SERVICES.map((service) => [`${service.name.toUpperCase()}_PORT`, String(service.port + 100)])),
     RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:5672/${instance}`,
     REDIS_URL: 'redis://127.0.0.1:6379/1',
     KAFKA_BROKERS: '127.0.0.1:19092',

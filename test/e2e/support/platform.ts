@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { SERVICES, type ServiceSpec, servicePort } from '../../../tools/stack/stack.config';
 
-/** The services' base URLs, as docs/CONTRACT.md publishes them. */
+const urlOf = (name: ServiceSpec['name']) => `http://127.0.0.1:${servicePort(SERVICES.find((service) => service.name === name)!)}`;
+
+/**
+ * The services' base URLs: the ports docs/CONTRACT.md publishes (3000-3004) on `npm start`'s
+ * platform, those of the e2e instance (3100-3104) when the suites run their own.
+ */
 export const urls = {
-  order: 'http://127.0.0.1:3000',
-  inventory: 'http://127.0.0.1:3001',
-  payment: 'http://127.0.0.1:3002',
-  notification: 'http://127.0.0.1:3003',
-  points: 'http://127.0.0.1:3004',
+  order: urlOf('order'),
+  inventory: urlOf('inventory'),
+  payment: urlOf('payment'),
+  notification: urlOf('notification'),
+  points: urlOf('points'),
 };
 
 export interface HttpResult<T = unknown> {
