@@ -47,13 +47,16 @@ export class ReservationsService {
 
     const unknown = skus.filter((sku) => !book.products.has(sku)).sort();
     if (unknown.length > 0) return this.reject(tx, message, command.orderId, 'UNKNOWN_PRODUCT', unknown);
-    // One line per sku: the order service never repeats one, but another producer of the command may.
     const wanted = new Map<string, number>();
     for (const item of command.items) wanted.set(item.sku, (wanted.get(item.sku) ?? 0) + item.quantity);
-    const short = [...wanted].filter(([sku, quantity]) => book.products.get(sku)!.available < quantity).map(([sku]) => sku);
+    const short = command.items.filter((item) => book.products.get(item.sku)!.available < wanted.get(item.sku)!).map((item) => item.sku);
     if (short.length > 0) return this.reject(tx, message, command.orderId, 'OUT_OF_STOCK', short);
 
-    const lines = [...wanted].map(([sku, quantity]) => ({ sku, quantity, unitPriceCents: book.products.get(sku)!.priceCents }));
+    const lines = command.items.map((item) => ({
+      sku: item.sku,
+      quantity: item.quantity,
+      unitPriceCents: book.products.get(item.sku)!.priceCents,
+    }));
     this.stock.hold(book, command.orderId, lines);
     this.outbox.append(tx, [
       replyTo(message, StockReserved, { orderId: command.orderId, lines }),
