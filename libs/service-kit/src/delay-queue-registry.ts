@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 interface RecordedDelayQueue extends Record<string, unknown> {
   name: string;
   binding: BindingSpec;
-  unbound: boolean;
   /** Unbound long enough ago that nothing routed before the unbind can still be on its way in. */
   settled: boolean;
 }
@@ -54,7 +53,7 @@ export class DelayQueueRegistry {
     const subscribed = this.declared.filter((queue) => subscribes(queue.binding));
     const current = new Set(subscribed.map(({ name }) => name));
     const { rows: recorded } = await this.pool.query<RecordedDelayQueue>(
-      `SELECT name, binding, unbound_at IS NOT NULL AS unbound, unbound_at < now() - interval '1 minute' AS settled
+      `SELECT name, binding, unbound_at < now() - interval '1 minute' AS settled
          FROM rabbit_delay_queue`,
     );
     for (const stale of recorded.filter(({ name }) => !current.has(name))) {

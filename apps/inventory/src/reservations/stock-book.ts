@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CommitStock, ReleaseStock, ReserveStock } from '@platform/contracts';
-import { sql } from '@platform/database';
+import { sql, StateAtCommit } from '@platform/database';
 import type { InboundMessage } from '@platform/messaging';
 import type { InventoryTransaction } from '../inventory.database';
 
@@ -39,20 +39,16 @@ export class OpenBook {
  */
 @Injectable()
 export class StockBook {
-  private readonly open = new WeakMap<InventoryTransaction, OpenBook>();
+  private readonly open = new StateAtCommit<OpenBook>(() => new OpenBook(), (tx, book) => this.write(tx, book));
 
   /**
    * The book of this transaction, with the reservation lines of `orderIds` and the products of
    * `skus` read and locked; on the first call, those of every command in `batch` too.
    */
   async bookFor(tx: InventoryTransaction, batch: readonly InboundMessage[], orderIds: readonly string[], skus: readonly string[] = []): Promise<OpenBook> {
-    let book = this.open.get(tx);
+    const { state: book, created } = this.open.of(tx);
     const wanted = { orderIds: [...orderIds], skus: [...skus] };
-    if (!book) {
-      const created = new OpenBook();
-      this.open.set(tx, created);
-      tx.beforeCommit(() => this.write(tx, created));
-      book = created;
+    if (created) {
       const named = namedBy(batch);
       wanted.orderIds.push(...named.orderIds);
       wanted.skus.push(...named.skus);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChargePayment, RefundPayment } from '@platform/contracts';
-import { sql } from '@platform/database';
+import { sql, StateAtCommit } from '@platform/database';
 import type { InboundMessage } from '@platform/messaging';
 import type { PaymentTransaction } from '../payment.database';
 
@@ -31,17 +31,13 @@ export class OpenPaymentBook {
  */
 @Injectable()
 export class PaymentBook {
-  private readonly open = new WeakMap<PaymentTransaction, OpenPaymentBook>();
+  private readonly open = new StateAtCommit<OpenPaymentBook>(() => new OpenPaymentBook(), (tx, book) => this.write(tx, book));
 
   /** The book of this transaction, with `orderId` and `customerIds` read and locked; on the first call, all the batch names too. */
   async bookFor(tx: PaymentTransaction, batch: readonly InboundMessage[], orderId: string, customerIds: readonly string[] = []): Promise<OpenPaymentBook> {
-    let book = this.open.get(tx);
+    const { state: book, created } = this.open.of(tx);
     const wanted = { orderIds: [orderId], customerIds: [...customerIds] };
-    if (!book) {
-      const created = new OpenPaymentBook();
-      this.open.set(tx, created);
-      tx.beforeCommit(() => this.write(tx, created));
-      book = created;
+    if (created) {
       const named = namedBy(batch);
       wanted.orderIds.push(...named.orderIds);
       wanted.customerIds.push(...named.customerIds);
