@@ -52,7 +52,7 @@ describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
     await pool.end();
   });
 
-  it('when the relay is SIGKILLed between publishing and marking sent, then after a restart nothing is lost and the copies change nothing downstream', async () => {
+  it('when the relay is SIGKILLed after publishing and before committing the SENT marks, then after a restart nothing is lost and the copies change nothing downstream', async () => {
     const rows = interleavedRows(50, 10);
     const ids = await insertRows(pool, 'rabbitmq', rows);
 

@@ -8,7 +8,7 @@ import { connectPublisher, labLogger } from './lab';
  * One outbox relay as its own process, for the relay's fault tests:
  *   node dist/tools/outbox-lab/relay-process.js --database <url> --broker rabbitmq [--crash-after-publish]
  * With --crash-after-publish it SIGKILLs itself as soon as the broker has confirmed its first
- * batch, before the rows are marked SENT: the worst moment for a relay to die.
+ * batch, before its transaction has committed the SENT marks: the worst moment for a relay to die.
  * On SIGTERM it stops cleanly and prints {"published": n} on stdout.
  */
 async function main(): Promise<void> {

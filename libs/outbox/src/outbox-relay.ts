@@ -65,33 +65,54 @@ export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.me
          m.routing_key, m.payload, m.headers, m.attempts, m.created_at`;
 
 /**
- * Claims the oldest publishable rows. SKIP LOCKED lets several relays of one service share the
- * table without waiting on (or publishing) each other's rows. Only the oldest unsent row of an
- * aggregate for a destination is claimable, so one order's messages to one exchange or topic
- * are published strictly in `sequence` order: never two at once, whatever fails, whichever relay
- * runs. That is commit order wherever one aggregate's writes are serialized, as the order
- * service's are by its saga row lock. (Different orders, and destinations, go in parallel.)
+ * Claims the oldest publishable rows and marks them SENT, in one statement; the relay then
+ * publishes them and commits. Until that commit every other transaction still sees them PENDING
+ * (and locked), and a relay that dies before it rolls back: so "SENT" is never visible for a
+ * row the broker has not acknowledged. Marking at the claim touches each row once, where a
+ * `SELECT … FOR UPDATE` followed by an UPDATE wrote it twice and took a round trip more.
+ *
+ * SKIP LOCKED lets several relays of one service share the table without waiting on (or
+ * publishing) each other's rows. Only the oldest unsent row of an aggregate for a destination is
+ * claimable, so one order's messages to one exchange or topic are published strictly in
+ * `sequence` order: never two at once, whatever fails, whichever relay runs. That is commit order
+ * wherever one aggregate's writes are serialized, as the order service's are by its saga row lock.
+ * (Different orders, and destinations, go in parallel.)
+ *
+ * `has_successor` says a later row of the same aggregate and destination waits behind this one:
+ * once this batch commits, it becomes claimable, so the worker looks again at once instead of
+ * sleeping. (Rows committed after this claim send their own NOTIFY.)
+ *
+ * Two shapes here are for the planner. `= ANY(ARRAY(…))` runs the claim once and updates its rows
+ * through the primary key; `IN (…)` let it hash-join against a scan of the whole table. And
+ * `status <> 'SENT'` keeps the successor check off the partial index of pending rows, which it
+ * otherwise walks from this row's sequence onwards: with 20,000 rows pending, 7 ms per claimed row
+ * and 1.5 s per claim, where the aggregate's own index answers in microseconds.
  */
 const CLAIM_BATCH = `
-  SELECT ${OUTBOX_RECORD_COLUMNS}
-    FROM outbox_message m
-   WHERE m.status = 'PENDING'
-     AND m.next_attempt_at <= now()
-     AND ($2::text IS NULL OR m.broker = $2)
-     AND m.broker <> ALL($3::text[])
-     AND NOT EXISTS (
-           SELECT 1 FROM outbox_message earlier
-            WHERE earlier.aggregate_id = m.aggregate_id
-              AND earlier.destination = m.destination
-              AND earlier.sequence < m.sequence
-              AND earlier.status <> 'SENT')
-   ORDER BY m.sequence
-   LIMIT $1
-     FOR UPDATE OF m SKIP LOCKED`;
-
-const MARK_SENT = `
-  UPDATE outbox_message SET status = 'SENT', sent_at = now(), last_error = NULL
-   WHERE id = ANY($1::uuid[])`;
+  UPDATE outbox_message m
+     SET status = 'SENT', sent_at = now(), last_error = NULL
+   WHERE m.id = ANY(ARRAY(
+           SELECT c.id
+             FROM outbox_message c
+            WHERE c.status = 'PENDING'
+              AND c.next_attempt_at <= now()
+              AND ($2::text IS NULL OR c.broker = $2)
+              AND c.broker <> ALL($3::text[])
+              AND NOT EXISTS (
+                    SELECT 1 FROM outbox_message earlier
+                     WHERE earlier.aggregate_id = c.aggregate_id
+                       AND earlier.destination = c.destination
+                       AND earlier.sequence < c.sequence
+                       AND earlier.status <> 'SENT')
+            ORDER BY c.sequence
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED))
+  RETURNING ${OUTBOX_RECORD_COLUMNS},
+         EXISTS (SELECT 1 FROM outbox_message later
+                  WHERE later.aggregate_id = m.aggregate_id
+                    AND later.destination = m.destination
+                    AND later.sequence > m.sequence
+                    AND later.status <> 'SENT') AS has_successor`;
 
 /** A failure of the broker itself (`counts` false) does not use up one of the message's attempts. */
 const RECORD_FAILURES = `
@@ -99,7 +120,8 @@ const RECORD_FAILURES = `
      SET attempts = m.attempts + f.counts::int,
          last_error = f.error,
          status = CASE WHEN f.counts AND m.attempts + 1 >= $5 THEN 'FAILED'::outbox_status ELSE 'PENDING'::outbox_status END,
-         next_attempt_at = now() + make_interval(secs => f.delay_seconds)
+         next_attempt_at = now() + make_interval(secs => f.delay_seconds),
+         sent_at = NULL
     FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::boolean[]) AS f(id, error, delay_seconds, counts)
    WHERE m.id = f.id
   RETURNING m.status`;
@@ -117,10 +139,11 @@ const DELETE_EXPIRED = `
                  LIMIT 5000)`;
 
 /**
- * Moves outbox rows to the brokers: claim a batch, publish it with broker acknowledgement, mark
- * what was acknowledged as SENT in one statement, and schedule the rest for a retry with
- * exponential backoff. A crash after publishing and before marking re-publishes the batch later
- * with the same message ids, which the consumers' inboxes ignore: at-least-once, never lost.
+ * Moves outbox rows to the brokers. In one transaction: claim a batch and mark it SENT, publish it
+ * with broker acknowledgement, set what was not acknowledged back for a retry with exponential
+ * backoff, commit. A crash after publishing and before the commit rolls the marks back, so the
+ * batch is published again later with the same message ids, which the consumers' inboxes ignore:
+ * at-least-once, never lost.
  *
  * It sleeps until a transaction that wrote outbox rows commits (LISTEN/NOTIFY), so an idle service
  * does no work and a new row is picked up at once; a slow poll covers anything NOTIFY cannot.
@@ -179,9 +202,13 @@ export class OutboxRelay {
 
   /**
    * Claims, publishes and records one batch (of one broker's rows, if given, and of none of the
-   * excluded brokers'); returns how many rows it claimed.
+   * excluded brokers'). Returns how many rows it claimed, and whether a row of the same order and
+   * destination waits behind one of them (it is claimable now that this batch has committed).
    */
-  async relayBatch(broker: Broker | null = null, excludedBrokers: readonly string[] = []): Promise<number> {
+  async relayBatch(
+    broker: Broker | null = null,
+    excludedBrokers: readonly string[] = [],
+  ): Promise<{ claimed: number; successorsWaiting: boolean }> {
     const client = await this.pool.connect();
     // A pooled client that is checked out has no error listener; without one, a connection the
     // server drops while we wait for confirms would crash the process.
@@ -196,15 +223,15 @@ export class OutboxRelay {
       // claim skips them. Where vacuum lags (or, as on some machines, is off), a bitmap scan
       // visited every row ever marked SENT: 45 ms per claim after 27,000 orders, against 0.3 ms.
       await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_bitmapscan TO off');
-      const { rows } = await client.query<OutboxRecord>({
+      const { rows } = await client.query<OutboxRecord & { has_successor: boolean }>({
         // Named, so each connection plans the claim once (with the bitmap scan off, as above).
-        name: 'outbox_claim_batch',
+        name: 'outbox_claim_and_mark_sent',
         text: CLAIM_BATCH,
         values: [this.options.batchSize, broker, excludedBrokers],
       });
-      if (rows.length > 0) await this.publishAndRecord(client, rows);
+      if (rows.length > 0) await this.publishAndRecordFailures(client, rows);
       await client.query('COMMIT');
-      return rows.length;
+      return { claimed: rows.length, successorsWaiting: rows.some((row) => row.has_successor) };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) =>
         this.logger.warn({ err: describeError(rollbackError) }, 'outbox rollback failed'),
@@ -216,16 +243,14 @@ export class OutboxRelay {
     }
   }
 
-  private async publishAndRecord(client: PoolClient, rows: OutboxRecord[]): Promise<void> {
+  /** The claim marked every row SENT; the ones the broker did not acknowledge are set back for a retry. */
+  private async publishAndRecordFailures(client: PoolClient, rows: OutboxRecord[]): Promise<void> {
     const results = await this.publishAll(rows);
-    const sent: string[] = [];
     const failed: Failure[] = [];
     rows.forEach((row, index) => {
       const result = results[index];
-      if (result.ok) sent.push(row.id);
-      else failed.push({ row, error: result.error, brokerUnavailable: result.brokerUnavailable ?? false });
+      if (!result.ok) failed.push({ row, error: result.error, brokerUnavailable: result.brokerUnavailable ?? false });
     });
-    if (sent.length > 0) await client.query({ name: 'outbox_mark_sent', text: MARK_SENT, values: [sent] });
     if (failed.length > 0) await this.recordFailures(client, failed);
   }
 
@@ -323,11 +348,12 @@ export class OutboxRelay {
       // Read before claiming: a row whose NOTIFY comes later may have committed too late for this claim.
       const seenGeneration = this.wakeups.generation(broker);
       try {
-        const claimed = await this.relayBatch(broker);
+        const { claimed, successorsWaiting } = await this.relayBatch(broker);
         consecutiveErrors = 0;
         if (claimed >= this.options.batchSize) this.wakeups.handOn(broker);
-        // Rows this batch marked SENT may have made the next row of their order claimable: look again.
-        if (claimed > 0) continue;
+        if (claimed >= this.options.batchSize || successorsWaiting) continue;
+        // A batch that took everything claimable ends the round: a row committed since the claim
+        // sent a NOTIFY, which has moved the generation on, so this sleep returns at once.
         await this.wakeups.sleep(broker, this.options.pollIntervalMs, seenGeneration);
       } catch (error) {
         consecutiveErrors += 1;
