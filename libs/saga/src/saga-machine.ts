@@ -56,7 +56,7 @@ export interface SagaReply {
 
 export type SagaDecision<Data> =
   | { readonly applied: true; readonly transition: SagaTransition<Data> }
-  | { readonly applied: false; readonly reason: string };
+  | { readonly applied: false; readonly reason: string; readonly stale?: true };
 
 /**
  * The saga's rules as pure functions: given a state and an event, what happens next. No I/O, so
@@ -102,7 +102,11 @@ export function applyTimeout<Data>(
 ): SagaDecision<Data> {
   const step = definition.steps[timeout.stepIndex];
   if (state.status !== 'RUNNING' || state.currentStep !== timeout.stepIndex || step?.name !== timeout.step || !step.timeout) {
-    return { applied: false, reason: `timeout of step ${timeout.step} is stale: saga is ${state.status} at step ${state.currentStep}` };
+    return {
+      applied: false,
+      stale: true,
+      reason: `timeout of step ${timeout.step} is stale: saga is ${state.status} at step ${state.currentStep}`,
+    };
   }
   const updated: SagaState<Data> = { ...state, data: step.timeout.update(state.data) };
   const timedOut: SagaHistoryEvent = { step: step.name, event: 'step-timed-out', detail: { afterMs: step.timeout.afterMs } };

@@ -52,7 +52,8 @@ export interface TimeoutEnvelope extends SagaTimeout {
   readonly messageId: string;
 }
 
-export type HandleResult = { applied: true } | { applied: false; reason: string; unknownSaga?: true };
+/** `stale`: a timeout for a step the saga has moved past, as every answered step's timeout is in the end. */
+export type HandleResult = { applied: true } | { applied: false; reason: string; unknownSaga?: true; stale?: true };
 
 /**
  * Runs a saga definition: stores each transition, sends its commands, and calls the service's
@@ -119,7 +120,7 @@ export class SagaOrchestrator<Data, Tx> {
       return { applied: false, reason: `saga ${sagaId} is a ${state.sagaType}, not a ${this.definition.type}` };
     }
     const decision = decide(state);
-    if (!decision.applied) return { applied: false, reason: decision.reason };
+    if (!decision.applied) return { applied: false, reason: decision.reason, stale: decision.stale };
     await this.store.update(tx, decision.transition.state, decision.transition.history);
     await this.carryOut(tx, decision.transition, causationId);
     return { applied: true };

@@ -103,6 +103,7 @@ describe('the place-order saga', () => {
 
     expect(applyTimeout(placeOrderSaga, completed, { step: 'charge-payment', stepIndex: 1 })).toMatchObject({
       applied: false,
+      stale: true,
       reason: 'timeout of step charge-payment is stale: saga is COMPLETED at step 2',
     });
   });

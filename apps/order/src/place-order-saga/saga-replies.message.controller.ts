@@ -45,7 +45,13 @@ export class SagaRepliesMessageController {
 
   @OnMessage(SagaStepTimedOut)
   async stepTimedOut(timeout: PayloadOf<typeof SagaStepTimedOut>, { tx, message, batch }: Context): Promise<void> {
-    this.logIgnored(message, await this.saga.handleTimeout(tx, message, timeout, batch));
+    const result = await this.saga.handleTimeout(tx, message, timeout, batch);
+    // Every order that was answered in time meets its own timeout later: that is the normal path.
+    if (!result.applied && result.stale) {
+      this.logger.debug({ orderId: message.correlationId, reason: result.reason }, 'stale saga timeout ignored');
+    } else {
+      this.logIgnored(message, result);
+    }
   }
 
   private async apply(payload: unknown, { tx, message, batch }: Context): Promise<void> {
