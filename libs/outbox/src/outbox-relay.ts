@@ -67,8 +67,8 @@ export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.me
 /**
  * Claims the oldest publishable rows and marks them SENT, in one statement; the relay then
  * publishes them and commits. Until that commit every other transaction still sees them PENDING
- * (and locked), and a relay that dies before it rolls back: so "SENT" is never visible for a
- * row the broker has not acknowledged. Marking at the claim touches each row once, where a
+ * (and locked), and the marks of a relay that dies before it are rolled back: so no one ever
+ * sees "SENT" on a row the broker has not acknowledged. Marking at the claim touches each row once, where a
  * `SELECT … FOR UPDATE` followed by an UPDATE wrote it twice and took a round trip more.
  *
  * SKIP LOCKED lets several relays of one service share the table without waiting on (or
@@ -107,7 +107,7 @@ const CLAIM_BATCH = `
             ORDER BY c.sequence
             LIMIT $1
               FOR UPDATE SKIP LOCKED))
-  RETURNING ${OUTBOX_RECORD_COLUMNS},
+  RETURNING ${OUTBOX_RECORD_COLUMNS}, m.sequence,
          EXISTS (SELECT 1 FROM outbox_message later
                   WHERE later.aggregate_id = m.aggregate_id
                     AND later.destination = m.destination
@@ -223,12 +223,14 @@ export class OutboxRelay {
       // claim skips them. Where vacuum lags (or, as on some machines, is off), a bitmap scan
       // visited every row ever marked SENT: 45 ms per claim after 27,000 orders, against 0.3 ms.
       await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_bitmapscan TO off');
-      const { rows } = await client.query<OutboxRecord & { has_successor: boolean }>({
+      const { rows } = await client.query<OutboxRecord & { sequence: string | bigint; has_successor: boolean }>({
         // Named, so each connection plans the claim once (with the bitmap scan off, as above).
         name: 'outbox_claim_and_mark_sent',
         text: CLAIM_BATCH,
         values: [this.options.batchSize, broker, excludedBrokers],
       });
+      // RETURNING comes in primary-key order; publish in commit order, oldest first.
+      rows.sort((a, b) => (BigInt(a.sequence) < BigInt(b.sequence) ? -1 : 1));
       if (rows.length > 0) await this.publishAndRecordFailures(client, rows);
       await client.query('COMMIT');
       return { claimed: rows.length, successorsWaiting: rows.some((row) => row.has_successor) };
