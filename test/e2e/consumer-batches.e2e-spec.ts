@@ -171,14 +171,18 @@ async function holdProductLock(sku: string) {
   return {
     /** The pid of the inventory consumer's backend that waits for this lock. */
     async blockedConsumer(): Promise<number> {
+      // Asked outside the lock's transaction: PostgreSQL keeps a transaction's first look at
+      // pg_stat_activity until it ends, so asking in there would see the batch waiting only if it
+      // already was the first time.
       const [blocked] = await eventually(
         () =>
-          client.query<{ pid: number }>(
+          queryService<{ pid: number }>(
+            'inventory',
             `SELECT pid FROM pg_stat_activity WHERE application_name = 'inventory-consumers' AND wait_event_type = 'Lock'`,
           ),
-        (result) => result.rows.length > 0,
+        (rows) => rows.length > 0,
         { what: "inventory's batch to wait for the locked product" },
-      ).then((result) => result.rows);
+      );
       return blocked.pid;
     },
     async terminate(pid: number): Promise<void> {
