@@ -82,6 +82,8 @@ export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.me
  * once this batch commits, it becomes claimable, so the worker looks again at once instead of
  * sleeping. (Rows committed after this claim send their own NOTIFY.)
  *
+ * RETURNING comes in primary-key order, so the claimed rows are sorted back into commit order.
+ *
  * Two shapes here are for the planner. `= ANY(ARRAY(…))` runs the claim once and updates its rows
  * through the primary key; `IN (…)` let it hash-join against a scan of the whole table. And
  * `status <> 'SENT'` keeps the successor check off the partial index of pending rows, which it
@@ -89,30 +91,32 @@ export const OUTBOX_RECORD_COLUMNS = `m.id, m.aggregate_id, m.message_type, m.me
  * and 1.5 s per claim, where the aggregate's own index answers in microseconds.
  */
 const CLAIM_BATCH = `
-  UPDATE outbox_message m
-     SET status = 'SENT', sent_at = now(), last_error = NULL
-   WHERE m.id = ANY(ARRAY(
-           SELECT c.id
-             FROM outbox_message c
-            WHERE c.status = 'PENDING'
-              AND c.next_attempt_at <= now()
-              AND ($2::text IS NULL OR c.broker = $2)
-              AND c.broker <> ALL($3::text[])
-              AND NOT EXISTS (
-                    SELECT 1 FROM outbox_message earlier
-                     WHERE earlier.aggregate_id = c.aggregate_id
-                       AND earlier.destination = c.destination
-                       AND earlier.sequence < c.sequence
-                       AND earlier.status <> 'SENT')
-            ORDER BY c.sequence
-            LIMIT $1
-              FOR UPDATE SKIP LOCKED))
-  RETURNING ${OUTBOX_RECORD_COLUMNS}, m.sequence,
-         EXISTS (SELECT 1 FROM outbox_message later
-                  WHERE later.aggregate_id = m.aggregate_id
-                    AND later.destination = m.destination
-                    AND later.sequence > m.sequence
-                    AND later.status <> 'SENT') AS has_successor`;
+  WITH claimed AS (
+    UPDATE outbox_message m
+       SET status = 'SENT', sent_at = now(), last_error = NULL
+     WHERE m.id = ANY(ARRAY(
+             SELECT c.id
+               FROM outbox_message c
+              WHERE c.status = 'PENDING'
+                AND c.next_attempt_at <= now()
+                AND ($2::text IS NULL OR c.broker = $2)
+                AND c.broker <> ALL($3::text[])
+                AND NOT EXISTS (
+                      SELECT 1 FROM outbox_message earlier
+                       WHERE earlier.aggregate_id = c.aggregate_id
+                         AND earlier.destination = c.destination
+                         AND earlier.sequence < c.sequence
+                         AND earlier.status <> 'SENT')
+              ORDER BY c.sequence
+              LIMIT $1
+                FOR UPDATE SKIP LOCKED))
+    RETURNING ${OUTBOX_RECORD_COLUMNS}, m.sequence,
+           EXISTS (SELECT 1 FROM outbox_message later
+                    WHERE later.aggregate_id = m.aggregate_id
+                      AND later.destination = m.destination
+                      AND later.sequence > m.sequence
+                      AND later.status <> 'SENT') AS has_successor)
+  SELECT * FROM claimed ORDER BY sequence`;
 
 /** A failure of the broker itself (`counts` false) does not use up one of the message's attempts. */
 const RECORD_FAILURES = `
@@ -223,14 +227,12 @@ export class OutboxRelay {
       // claim skips them. Where vacuum lags (or, as on some machines, is off), a bitmap scan
       // visited every row ever marked SENT: 45 ms per claim after 27,000 orders, against 0.3 ms.
       await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_bitmapscan TO off');
-      const { rows } = await client.query<OutboxRecord & { sequence: string | bigint; has_successor: boolean }>({
+      const { rows } = await client.query<OutboxRecord & { has_successor: boolean }>({
         // Named, so each connection plans the claim once (with the bitmap scan off, as above).
         name: 'outbox_claim_and_mark_sent',
         text: CLAIM_BATCH,
         values: [this.options.batchSize, broker, excludedBrokers],
       });
-      // RETURNING comes in primary-key order; publish in commit order, oldest first.
-      rows.sort((a, b) => (BigInt(a.sequence) < BigInt(b.sequence) ? -1 : 1));
       if (rows.length > 0) await this.publishAndRecordFailures(client, rows);
       await client.query('COMMIT');
       return { claimed: rows.length, successorsWaiting: rows.some((row) => row.has_successor) };

@@ -8,6 +8,7 @@ import {
   StockReserved,
 } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
+import type { HandleResult } from '@platform/saga';
 import { MessageConsumer, type MessageContext, OnMessage, PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
 import type { OrderTransaction } from '../order.database';
@@ -45,22 +46,18 @@ export class SagaRepliesMessageController {
 
   @OnMessage(SagaStepTimedOut)
   async stepTimedOut(timeout: PayloadOf<typeof SagaStepTimedOut>, { tx, message, batch }: Context): Promise<void> {
-    const result = await this.saga.handleTimeout(tx, message, timeout, batch);
-    // Every order that was answered in time meets its own timeout later: that is the normal path.
-    if (!result.applied && result.stale) {
-      this.logger.debug({ orderId: message.correlationId, reason: result.reason }, 'stale saga timeout ignored');
-    } else {
-      this.logIgnored(message, result);
-    }
+    this.logIgnored(message, await this.saga.handleTimeout(tx, message, timeout, batch));
   }
 
   private async apply(payload: unknown, { tx, message, batch }: Context): Promise<void> {
     this.logIgnored(message, await this.saga.handleReply(tx, message, payload, batch));
   }
 
-  private logIgnored(message: Context['message'], result: { applied: boolean; reason?: string }): void {
-    if (!result.applied) {
-      this.logger.warn({ orderId: message.correlationId, type: message.type, reason: result.reason }, 'saga reply ignored');
-    }
+  private logIgnored(message: Context['message'], result: HandleResult): void {
+    if (result.applied) return;
+    const context = { orderId: message.correlationId, type: message.type, reason: result.reason };
+    // Every order answered in time meets its own timeout later: a stale timeout is the normal path.
+    if (result.stale) this.logger.debug(context, 'stale saga timeout ignored');
+    else this.logger.warn(context, 'saga reply ignored');
   }
 }
