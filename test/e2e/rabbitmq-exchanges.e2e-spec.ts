@@ -149,7 +149,7 @@ describe('RabbitMQ prefetch', () => {
         .map(([queue, prefetch]) => [queue, Number(prefetch)] as const),
     );
     expect(Object.fromEntries([Queues.inventoryCommands, Queues.notificationSms, Queues.notificationUrgent].map((queue) => [queue, prefetchOf.get(queue)]))).toEqual({
-      [Queues.inventoryCommands]: 20,
+      [Queues.inventoryCommands]: 250,
       [Queues.notificationSms]: 5,
       [Queues.notificationUrgent]: 5,
     });
