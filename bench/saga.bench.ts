@@ -44,13 +44,7 @@ async function main(): Promise<void> {
   const orders = await OrderDatabase.connect(service('order').databaseUrl);
   try {
     const meter = new Meter(services, counters, orders);
-    let idle = null;
-    if (settings.idleSeconds > 0) {
-      // Stocking sent an event per product and account; the platform at rest is the one after them.
-      log(`letting the stocking's messages settle for ${settings.settleSeconds} s`);
-      await new Promise((resolve) => setTimeout(resolve, settings.settleSeconds * 1000));
-      idle = await measureIdle(meter, settings.idleSeconds, log);
-    }
+    const idle = settings.idleSeconds > 0 ? await measureIdle(meter, settings.idleSeconds, settings.settleSeconds, log) : null;
 
     const rig = {
       orderUrl: service('order').url,

@@ -9,10 +9,15 @@ export interface IdleResult {
   readonly transactionsPerSec: Record<string, number>;
 }
 
-export async function measureIdle(meter: Meter, seconds: number, log: (line: string) => void): Promise<IdleResult> {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits `settleSeconds` first: stocking sent an event per product and account, and rest is what follows them. */
+export async function measureIdle(meter: Meter, seconds: number, settleSeconds: number, log: (line: string) => void): Promise<IdleResult> {
+  log(`letting the stocking's messages settle for ${settleSeconds} s`);
+  await sleep(settleSeconds * 1000);
   log(`at rest: measuring for ${seconds} s`);
   const before = await meter.read();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  await sleep(seconds * 1000);
   const window = meter.between(before, await meter.read());
   const share = (value: number) => (value / window.seconds) * 100;
   return {
