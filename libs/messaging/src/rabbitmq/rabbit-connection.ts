@@ -100,6 +100,9 @@ export class RabbitConnection {
     try {
       connection = await amqp.connect(this.options.url, {
         clientProperties: { connection_name: this.options.connectionName },
+        // amqplib leaves Nagle's algorithm on: a publish then waited for the broker's delayed ACK, about 23 ms of
+        // each hop of the saga at rest (2 ms without it, measured against a quorum queue).
+        noDelay: true,
       });
       connection.on('error', (error: unknown) =>
         this.logger.warn({ err: describeError(error) }, 'rabbitmq connection error'),
