@@ -1,3 +1,4 @@
+import './amqplib-frame-coalescing';
 import * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { BrokerUnavailableError, describeError } from '../errors';
