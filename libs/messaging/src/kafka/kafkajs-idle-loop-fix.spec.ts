@@ -5,13 +5,43 @@ const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options
   pending: unknown[];
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null;
+  requestTimeoutIntervalId?: NodeJS.Timeout;
+  deadlineTimer?: NodeJS.Timeout | null;
   scheduleCheckPendingRequests(): void;
+  scheduleRequestTimeoutCheck(): void;
+  push(request: object): void;
+  fulfillRequest(response: { correlationId: number; payload: unknown; size: number }): void;
   destroy(): void;
 };
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const queue = () =>
-  new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1_000, clientId: 'test', broker: 'broker:9092', logger: silent });
+const queue = (requestTimeout = 1_000) =>
+  new RequestQueue({
+    maxInFlightRequests: 1,
+    requestTimeout,
+    enforceRequestTimeout: true,
+    clientId: 'test',
+    broker: 'broker:9092',
+    logger: silent,
+  });
+
+/** Sends a request the broker never answers by itself; resolves with how it ended. */
+function send(requests: ReturnType<typeof queue>, correlationId: number): Promise<string> {
+  return new Promise((resolve) =>
+    requests.push({
+      entry: {
+        correlationId,
+        apiName: 'Metadata',
+        apiKey: 3,
+        apiVersion: 6,
+        resolve: () => resolve('answered'),
+        reject: (error: Error) => resolve(error.message),
+      },
+      expectResponse: true,
+      sendRequest: () => undefined,
+    }),
+  );
+}
 
 describe("kafkajs's request queue with the idle-loop fix", () => {
   it('arms no timer when nothing waits and nothing is throttled', () => {
@@ -27,5 +57,39 @@ describe("kafkajs's request queue with the idle-loop fix", () => {
     throttled.scheduleCheckPendingRequests();
     expect(throttled.throttleCheckTimeoutId).not.toBeNull();
     clearTimeout(throttled.throttleCheckTimeoutId!);
+  });
+
+  /** The timers that wake the process for request timeouts: kafkajs's interval, or the patch's deadline timer. */
+  const timeoutTimers = (requests: ReturnType<typeof queue>) =>
+    [requests.requestTimeoutIntervalId, requests.deadlineTimer].filter((timer) => timer !== undefined && timer !== null);
+
+  describe('request timeouts', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('start no timer on connecting: nothing is in flight', () => {
+      const connected = queue();
+      connected.scheduleRequestTimeoutCheck();
+      expect(timeoutTimers(connected)).toEqual([]);
+    });
+
+    it('still time out a request the broker does not answer within its timeout', async () => {
+      const requests = queue(30);
+      requests.scheduleRequestTimeoutCheck();
+      const outcome = send(requests, 1);
+      jest.advanceTimersByTime(31);
+      await expect(outcome).resolves.toMatch(/Request Metadata\(key: 3, version: 6\) timed out/);
+      expect(timeoutTimers(requests)).toEqual([]);
+    });
+
+    it('leave no timer behind once the requests in flight are answered and their deadlines pass', async () => {
+      const requests = queue(30);
+      requests.scheduleRequestTimeoutCheck();
+      const outcome = send(requests, 1);
+      requests.fulfillRequest({ correlationId: 1, payload: null, size: 0 });
+      await expect(outcome).resolves.toBe('answered');
+      jest.advanceTimersByTime(31);
+      expect(timeoutTimers(requests)).toEqual([]);
+    });
   });
 });
