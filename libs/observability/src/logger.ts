@@ -14,7 +14,7 @@ export function createLogger(service: string, level: string): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    bufferedStdout(),
+    bufferedOutput(pino.destination({ dest: 1, sync: false, minLength: 4096 })),
   );
 }
 
@@ -26,17 +26,26 @@ export function createLogger(service: string, level: string): Logger {
  * before a SIGKILL can be lost. The flush timer runs only after a line, so a service at rest is
  * not woken for it.
  */
-function bufferedStdout(): { write(line: string): void } {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+export function bufferedOutput(destination: ReturnType<typeof pino.destination>): { write(line: string): void } {
   let flushTimer: NodeJS.Timeout | null = null;
-  const flush = () => {
-    flushTimer = null;
-    destination.flush();
+  let linesSinceDrain = 0;
+  const flushSoon = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = null;
+      destination.flush();
+    }, 250).unref();
   };
+  // A flush while a write is under way does nothing, and lines that came in during a write wait in the buffer
+  // when it ends: they get a flush of their own. A write that ends with no line since the last one left none.
+  destination.on('drain', () => {
+    if (linesSinceDrain > 0) flushSoon();
+    linesSinceDrain = 0;
+  });
   return {
     write(line: string) {
       destination.write(line);
-      flushTimer ??= setTimeout(flush, 250).unref();
+      linesSinceDrain += 1;
+      flushSoon();
     },
   };
 }

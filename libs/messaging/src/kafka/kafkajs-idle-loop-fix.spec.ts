@@ -3,6 +3,7 @@ import './kafkajs-idle-loop-fix';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the kafkajs internal the fix patches
 const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: object) => {
   pending: unknown[];
+  inflight: Map<number, unknown>;
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null;
   requestTimeoutIntervalId?: NodeJS.Timeout;
@@ -26,7 +27,7 @@ const queue = (requestTimeout = 1_000) =>
   });
 
 /** Sends a request the broker never answers by itself; resolves with how it ended. */
-function send(requests: ReturnType<typeof queue>, correlationId: number): Promise<string> {
+function send(requests: ReturnType<typeof queue>, correlationId: number, sendRequest: () => void = () => undefined): Promise<string> {
   return new Promise((resolve) =>
     requests.push({
       entry: {
@@ -38,7 +39,7 @@ function send(requests: ReturnType<typeof queue>, correlationId: number): Promis
         reject: (error: Error) => resolve(error.message),
       },
       expectResponse: true,
-      sendRequest: () => undefined,
+      sendRequest,
     }),
   );
 }
@@ -80,6 +81,18 @@ describe("kafkajs's request queue with the idle-loop fix", () => {
       jest.advanceTimersByTime(31);
       await expect(outcome).resolves.toMatch(/Request Metadata\(key: 3, version: 6\) timed out/);
       expect(timeoutTimers(requests)).toEqual([]);
+    });
+
+    it('still time out a request whose send threw, so it does not hold its in-flight slot for ever', async () => {
+      const requests = queue(30);
+      requests.scheduleRequestTimeoutCheck();
+      const outcome = send(requests, 1, () => {
+        throw new Error('socket closed');
+      }).catch((error: Error) => error.message);
+      await expect(outcome).resolves.toBe('socket closed');
+      expect(requests.inflight.size).toBe(1);
+      jest.advanceTimersByTime(31);
+      expect(requests.inflight.size).toBe(0);
     });
 
     it('leave no timer behind once the requests in flight are answered and their deadlines pass', async () => {

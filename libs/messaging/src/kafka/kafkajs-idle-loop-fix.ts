@@ -18,6 +18,7 @@
  *    timed out as before, at its deadline instead of up to 100 ms after it.
  */
 interface InFlightRequest {
+  correlationId: number;
   sentAt: number | null;
   requestTimeout: number;
   timeoutRequest(): void;
@@ -54,8 +55,12 @@ export function watchDeadlinesPerRequest(this: RequestQueueInternals): void {
 }
 
 export function sendAndWatchDeadline(this: RequestQueueInternals, request: unknown): void {
-  sendSocketRequest.call(this, request);
-  if (this.enforceRequestTimeout) armForEarliestDeadline(this);
+  try {
+    sendSocketRequest.call(this, request);
+  } finally {
+    // Also after a send that threw: kafkajs then leaves the request in flight, unsent, for the timeout to reject.
+    if (this.enforceRequestTimeout) armForEarliestDeadline(this);
+  }
 }
 
 export function destroyWithDeadlineTimer(this: RequestQueueInternals): void {
@@ -66,9 +71,7 @@ export function destroyWithDeadlineTimer(this: RequestQueueInternals): void {
 
 function armForEarliestDeadline(queue: RequestQueueInternals): void {
   let earliest = Infinity;
-  for (const request of queue.inflight.values()) {
-    if (request.sentAt !== null) earliest = Math.min(earliest, request.sentAt + request.requestTimeout);
-  }
+  for (const request of queue.inflight.values()) earliest = Math.min(earliest, deadlineOf(request));
   if (earliest === Infinity) return;
   if (queue.deadlineTimer && (queue.deadlineAt ?? Infinity) <= earliest) return;
   clearTimeout(queue.deadlineTimer ?? undefined);
@@ -77,11 +80,15 @@ function armForEarliestDeadline(queue: RequestQueueInternals): void {
   queue.deadlineTimer = setTimeout(() => timeOutExpired(queue), Math.max(0, earliest - Date.now()) + 1);
 }
 
+/** An unsent request (its send threw) is past its deadline at once, as kafkajs's own check has it. */
+const deadlineOf = (request: InFlightRequest) => (request.sentAt ?? 0) + request.requestTimeout;
+
 function timeOutExpired(queue: RequestQueueInternals): void {
   queue.deadlineTimer = null;
   const now = Date.now();
   for (const request of [...queue.inflight.values()]) {
-    if (request.sentAt !== null && now - request.sentAt > request.requestTimeout) request.timeoutRequest();
+    // Timing out one request can settle others (a listener, a pending request sent); only those still in flight count.
+    if (queue.inflight.get(request.correlationId) === request && now > deadlineOf(request)) request.timeoutRequest();
   }
   if (queue.isConnected()) armForEarliestDeadline(queue);
 }
