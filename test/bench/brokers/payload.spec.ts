@@ -1,0 +1,22 @@
+import { decodeMessage, encodeMessage, MESSAGE_BYTES, wallClockMs } from '../../../bench/brokers/payload';
+
+describe('a measured message', () => {
+  it('is 1 KiB and carries its sequence number, due time and send time, to a fraction of a millisecond', () => {
+    const stamp = { sequence: 123_456, dueAtMs: 1_796_356_656_095.5625, sentAtMs: 1_796_356_656_096.125 };
+    const message = encodeMessage(stamp);
+
+    expect(message).toHaveLength(MESSAGE_BYTES);
+    expect(MESSAGE_BYTES).toBe(1024);
+    expect(decodeMessage(message)).toEqual(stamp);
+  });
+
+  it('refuses to read something that is not a measured message', () => {
+    expect(() => decodeMessage(Buffer.from('survival marker'))).toThrow('a measured message has 1024 bytes, this one 15');
+  });
+
+  it('is stamped by a wall clock finer than Date.now()', () => {
+    const reading = wallClockMs();
+    expect(Math.abs(reading - Date.now())).toBeLessThan(50);
+    expect(Number.isInteger(reading)).toBe(false);
+  });
+});
