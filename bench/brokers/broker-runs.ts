@@ -302,11 +302,15 @@ export async function benchRedis(configurations: readonly RedisConfiguration[], 
       await restoreAppendOnly(admin.redis, server);
     }
     if (changed === 'relaunched') {
-      log(`restoring Redis: SHUTDOWN NOSAVE, then ${shellWords(originalLaunch)}`);
+      log(`restoring Redis: its own persistence settings, SHUTDOWN, then ${shellWords(originalLaunch)}`);
       // After a failed relaunch nothing may be running: then there is nothing to shut down, only to launch.
+      // The shutdown saves what the server holds now if its own settings say so (save points), as any
+      // restart of it would; NOSAVE would bring back an older snapshot instead.
       if (await answers(REDIS_HOST, REDIS_PORT)) {
         const stopping = connectRedis('bench.brokers restore');
-        await shutDown(stopping, 'nosave').finally(() => stopping.disconnect());
+        await restoreAppendOnly(stopping, server)
+          .then(() => shutDown(stopping, 'as-configured'))
+          .finally(() => stopping.disconnect());
       }
       await launch(server, originalLaunch);
       await reconnect();

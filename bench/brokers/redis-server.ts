@@ -142,15 +142,20 @@ export async function launch(server: RedisServer, args: readonly string[]): Prom
   }
 }
 
+const AOF_REWRITE_TIMEOUT_MS = 60_000;
+
 export async function setAppendOnly(redis: Redis): Promise<void> {
   await redis.config('SET', 'appendfsync', 'everysec');
   await redis.config('SET', 'appendonly', 'yes');
   // Turning AOF on rewrites the whole data set into a new AOF in the background; measure after it.
-  for (;;) {
+  const deadline = Date.now() + AOF_REWRITE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     const persistence = parseInfo(await redis.info('persistence'));
+    if (persistence.get('aof_last_bgrewrite_status') === 'err') throw new Error('Redis could not write its AOF (aof_last_bgrewrite_status: err); see its log');
     if (persistence.get('aof_enabled') === '1' && persistence.get('aof_rewrite_in_progress') === '0' && persistence.get('aof_rewrite_scheduled') === '0') return;
     await sleep(100);
   }
+  throw new Error(`Redis had not finished turning AOF on after ${AOF_REWRITE_TIMEOUT_MS / 1000} s`);
 }
 
 /** Puts back the AOF settings the server was found with, without a restart. */
