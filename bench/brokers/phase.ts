@@ -144,7 +144,8 @@ export async function runPhase(configuration: Configuration, destination: string
       sendLagMs: sent.sendLagMs,
       delivery: summary,
       drainTimedOut: drained.timedOut,
-      windowSeconds: (after.atMs - start.startAtMs) / 1000,
+      // The CPU was read from before the start (the start is a few ms ahead), so the window runs from then too.
+      windowSeconds: (after.atMs - before.atMs) / 1000,
       cpuTicks: {
         broker: cpuTicksBetween(before.broker, after.broker),
         producer: cpuTicksBetween([before.producer], [after.producer]),

@@ -40,6 +40,8 @@ export interface PhaseResult {
   readonly duplicates: number;
   /** Published but never consumed, even after the drain. */
   readonly lost: number;
+  /** The consumer stopped waiting for the rest after the drain time: `lost` may then count late ones too. */
+  readonly drainTimedOut: boolean;
   readonly latencyMs: LatencySummary;
   /** From the actual send to the delivery: latencyMs without the producer's own lateness. */
   readonly transitMs: LatencySummary;
@@ -73,6 +75,7 @@ export function shapePhase(counts: PhaseCounts): PhaseResult {
     consumed: counts.delivery.distinct,
     duplicates: counts.delivery.duplicates,
     lost: Math.max(0, counts.published - counts.delivery.distinct),
+    drainTimedOut: counts.drainTimedOut,
     latencyMs: counts.delivery.latency,
     transitMs: counts.delivery.transit,
     sendLagMs: counts.sendLagMs,
