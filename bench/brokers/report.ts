@@ -1,7 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Machine } from '../saga/machine';
-import { RESULTS_DIR, runStamp } from '../saga/report';
+import { writeRunFiles } from '../saga/report';
 import type { BrokerName, Configuration } from './configurations';
 import type { BrokerBenchSettings } from './settings';
 import type { DeliverySummary, LatencySummary } from './tally';
@@ -124,17 +122,8 @@ export interface BrokerBenchReport {
   readonly results: readonly ConfigurationResult[];
 }
 
-/**
- * Writes the run as brokers-<stamp>.json, kept beside the earlier runs, and as brokers-latest.json.
- * Numbers keep four decimals: CPU seconds per 1,000 messages are small.
- */
-export function writeResults(report: BrokerBenchReport): string[] {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const json = `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 10_000) / 10_000 : value), 2)}\n`;
-  const files = [path.join(RESULTS_DIR, `brokers-${runStamp(report.measuredAt)}.json`), path.join(RESULTS_DIR, 'brokers-latest.json')];
-  for (const file of files) writeFileSync(file, json);
-  return files;
-}
+/** brokers-<stamp>.json and brokers-latest.json; four decimals, as CPU seconds per 1,000 messages are small. */
+export const writeResults = (report: BrokerBenchReport): string[] => writeRunFiles('brokers', report, 4);
 
 const number = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -22,16 +22,20 @@ export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 export const runStamp = (measuredAt: string) => measuredAt.slice(0, 16).replace(':', '');
 
 /**
- * Writes the run as saga-<stamp>.json, kept beside the earlier runs, and as saga-latest.json.
- * Numbers are rounded to two decimals: the measurements are not finer than that.
+ * Writes a benchmark's run as <name>-<stamp>.json, kept beside the earlier runs, and as
+ * <name>-latest.json, with every number rounded to `decimals`.
  */
-export function writeResults(report: SagaBenchReport): string[] {
+export function writeRunFiles(name: string, report: { readonly measuredAt: string }, decimals: number): string[] {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const json = `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 100) / 100 : value), 2)}\n`;
-  const files = [path.join(RESULTS_DIR, `saga-${runStamp(report.measuredAt)}.json`), path.join(RESULTS_DIR, 'saga-latest.json')];
+  const scale = 10 ** decimals;
+  const json = `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * scale) / scale : value), 2)}\n`;
+  const files = [path.join(RESULTS_DIR, `${name}-${runStamp(report.measuredAt)}.json`), path.join(RESULTS_DIR, `${name}-latest.json`)];
   for (const file of files) writeFileSync(file, json);
   return files;
 }
+
+/** saga-<stamp>.json and saga-latest.json; two decimals, as the measurements are not finer than that. */
+export const writeResults = (report: SagaBenchReport): string[] => writeRunFiles('saga', report, 2);
 
 const GROUP_COLUMNS: readonly [keyof CpuSeconds, string][] = [
   ['order', 'order'],
