@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { sql, SqlDatabase } from '@platform/database';
+import { prepared, type SqlStatement, sql, SqlDatabase } from '@platform/database';
 import { IdempotentConsumer } from '@platform/idempotency';
 import type { InboundMessage } from '@platform/messaging';
 import { Pool } from 'pg';
@@ -128,5 +129,35 @@ describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
     expect(new Set(received.map((message) => message.messageId))).toEqual(new Set(ids));
     expectInOrderPerAggregate(received, 20);
     expect(outputs[0].published + outputs[1].published).toBe(2000);
+  });
+
+  it('when a hot statement was first run on an empty outbox, then the platform still plans it afresh once the table has grown, where a plain pool keeps the empty-table plan', async () => {
+    const lookup = (ids: readonly string[]): SqlStatement => sql`SELECT count(*)::int AS found FROM outbox_message WHERE id = ANY(${ids})`;
+    const plansOf = (text: string): SqlStatement =>
+      sql`SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE statement = ${text}`;
+    const noIds = Array.from({ length: 10 }, () => randomUUID());
+
+    // PostgreSQL's default: after five executions a generic plan, kept until ANALYZE replans it.
+    const plain = await pool.connect();
+    const platform = new SqlDatabase({ name: 'plans-test', connectionString: database, maxConnections: 1, acquireTimeoutMs: 5_000 });
+    try {
+      for (let run = 0; run < 6; run += 1) {
+        await plain.query(prepared(lookup(noIds)));
+        await platform.transaction((tx) => tx.query(lookup(noIds)));
+      }
+      const ids = await insertRows(pool, 'rabbitmq', interleavedRows(200, 10));
+      const [{ found }] = await platform.transaction((tx) => tx.query<{ found: number }>(lookup(ids.slice(0, 10))));
+      await plain.query(prepared(lookup(ids.slice(0, 10))));
+
+      const { text } = lookup(noIds);
+      const [plainPlans] = (await plain.query<{ generic: number; custom: number }>(prepared(plansOf(text)))).rows;
+      const [platformPlans] = await platform.transaction((tx) => tx.query<{ generic: number; custom: number }>(plansOf(text)));
+      expect(found).toBe(10);
+      expect(plainPlans.generic).toBeGreaterThan(0);
+      expect(platformPlans).toEqual({ generic: 0, custom: 7 });
+    } finally {
+      plain.release();
+      await platform.end();
+    }
   });
 });

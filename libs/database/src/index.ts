@@ -6,3 +6,4 @@ export * from './rows-at-commit';
 export * from './group-commit';
 export * from './exact-integers';
 export * from './expired-rows';
+export * from './custom-plans';

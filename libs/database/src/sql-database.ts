@@ -1,4 +1,5 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { CUSTOM_PLANS_ONLY } from './custom-plans';
 import { bigintsAsNumbers } from './exact-integers';
 import { DatabaseBusyError } from './postgres-errors';
 import { SqlTransaction } from './sql-transaction';
@@ -38,6 +39,7 @@ export class SqlDatabase {
       // (about 20 ms) per transaction. An idle connection costs the server nothing.
       idleTimeoutMillis: 300_000,
       types: bigintsAsNumbers,
+      options: CUSTOM_PLANS_ONLY,
     };
     if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
     this.pool = new Pool(config);

@@ -2,9 +2,9 @@ import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { SqlStatement } from './sql';
 
 /**
- * A name per statement text, so that each connection parses and plans a hot statement once and
- * then only binds and executes it. The texts come from sql`` call sites, so there are as many
- * names as call sites.
+ * A name per statement text, so that each connection parses a hot statement once and then only
+ * binds, plans and executes it (planning stays per execution: see CUSTOM_PLANS_ONLY). The texts
+ * come from sql`` call sites, so there are as many names as call sites.
  */
 const statementNames = new Map<string, string>();
 
