@@ -65,7 +65,14 @@ start() {
 }
 
 stop() {
-  [ -f "$pid_file" ] || { echo "kafka: not started by this script"; return 0; }
+  if [ ! -f "$pid_file" ]; then
+    if answers; then
+      echo "kafka: not started by this script; the broker answering on 127.0.0.1:$port was started elsewhere (another checkout?): stop it there"
+    else
+      echo "kafka: not started by this script"
+    fi
+    return 0
+  fi
   local pid; pid=$(cat "$pid_file")
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
