@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CUSTOM_PLANS_ONLY } from '@platform/database';
 import type { Broker, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
 import { OutboxRelay, toOutboundMessage, OUTBOX_RECORD_COLUMNS, type OutboxRecord } from '@platform/outbox';
 import { Pool } from 'pg';
@@ -197,7 +196,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
   const started = await ensureDependencies(log);
   const database = await createLabDatabase('outbox_bench');
-  const pool = new Pool({ connectionString: database, max: 6, options: CUSTOM_PLANS_ONLY });
+  const pool = new Pool({ connectionString: database, max: 6 });
   const results: Result[] = [];
   try {
     for (const broker of ['rabbitmq', 'kafka'] as const) {

@@ -4,10 +4,21 @@ import path from 'node:path';
 import { prepared, type SqlStatement, sql, SqlDatabase } from '@platform/database';
 import { IdempotentConsumer } from '@platform/idempotency';
 import type { InboundMessage } from '@platform/messaging';
+import { OutboxRelay, type OutboxRelayOptions } from '@platform/outbox';
 import { Pool } from 'pg';
-import { createLabDatabase, insertRows, interleavedRows, LAB } from '../../tools/outbox-lab/lab';
+import { createLabDatabase, insertRows, interleavedRows, LAB, labLogger } from '../../tools/outbox-lab/lab';
 import { eventually } from './support/platform';
 import { drainLabQueue, firstDeliveryOrder, purgeLabQueue, type Received } from './support/lab-queue';
+
+const RELAY_OPTIONS: OutboxRelayOptions = {
+  batchSize: 100,
+  pollIntervalMs: 60_000,
+  concurrency: 1,
+  maxAttempts: 5,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 1_000,
+  retentionMs: 60_000,
+};
 
 const relayEntry = path.resolve(__dirname, '../../dist/tools/outbox-lab/relay-process.js');
 
@@ -131,33 +142,44 @@ describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
     expect(outputs[0].published + outputs[1].published).toBe(2000);
   });
 
-  it('when a hot statement was first run on an empty outbox, then the platform still plans it afresh once the table has grown, where a plain pool keeps the empty-table plan', async () => {
+  it('when hot statements first ran on an empty outbox, then the platform plans them afresh once the table has grown, where a plain pool keeps its first plan', async () => {
     const lookup = (ids: readonly string[]): SqlStatement => sql`SELECT count(*)::int AS found FROM outbox_message WHERE id = ANY(${ids})`;
-    const plansOf = (text: string): SqlStatement =>
-      sql`SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE statement = ${text}`;
-    const noIds = Array.from({ length: 10 }, () => randomUUID());
+    const plansOf = (name: string): SqlStatement =>
+      sql`SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = ${name}`;
+    const absentIds = Array.from({ length: 10 }, () => randomUUID());
+    const lookupName = prepared(lookup(absentIds)).name!;
 
-    // PostgreSQL's default: after five executions a generic plan, kept until ANALYZE replans it.
+    // Each of these has one connection, so every execution below lands on it.
     const plain = await pool.connect();
     const platform = new SqlDatabase({ name: 'plans-test', connectionString: database, maxConnections: 1, acquireTimeoutMs: 5_000 });
+    const relayPool = new Pool({ connectionString: database, max: 1 });
+    const relay = new OutboxRelay(relayPool, [], RELAY_OPTIONS, labLogger());
     try {
       for (let run = 0; run < 6; run += 1) {
-        await plain.query(prepared(lookup(noIds)));
-        await platform.transaction((tx) => tx.query(lookup(noIds)));
+        await plain.query(prepared(lookup(absentIds)));
+        await platform.transaction((tx) => tx.query(lookup(absentIds)));
+        expect((await relay.relayBatch('rabbitmq')).claimed).toBe(0);
       }
       const ids = await insertRows(pool, 'rabbitmq', interleavedRows(200, 10));
-      const [{ found }] = await platform.transaction((tx) => tx.query<{ found: number }>(lookup(ids.slice(0, 10))));
+      await pool.query(`UPDATE outbox_message SET status = 'SENT', sent_at = now()`);
       await plain.query(prepared(lookup(ids.slice(0, 10))));
-
-      const { text } = lookup(noIds);
-      const [plainPlans] = (await plain.query<{ generic: number; custom: number }>(prepared(plansOf(text)))).rows;
-      const [platformPlans] = await platform.transaction((tx) => tx.query<{ generic: number; custom: number }>(plansOf(text)));
+      const [{ found }] = await platform.transaction((tx) => tx.query<{ found: number }>(lookup(ids.slice(0, 10))));
+      expect((await relay.relayBatch('rabbitmq')).claimed).toBe(0);
       expect(found).toBe(10);
-      expect(plainPlans.generic).toBeGreaterThan(0);
+
+      // PostgreSQL's default: a generic plan from the sixth execution on, still used after the table grew.
+      const [plainPlans] = (await plain.query<{ generic: number; custom: number }>(prepared(plansOf(lookupName)))).rows;
+      expect(plainPlans.generic).toBeGreaterThanOrEqual(2);
+      const [platformPlans] = await platform.transaction((tx) => tx.query<{ generic: number; custom: number }>(plansOf(lookupName)));
       expect(platformPlans).toEqual({ generic: 0, custom: 7 });
+      const { rows: relayPlans } = await relayPool.query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = 'outbox_claim_and_mark_sent'`,
+      );
+      expect(relayPlans).toEqual([{ generic: 0, custom: 7 }]);
     } finally {
       plain.release();
       await platform.end();
+      await relayPool.end();
     }
   });
 });

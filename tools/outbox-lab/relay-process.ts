@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { CUSTOM_PLANS_ONLY } from '@platform/database';
 import type { Broker, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
 import { OutboxRelay } from '@platform/outbox';
 import { Pool } from 'pg';
@@ -35,7 +34,7 @@ async function main(): Promise<void> {
       return results;
     },
   };
-  const pool = new Pool({ connectionString: values.database, max: 3, options: CUSTOM_PLANS_ONLY });
+  const pool = new Pool({ connectionString: values.database, max: 3 });
   const relay = new OutboxRelay(
     pool,
     [counting],

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { CUSTOM_PLANS_ONLY } from './custom-plans';
+import { PLAN_EVERY_EXECUTION } from './custom-plans';
 import { bigintsAsNumbers } from './exact-integers';
 import { DatabaseBusyError } from './postgres-errors';
 import { SqlTransaction } from './sql-transaction';
@@ -39,7 +39,6 @@ export class SqlDatabase {
       // (about 20 ms) per transaction. An idle connection costs the server nothing.
       idleTimeoutMillis: 300_000,
       types: bigintsAsNumbers,
-      options: CUSTOM_PLANS_ONLY,
     };
     if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
     this.pool = new Pool(config);
@@ -58,7 +57,7 @@ export class SqlDatabase {
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
+      await client.query(`BEGIN; ${PLAN_EVERY_EXECUTION}`);
       const tx = new SqlTransaction(client);
       const result = await work(tx);
       await tx.runCommitHooks();

@@ -3,7 +3,7 @@ import type { SqlStatement } from './sql';
 
 /**
  * A name per statement text, so that each connection parses a hot statement once and then only
- * binds, plans and executes it (planning stays per execution: see CUSTOM_PLANS_ONLY). The texts
+ * binds, plans and executes it (planning stays per execution: see PLAN_EVERY_EXECUTION). The texts
  * come from sql`` call sites, so there are as many names as call sites.
  */
 const statementNames = new Map<string, string>();

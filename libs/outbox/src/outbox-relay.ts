@@ -1,3 +1,4 @@
+import { PLAN_EVERY_EXECUTION } from '@platform/database';
 import type { Broker, Destination, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
 import { describeError } from '@platform/messaging';
 import type { Pool, PoolClient } from 'pg';
@@ -226,10 +227,10 @@ export class OutboxRelay {
       // bitmap: only an index scan marks the entries of rows already SENT as dead, so the next
       // claim skips them. Where vacuum lags (or, as on some machines, is off), a bitmap scan
       // visited every row ever marked SENT: 45 ms per claim after 27,000 orders, against 0.3 ms.
-      await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_bitmapscan TO off');
+      // And a plan made while the table was small must not outlive it (see PLAN_EVERY_EXECUTION).
+      await client.query(`BEGIN; SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_bitmapscan TO off; ${PLAN_EVERY_EXECUTION}`);
       const { rows } = await client.query<OutboxRecord & { has_successor: boolean }>({
-        // Named, so each connection parses the claim once; it is planned per execution (with the
-        // bitmap scan off, as above) on pools opened with CUSTOM_PLANS_ONLY.
+        // Named, so each connection parses the claim once; it is planned at each execution, as above.
         name: 'outbox_claim_and_mark_sent',
         text: CLAIM_BATCH,
         values: [this.options.batchSize, broker, excludedBrokers],

@@ -7,7 +7,7 @@ import {
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { MessageContract } from '@platform/contracts';
 import { DelayQueueRegistry } from './delay-queue-registry';
-import { CUSTOM_PLANS_ONLY, ExpiredRows, sql, SqlDatabase, type SqlTransaction } from '@platform/database';
+import { ExpiredRows, sql, SqlDatabase, type SqlTransaction } from '@platform/database';
 import { IdempotentConsumer, INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
 import {
   createKafka,
@@ -83,7 +83,6 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       // pg closes a connection idle for 10 s by default; at a few orders a second the relay then
       // paid a new backend (about 20 ms) on most wake-ups. An open idle connection costs nothing.
       idleTimeoutMillis: 300_000,
-      options: CUSTOM_PLANS_ONLY,
     });
     this.relayPool.on('error', (error) => this.logger.warn({ err: describeError(error) }, 'idle relay connection failed'));
     this.outboxAdmin = new OutboxAdmin(this.relayPool);
