@@ -26,8 +26,8 @@ export class InventoryModule {
           rabbitQueues: [Queues.inventoryCommands, Queues.inventoryOrderDemand],
         }),
       ],
-      controllers: [ProductsHttpController],
-      providers: [ProductsService, ReservationsService, StockBook, ReservationsMessageController, ProductDemandService, OrderDemandMessageController],
+      controllers: [ProductsHttpController, ReservationsMessageController, OrderDemandMessageController],
+      providers: [ProductsService, ReservationsService, StockBook, ProductDemandService],
     };
   }
 }

@@ -38,18 +38,8 @@ export class NotificationModule {
           rabbitTopology: withDelayQueues(rabbitTopology, [orderReminderQueue(config.ORDER_REMINDER_DELAY_MS)]),
         }),
       ],
-      controllers: [NotificationsHttpController],
-      providers: [
-        NotificationsService,
-        OrderOutcomes,
-        SimulatedNotificationSender,
-        OrderEventsMessageController,
-        OrderPlacedMessageController,
-        OrderRemindersMessageController,
-        EmailSenderMessageController,
-        SmsSenderMessageController,
-        UrgentSenderMessageController,
-      ],
+      controllers: [NotificationsHttpController, OrderEventsMessageController, OrderPlacedMessageController, OrderRemindersMessageController, EmailSenderMessageController, SmsSenderMessageController, UrgentSenderMessageController],
+      providers: [NotificationsService, OrderOutcomes, SimulatedNotificationSender],
     };
   }
 }

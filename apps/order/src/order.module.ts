@@ -34,17 +34,8 @@ export class OrderModule {
           ]),
         }),
       ],
-      controllers: [OrdersHttpController, OrderActivityHttpController, SagasAdminController],
-      providers: [
-        { provide: ORDER_CONFIG, useValue: config },
-        OrdersService,
-        IdempotencyKeys,
-        PlaceOrderSagaService,
-        StuckSagasMonitor,
-        SagaRepliesMessageController,
-        OrderActivityService,
-        OrderActivityMessageController,
-      ],
+      controllers: [OrdersHttpController, OrderActivityHttpController, SagasAdminController, SagaRepliesMessageController, OrderActivityMessageController],
+      providers: [{ provide: ORDER_CONFIG, useValue: config }, OrdersService, IdempotencyKeys, PlaceOrderSagaService, StuckSagasMonitor, OrderActivityService],
     };
   }
 }

@@ -24,8 +24,8 @@ export class PaymentModule {
           rabbitQueues: [Queues.paymentCommands],
         }),
       ],
-      controllers: [AccountsHttpController],
-      providers: [AccountsService, ChargesService, PaymentBook, ChargesMessageController],
+      controllers: [AccountsHttpController, ChargesMessageController],
+      providers: [AccountsService, ChargesService, PaymentBook],
     };
   }
 }

@@ -24,8 +24,8 @@ export class PointsModule {
           kafkaGroup: { groupId: POINTS_CONSUMER_GROUP, topics: [KafkaTopics.orders] },
         }),
       ],
-      controllers: [PointsHttpController, PointsProjectionAdminController],
-      providers: [PointsService, OrderEventsMessageController, PointsProjection],
+      controllers: [PointsHttpController, PointsProjectionAdminController, OrderEventsMessageController],
+      providers: [PointsService, PointsProjection],
     };
   }
 }

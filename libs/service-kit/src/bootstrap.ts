@@ -6,6 +6,8 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigurationError } from './config';
+import { PlatformRuntime } from './platform.runtime';
+import { startMessageTransports } from './transport/connect-transports';
 
 export interface ServiceDefinition<Config extends ListenConfig> {
   readonly service: string;
@@ -76,6 +78,7 @@ export async function runService<Config extends ListenConfig>(definition: Servic
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  await startMessageTransports(app, app.get(PlatformRuntime).transports);
   await app.listen(config.PORT, config.HOST);
   logger.log(`${definition.service} service listening on http://${config.HOST}:${config.PORT}`);
 }

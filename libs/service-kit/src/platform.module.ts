@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { createLogger, PlatformMetrics } from '@platform/observability';
 import { OutboxWriter } from '@platform/outbox';
 import { LoggerModule } from 'nestjs-pino';
@@ -35,7 +35,6 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
-        DiscoveryModule,
         LoggerModule.forRoot({
           pinoHttp: {
             logger,

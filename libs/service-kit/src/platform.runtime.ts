@@ -4,8 +4,6 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { MessageContract } from '@platform/contracts';
 import { DelayQueueRegistry } from './delay-queue-registry';
 import { ExpiredRows, sql, SqlDatabase, type SqlTransaction } from '@platform/database';
 import { IdempotentConsumer, INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
@@ -13,11 +11,8 @@ import {
   createKafka,
   DeadLetterAdmin,
   describeError,
-  type InboundMessage,
-  MessageHandlers,
   type MessagePublisher,
   RabbitConnection,
-  RabbitConsumer,
   RabbitPublisher,
   rabbitTopology,
   type ResetFrom,
@@ -30,18 +25,18 @@ import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { MESSAGE_CONSUMER, type MessageContext, ON_MESSAGE } from './message-handler.decorators';
 import { KafkaRuntime, type Replay } from './kafka.runtime';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SERVICE_DATABASE } from './platform.tokens';
 import type { ServiceDatabase } from './service-database';
-
-type Handlers = MessageHandlers<MessageContext<unknown>>;
+import type { BatchTransport, BatchTransportOptions } from './transport/batch-transport';
+import { KafkaTransport } from './transport/kafka.transport';
+import { RabbitMqTransport } from './transport/rabbitmq.transport';
 
 /**
- * Brings a service's messaging to life once Nest has built it, and takes it down in reverse:
- * broker connections, the outbox relay, and a consumer for each subscription, whose handlers
- * are the @OnMessage methods found on @MessageConsumer providers.
+ * A service's messaging resources, and their order of shutdown: broker connections, the outbox
+ * relay, the inbox, and the Nest transports (see startMessageTransports) that consume each
+ * subscription with the service's @EventPattern handlers.
  */
 @Injectable()
 export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -59,17 +54,14 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private inboxRetention: ExpiredRows | null = null;
   readonly outboxAdmin: OutboxAdmin;
   readonly deadLetterAdmin: DeadLetterAdmin | null = null;
-  /** Found once Nest has built every provider (onApplicationBootstrap), before any consumer starts. */
-  private handlers = new Map<string, Handlers>();
+  /** One per broker the service uses; Nest starts them (startMessageTransports). */
+  readonly transports: BatchTransport[] = [];
 
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_DATABASE) private readonly database: ServiceDatabase,
     private readonly metrics: PlatformMetrics,
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
-    private readonly reflector: Reflector,
   ) {
     const { config, service } = options;
     // One connection per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for LISTEN, one
@@ -110,6 +102,13 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       onIdleError: (error) => this.logger.warn({ err: describeError(error) }, 'idle consumer connection failed'),
     });
     this.inbox = new IdempotentConsumer((work) => this.consumerDatabase.transaction(work), this.seenCache, metrics);
+    const transportOptions: BatchTransportOptions = {
+      service,
+      subscriptions: [...(options.rabbitQueues ?? []), ...(options.kafkaGroup ? [options.kafkaGroup.groupId] : [])],
+      inbox: this.inbox,
+      logger,
+      metrics,
+    };
 
     if (options.rabbitmq) {
       const topology = withDelayQueues(
@@ -128,6 +127,8 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.rabbit.onConnected(delayQueues.onConnected);
       this.publishers.push(new RabbitPublisher(this.rabbit, this.logger.child({ component: 'rabbitmq' })));
       this.deadLetterAdmin = new DeadLetterAdmin(this.rabbit);
+      const queues = (options.rabbitQueues ?? []).map((queue) => ({ queue, prefetch: this.prefetchOf(queue) }));
+      this.transports.push(new RabbitMqTransport(this.rabbit, queues, config.RABBITMQ_RETRY_DELAYS_MS, transportOptions));
     }
     if (options.kafka) {
       const { KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS } = config;
@@ -135,28 +136,23 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         throw new Error(`the ${service} service uses Kafka but its config schema has no KAFKA_* variables`);
       }
       const group = options.kafkaGroup ?? null;
+      let transport: KafkaTransport | null = null;
       this.kafka = new KafkaRuntime(
         createKafka({ clientId: `${service}-service`, brokers: KAFKA_BROKERS }, this.logger),
         { ...config, KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS },
         group,
-        async (messages) => {
-          // A topic carries every event of its aggregate; a group handles the types it cares about.
-          const groupHandlers = group && this.handlers.get(group.groupId);
-          const handled = groupHandlers ? messages.filter((message) => groupHandlers.handles(message.type)) : [];
-          if (groupHandlers && handled.length > 0) await this.dispatch(group.groupId, groupHandlers, handled);
-        },
+        (messages) => transport!.handleBatch(messages),
         this.logger,
         metrics,
       );
+      transport = new KafkaTransport(this.kafka, group?.groupId ?? null, transportOptions);
+      this.transports.push(transport);
       this.publishers.push(this.kafka.publisher);
     }
   }
 
+  /** After the transports have started (startMessageTransports runs before app.listen). */
   onApplicationBootstrap(): void {
-    this.handlers = this.discoverHandlers();
-    this.startRabbitConsumers(this.handlers);
-    if (this.rabbit) this.rabbit.start();
-    this.kafka?.start();
     this.relay = new OutboxRelay(
       this.relayPool,
       this.publishers,
@@ -227,44 +223,6 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     return checks;
   }
 
-  private discoverHandlers(): Map<string, Handlers> {
-    const bySubscription = new Map<string, Handlers>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const { instance, metatype } = wrapper;
-      if (!instance || !metatype) continue;
-      const subscription = this.reflector.get<string | undefined>(MESSAGE_CONSUMER, metatype as never);
-      if (!subscription) continue;
-      const handlers = bySubscription.get(subscription) ?? new MessageHandlers<MessageContext<unknown>>();
-      const target = instance as Record<string, (payload: unknown, context: MessageContext<unknown>) => Promise<void>>;
-      for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const contracts = this.reflector.get<MessageContract[] | undefined>(ON_MESSAGE, target[method]) ?? [];
-        for (const contract of contracts) handlers.on(contract, (payload, context) => target[method](payload, context));
-      }
-      bySubscription.set(subscription, handlers);
-    }
-    const declared = new Set([...(this.options.rabbitQueues ?? []), this.options.kafkaGroup?.groupId]);
-    for (const subscription of bySubscription.keys()) {
-      if (!declared.has(subscription)) {
-        throw new Error(`@MessageConsumer('${subscription}') is not a subscription of the ${this.options.service} service`);
-      }
-    }
-    return bySubscription;
-  }
-
-  private startRabbitConsumers(handlers: Map<string, Handlers>): void {
-    for (const queue of this.options.rabbitQueues ?? []) {
-      if (!this.rabbit) throw new Error('RabbitMQ queues are configured but rabbitmq is off');
-      const queueHandlers = handlers.get(queue) ?? new MessageHandlers<MessageContext<unknown>>();
-      new RabbitConsumer(
-        this.rabbit,
-        { queue, prefetch: this.prefetchOf(queue), retryDelaysMs: this.options.config.RABBITMQ_RETRY_DELAYS_MS },
-        (messages) => this.dispatch(queue, queueHandlers, messages),
-        this.logger.child({ component: 'consumer' }),
-        this.metrics,
-      );
-    }
-  }
-
   /** The queue's prefetch from the topology, unless RABBITMQ_PREFETCH_PER_QUEUE overrides it. */
   private prefetchOf(queue: string): number {
     const declared = (this.options.rabbitTopology ?? rabbitTopology).queues.find(({ name }) => name === queue);
@@ -293,27 +251,6 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         await tx.execute(sql`DELETE FROM inbox_message WHERE consumer = ${group.groupId}`);
         await resetReadModel(tx, offsets);
       });
-    });
-  }
-
-  /**
-   * Validates every message against its contract (a PermanentMessageError fails the batch before
-   * any transaction opens, and the consumer then handles the messages one at a time), then applies
-   * the new ones in one transaction with their inbox rows.
-   */
-  private async dispatch(subscription: string, handlers: Handlers, messages: readonly InboundMessage[]): Promise<void> {
-    const entries = messages.map((message) => {
-      const invoke = handlers.prepare(message);
-      return { message, apply: (tx: SqlTransaction, batch: readonly InboundMessage[]) => invoke({ tx, message, batch }) };
-    });
-    const outcomes = await this.inbox.handleBatch(subscription, entries);
-    this.metrics.batchHandled(subscription, messages.length);
-    messages.forEach((message, index) => {
-      const outcome = outcomes[index];
-      this.logger.info(
-        { orderId: message.correlationId, messageId: message.messageId, type: message.type, subscription, outcome },
-        outcome === 'processed' ? 'message handled' : 'duplicate message skipped',
-      );
     });
   }
 }

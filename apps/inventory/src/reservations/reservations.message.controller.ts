@@ -1,28 +1,30 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CommitStock, type PayloadOf, ReleaseStock, ReserveStock } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
-import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import { type MessageContext, messageFrom } from '@platform/service-kit';
 import type { InventoryTransaction } from '../inventory.database';
 import { ReservationsService } from './reservations.service';
 
 type Context = MessageContext<InventoryTransaction>;
 
 /** The inventory side of the place-order saga: commands in, replies out through the outbox. */
-@MessageConsumer(Queues.inventoryCommands)
+@Controller()
 export class ReservationsMessageController {
   constructor(private readonly reservations: ReservationsService) {}
 
-  @OnMessage(ReserveStock)
-  reserveStock(command: PayloadOf<typeof ReserveStock>, { tx, message, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.inventoryCommands, ReserveStock))
+  reserveStock(@Payload() command: PayloadOf<typeof ReserveStock>, @Ctx() { tx, message, batch }: Context): Promise<void> {
     return this.reservations.reserve(tx, command, message, batch);
   }
 
-  @OnMessage(ReleaseStock)
-  releaseStock(command: PayloadOf<typeof ReleaseStock>, { tx, message, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.inventoryCommands, ReleaseStock))
+  releaseStock(@Payload() command: PayloadOf<typeof ReleaseStock>, @Ctx() { tx, message, batch }: Context): Promise<void> {
     return this.reservations.release(tx, command.orderId, message, batch);
   }
 
-  @OnMessage(CommitStock)
-  commitStock(command: PayloadOf<typeof CommitStock>, { tx, message, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.inventoryCommands, CommitStock))
+  commitStock(@Payload() command: PayloadOf<typeof CommitStock>, @Ctx() { tx, message, batch }: Context): Promise<void> {
     return this.reservations.commit(tx, command.orderId, message, batch);
   }
 }

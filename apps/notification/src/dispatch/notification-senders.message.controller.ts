@@ -1,6 +1,8 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { type PayloadOf, SendNotification } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
-import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import { type MessageContext, messageFrom } from '@platform/service-kit';
 import type { NotificationTransaction } from '../notification.database';
 import { NotificationsService } from '../notifications/notifications.service';
 
@@ -13,33 +15,33 @@ type Context = MessageContext<NotificationTransaction>;
  * prefetch its gateway suits (see the topology).
  */
 
-@MessageConsumer(Queues.notificationEmail)
+@Controller()
 export class EmailSenderMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
-  @OnMessage(SendNotification)
-  send(request: Request, { tx, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationEmail, SendNotification))
+  send(@Payload() request: Request, @Ctx() { tx, batch }: Context): Promise<void> {
     return this.notifications.send(tx, request, Queues.notificationEmail, batch);
   }
 }
 
-@MessageConsumer(Queues.notificationSms)
+@Controller()
 export class SmsSenderMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
-  @OnMessage(SendNotification)
-  send(request: Request, { tx, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationSms, SendNotification))
+  send(@Payload() request: Request, @Ctx() { tx, batch }: Context): Promise<void> {
     return this.notifications.send(tx, request, Queues.notificationSms, batch);
   }
 }
 
 /** High priority, whatever the channel: its own queue, so it never waits behind routine mail. */
-@MessageConsumer(Queues.notificationUrgent)
+@Controller()
 export class UrgentSenderMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
-  @OnMessage(SendNotification)
-  send(request: Request, { tx, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationUrgent, SendNotification))
+  send(@Payload() request: Request, @Ctx() { tx, batch }: Context): Promise<void> {
     return this.notifications.send(tx, request, Queues.notificationUrgent, batch);
   }
 }

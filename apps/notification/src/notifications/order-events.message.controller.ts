@@ -1,6 +1,8 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { OrderCancelled, OrderCompleted, type PayloadOf } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
-import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import { type MessageContext, messageFrom } from '@platform/service-kit';
 import type { NotificationTransaction } from '../notification.database';
 import { OrderOutcomes } from '../reminders/order-outcomes';
 import { NotificationsService } from './notifications.service';
@@ -10,15 +12,15 @@ type Context = MessageContext<NotificationTransaction>;
 const euros = (cents: number) => (cents / 100).toFixed(2);
 
 /** Tells the customer how their order ended, from the order events on the topic exchange. */
-@MessageConsumer(Queues.notificationOrderEvents)
+@Controller()
 export class OrderEventsMessageController {
   constructor(
     private readonly notifications: NotificationsService,
     private readonly outcomes: OrderOutcomes,
   ) {}
 
-  @OnMessage(OrderCompleted)
-  async orderCompleted(event: PayloadOf<typeof OrderCompleted>, { tx, message }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationOrderEvents, OrderCompleted))
+  async orderCompleted(@Payload() event: PayloadOf<typeof OrderCompleted>, @Ctx() { tx, message }: Context): Promise<void> {
     await this.outcomes.record(tx, event.orderId, 'COMPLETED');
     this.notifications.request(
       tx,
@@ -35,8 +37,8 @@ export class OrderEventsMessageController {
   }
 
   /** A cancellation is urgent: the customer may want to order elsewhere. */
-  @OnMessage(OrderCancelled)
-  async orderCancelled(event: PayloadOf<typeof OrderCancelled>, { tx, message }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationOrderEvents, OrderCancelled))
+  async orderCancelled(@Payload() event: PayloadOf<typeof OrderCancelled>, @Ctx() { tx, message }: Context): Promise<void> {
     await this.outcomes.record(tx, event.orderId, 'CANCELLED');
     this.notifications.request(
       tx,

@@ -1,16 +1,18 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { OrderPlaced, type PayloadOf } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
-import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import { type MessageContext, messageFrom } from '@platform/service-kit';
 import type { NotificationTransaction } from '../notification.database';
 import { NotificationsService } from './notifications.service';
 
 /** Acknowledges every order as soon as it is accepted: this queue's copy of the order.placed fanout. */
-@MessageConsumer(Queues.notificationOrderPlaced)
+@Controller()
 export class OrderPlacedMessageController {
   constructor(private readonly notifications: NotificationsService) {}
 
-  @OnMessage(OrderPlaced)
-  async orderPlaced(event: PayloadOf<typeof OrderPlaced>, { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationOrderPlaced, OrderPlaced))
+  async orderPlaced(@Payload() event: PayloadOf<typeof OrderPlaced>, @Ctx() { tx, message }: MessageContext<NotificationTransaction>): Promise<void> {
     this.notifications.request(
       tx,
       {

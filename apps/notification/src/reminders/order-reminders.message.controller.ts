@@ -1,6 +1,8 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { OrderPlaced, type PayloadOf } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
-import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import { type MessageContext, messageFrom } from '@platform/service-kit';
 import type { NotificationTransaction } from '../notification.database';
 import { NotificationsService } from '../notifications/notifications.service';
 import { OrderOutcomes } from './order-outcomes';
@@ -10,15 +12,15 @@ import { OrderOutcomes } from './order-outcomes';
  * after the order, through a TTL delay queue bound to the fanout. If the order has not ended by
  * then, the customer gets a text saying it is taking longer than usual.
  */
-@MessageConsumer(Queues.notificationOrderEvents)
+@Controller()
 export class OrderRemindersMessageController {
   constructor(
     private readonly notifications: NotificationsService,
     private readonly outcomes: OrderOutcomes,
   ) {}
 
-  @OnMessage(OrderPlaced)
-  async orderStillOpen(event: PayloadOf<typeof OrderPlaced>, { tx, message, batch }: MessageContext<NotificationTransaction>): Promise<void> {
+  @EventPattern(...messageFrom(Queues.notificationOrderEvents, OrderPlaced))
+  async orderStillOpen(@Payload() event: PayloadOf<typeof OrderPlaced>, @Ctx() { tx, message, batch }: MessageContext<NotificationTransaction>): Promise<void> {
     if (await this.outcomes.hasEnded(tx, event.orderId, batch)) return;
     this.notifications.request(
       tx,

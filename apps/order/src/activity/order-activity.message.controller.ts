@@ -1,3 +1,5 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   OrderCancelled,
   OrderCompleted,
@@ -10,7 +12,7 @@ import {
   StockReservationRejected,
   StockReserved,
 } from '@platform/contracts';
-import { MessageConsumer, type MessageContext, OnMessage } from '@platform/service-kit';
+import { type MessageContext, messageFrom } from '@platform/service-kit';
 import type { OrderTransaction } from '../order.database';
 import { ORDER_ACTIVITY_GROUP } from './order-activity.group';
 import { OrderActivityService } from './order-activity.service';
@@ -20,23 +22,26 @@ import { OrderActivityService } from './order-activity.service';
  * pace, with its own offsets, and records every event of each order. Each payload has been
  * checked against its contract before the method runs; the activity keeps the metadata.
  */
-@MessageConsumer(ORDER_ACTIVITY_GROUP)
+@Controller()
 export class OrderActivityMessageController {
   constructor(private readonly activity: OrderActivityService) {}
 
-  @OnMessage(
-    OrderPlaced,
-    StockReserved,
-    StockReservationRejected,
-    PaymentCharged,
-    PaymentRejected,
-    StockCommitted,
-    StockReleased,
-    PaymentRefunded,
-    OrderCompleted,
-    OrderCancelled,
+  @EventPattern(
+    ...messageFrom(
+      ORDER_ACTIVITY_GROUP,
+      OrderPlaced,
+      StockReserved,
+      StockReservationRejected,
+      PaymentCharged,
+      PaymentRejected,
+      StockCommitted,
+      StockReleased,
+      PaymentRefunded,
+      OrderCompleted,
+      OrderCancelled,
+    ),
   )
-  record(_event: unknown, { tx, message }: MessageContext<OrderTransaction>): void {
+  record(@Payload() _event: unknown, @Ctx() { tx, message }: MessageContext<OrderTransaction>): void {
     this.activity.record(tx, message);
   }
 }

@@ -1,4 +1,5 @@
-import { Inject } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   type PayloadOf,
   PaymentCharged,
@@ -9,7 +10,7 @@ import {
 } from '@platform/contracts';
 import { Queues } from '@platform/messaging';
 import type { HandleResult } from '@platform/saga';
-import { MessageConsumer, type MessageContext, OnMessage, PLATFORM_LOGGER } from '@platform/service-kit';
+import { type MessageContext, messageFrom, PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
 import type { OrderTransaction } from '../order.database';
 import { PlaceOrderSagaService } from './place-order-saga.service';
@@ -17,35 +18,35 @@ import { PlaceOrderSagaService } from './place-order-saga.service';
 type Context = MessageContext<OrderTransaction>;
 
 /** Participants' replies, handed to the saga; the saga's state decides whether they still matter. */
-@MessageConsumer(Queues.orderSagaReplies)
+@Controller()
 export class SagaRepliesMessageController {
   constructor(
     private readonly saga: PlaceOrderSagaService,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
-  @OnMessage(StockReserved)
-  stockReserved(reply: PayloadOf<typeof StockReserved>, context: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.orderSagaReplies, StockReserved))
+  stockReserved(@Payload() reply: PayloadOf<typeof StockReserved>, @Ctx() context: Context): Promise<void> {
     return this.apply(reply, context);
   }
 
-  @OnMessage(StockReservationRejected)
-  stockReservationRejected(reply: PayloadOf<typeof StockReservationRejected>, context: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.orderSagaReplies, StockReservationRejected))
+  stockReservationRejected(@Payload() reply: PayloadOf<typeof StockReservationRejected>, @Ctx() context: Context): Promise<void> {
     return this.apply(reply, context);
   }
 
-  @OnMessage(PaymentCharged)
-  paymentCharged(reply: PayloadOf<typeof PaymentCharged>, context: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.orderSagaReplies, PaymentCharged))
+  paymentCharged(@Payload() reply: PayloadOf<typeof PaymentCharged>, @Ctx() context: Context): Promise<void> {
     return this.apply(reply, context);
   }
 
-  @OnMessage(PaymentRejected)
-  paymentRejected(reply: PayloadOf<typeof PaymentRejected>, context: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.orderSagaReplies, PaymentRejected))
+  paymentRejected(@Payload() reply: PayloadOf<typeof PaymentRejected>, @Ctx() context: Context): Promise<void> {
     return this.apply(reply, context);
   }
 
-  @OnMessage(SagaStepTimedOut)
-  async stepTimedOut(timeout: PayloadOf<typeof SagaStepTimedOut>, { tx, message, batch }: Context): Promise<void> {
+  @EventPattern(...messageFrom(Queues.orderSagaReplies, SagaStepTimedOut))
+  async stepTimedOut(@Payload() timeout: PayloadOf<typeof SagaStepTimedOut>, @Ctx() { tx, message, batch }: Context): Promise<void> {
     this.logIgnored(message, await this.saga.handleTimeout(tx, message, timeout, batch));
   }
 

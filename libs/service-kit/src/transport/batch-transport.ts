@@ -1,0 +1,100 @@
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import type { SqlTransaction } from '@platform/database';
+import type { IdempotentConsumer } from '@platform/idempotency';
+import { type InboundMessage, MessageHandlers } from '@platform/messaging';
+import type { PlatformMetrics } from '@platform/observability';
+import type { Logger } from 'pino';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { MessageContext } from './message-context';
+import { type SubscribedExtras, subscribedPatternOf } from './message-pattern';
+
+type Handlers = MessageHandlers<MessageContext<SqlTransaction>>;
+
+export interface BatchTransportOptions {
+  /** Every subscription of the service, on either broker: a handler naming another one is a mistake. */
+  readonly subscriptions: readonly string[];
+  readonly service: string;
+  readonly inbox: IdempotentConsumer;
+  readonly logger: Logger;
+  readonly metrics: PlatformMetrics;
+}
+
+/**
+ * What the RabbitMQ and Kafka transports share. Nest registers every `@EventPattern` handler of
+ * the service's controllers with the transport; at listen() they are indexed by subscription,
+ * and each batch a consumer hands over is checked against its contracts, then handled in one
+ * transaction with its inbox rows (see IdempotentConsumer). Nest's pipes, guards, interceptors
+ * and filters run around each handler, inside that transaction.
+ */
+export abstract class BatchTransport extends Server implements CustomTransportStrategy {
+  private bySubscription = new Map<string, Handlers>();
+
+  protected constructor(protected readonly platform: BatchTransportOptions) {
+    super();
+  }
+
+  /**
+   * Indexes the handlers Nest registered, or refuses to start, naming the one that is wrong: a
+   * pattern that is not `messageFrom(subscription, Contract)`, a subscription the service does
+   * not declare, or two handlers of one type on one subscription.
+   */
+  protected indexHandlers(): void {
+    const bySubscription = new Map<string, Handlers>();
+    for (const [route, handler] of this.getHandlers()) {
+      const pattern = subscribedPatternOf(route);
+      const contracts = (handler.extras as Partial<SubscribedExtras> | undefined)?.contracts ?? [];
+      const contract = contracts.find(({ type }) => type === pattern?.type);
+      if (!pattern || !contract) {
+        throw new Error(`the message handler of ${route} must be declared with @EventPattern(...messageFrom(subscription, Contract))`);
+      }
+      if (!this.platform.subscriptions.includes(pattern.subscription)) {
+        throw new Error(`a handler of ${pattern.type} consumes '${pattern.subscription}', which is not a subscription of the ${this.platform.service} service`);
+      }
+      if (handler.next) throw new Error(`two handlers for ${pattern.type} on ${pattern.subscription}`);
+      const handlers = bySubscription.get(pattern.subscription) ?? new MessageHandlers<MessageContext<SqlTransaction>>();
+      handlers.on(contract, (payload, context) => invoke(handler, payload, context));
+      bySubscription.set(pattern.subscription, handlers);
+    }
+    this.bySubscription = bySubscription;
+  }
+
+  /** Whether the subscription has a handler for this type (a Kafka group skips the other types of its topics). */
+  protected handles(subscription: string, type: string): boolean {
+    return this.bySubscription.get(subscription)?.handles(type) ?? false;
+  }
+
+  /**
+   * Validates every message against its contract (a PermanentMessageError fails the batch before
+   * any transaction opens, and the consumer then handles the messages one at a time), then applies
+   * the new ones in one transaction with their inbox rows.
+   */
+  protected async dispatch(subscription: string, messages: readonly InboundMessage[]): Promise<void> {
+    const handlers = this.bySubscription.get(subscription) ?? new MessageHandlers<MessageContext<SqlTransaction>>();
+    const entries = messages.map((message) => {
+      const handle = handlers.prepare(message);
+      return {
+        message,
+        apply: (tx: SqlTransaction, batch: readonly InboundMessage[]) => handle(new MessageContext([tx, message, batch])),
+      };
+    });
+    const outcomes = await this.platform.inbox.handleBatch(subscription, entries);
+    this.platform.metrics.batchHandled(subscription, messages.length);
+    messages.forEach((message, index) => {
+      const outcome = outcomes[index];
+      this.platform.logger.info(
+        { orderId: message.correlationId, messageId: message.messageId, type: message.type, subscription, outcome },
+        outcome === 'processed' ? 'message handled' : 'duplicate message skipped',
+      );
+    });
+  }
+
+  on(): never {
+    throw new Error('the platform transports report their state through readiness and metrics, not events');
+  }
+}
+
+/** Runs Nest's handler (its pipes, interceptors and filters around the method) to the end. */
+async function invoke(handler: MessageHandler, payload: unknown, context: MessageContext<SqlTransaction>): Promise<void> {
+  const result: unknown = await handler(payload, context);
+  if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+}
