@@ -12,6 +12,7 @@ export * from './platform.tokens';
 export * from './service-database';
 export * from './zod-validation.pipe';
 export * from './saga-participant';
+export { noReply, ParticipantOutcome, withFailure, withSuccess } from './participant-outcome';
 export * from './prisma-database';
 export * from './platform.runtime';
 export { KafkaRuntime, type Replay } from './kafka.runtime';

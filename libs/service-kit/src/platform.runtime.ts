@@ -21,7 +21,7 @@ import {
   withDelayQueues,
 } from '@platform/messaging';
 import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
-import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
+import { OutboxAdmin, OutboxRelay, OutboxWriter } from '@platform/outbox';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -62,6 +62,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_DATABASE) private readonly database: ServiceDatabase,
     private readonly metrics: PlatformMetrics,
+    outbox: OutboxWriter,
   ) {
     const { config, service } = options;
     // One connection per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for LISTEN, one
@@ -106,6 +107,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       service,
       subscriptions: [...(options.rabbitQueues ?? []), ...(options.kafkaGroup ? [options.kafkaGroup.groupId] : [])],
       inbox: this.inbox,
+      outbox,
       logger,
       metrics,
     };

@@ -4,17 +4,22 @@ import { Test } from '@nestjs/testing';
 import { defineMessage, type PayloadOf } from '@platform/contracts';
 import type { SqlTransaction } from '@platform/database';
 import type { IdempotentConsumer, InboxEntry } from '@platform/idempotency';
-import { type InboundMessage, PermanentMessageError } from '@platform/messaging';
+import { type InboundMessage, PermanentMessageError, Routes } from '@platform/messaging';
 import { PlatformMetrics } from '@platform/observability';
+import type { OutboxWriter, OutgoingMessage } from '@platform/outbox';
 import pino from 'pino';
 import { z } from 'zod';
 import { BatchTransport, type BatchTransportOptions } from './batch-transport';
 import { startMessageTransports } from './connect-transports';
 import type { MessageContext } from './message-context';
 import { messageFrom } from './message-pattern';
+import { noReply, withFailure, withSuccess } from '../participant-outcome';
 
 const ReserveSeat = defineMessage('cinema.reserve-seat', 2, z.object({ seat: z.string().min(1), row: z.number().int() }));
 const SeatSold = defineMessage('cinema.seat-sold', 1, z.object({ seat: z.string() }));
+const SellTicket = defineMessage('cinema.sell-ticket', 1, z.object({ seat: z.string() }));
+const TicketSold = defineMessage('cinema.ticket-sold', 1, z.object({ seat: z.string(), priceCents: z.number().int() }));
+const TicketRefused = defineMessage('cinema.ticket-refused', 1, z.object({ seat: z.string(), reason: z.string() }));
 
 const seen: { subscription: string; payload: unknown; tx: unknown; messageId: string; batch: string[] }[] = [];
 
@@ -29,6 +34,17 @@ class BoxOfficeController {
   @EventPattern(...messageFrom('cinema.audit', ReserveSeat, SeatSold))
   audit(@Payload() payload: unknown, @Ctx() { tx, message }: MessageContext<SqlTransaction>): void {
     seen.push({ subscription: 'cinema.audit', payload, tx, messageId: message.messageId, batch: [] });
+  }
+}
+
+@Controller()
+class TicketDeskController {
+  @EventPattern(...messageFrom('cinema.commands', SellTicket))
+  sell(@Payload() { seat }: PayloadOf<typeof SellTicket>) {
+    if (seat === 'Z') return withFailure(TicketRefused, { seat, reason: 'no such seat' });
+    if (seat === 'gone') return noReply();
+    if (seat === 'odd') return { seat };
+    return withSuccess(TicketSold, { seat, priceCents: 900 }).andLogged(Routes.orderEventLog('c-1')).andEvent(SeatSold, { seat }, Routes.orderEventLog('c-1'));
   }
 }
 
@@ -55,6 +71,9 @@ const inbox = {
     return entries.map(() => 'processed' as const);
   },
 };
+
+const appended: { tx: SqlTransaction; messages: readonly OutgoingMessage[] }[] = [];
+const outbox = { append: (tx: SqlTransaction, messages: readonly OutgoingMessage[]) => appended.push({ tx, messages }) };
 
 class TestTransport extends BatchTransport {
   constructor(options: BatchTransportOptions) {
@@ -95,6 +114,7 @@ async function start(controllers: (new () => object)[], subscriptions = ['cinema
     service: 'cinema',
     subscriptions,
     inbox: inbox as unknown as IdempotentConsumer,
+    outbox: outbox as unknown as OutboxWriter,
     logger: pino({ level: 'silent' }),
     metrics: new PlatformMetrics('cinema'),
   });
@@ -106,10 +126,11 @@ describe('the platform transports, through Nest', () => {
   let app: INestApplication;
   let transport: TestTransport;
 
-  beforeAll(async () => ({ app, transport } = await start([BoxOfficeController])));
+  beforeAll(async () => ({ app, transport } = await start([BoxOfficeController, TicketDeskController])));
   afterAll(() => app.close());
   beforeEach(() => {
     seen.splice(0);
+    appended.splice(0);
     inbox.transactions = 0;
   });
 
@@ -137,6 +158,50 @@ describe('the platform transports, through Nest', () => {
 
     await expect(failure).rejects.toBeInstanceOf(PermanentMessageError);
     await expect(failure).rejects.toThrow('seat broken does not exist');
+  });
+
+  it("when a participant returns its outcome, then the reply goes to the command's reply-to and the events to their logs, in the batch's transaction", async () => {
+    const sell = (messageId: string, seat: string) =>
+      message(messageId, { type: SellTicket.type, version: 1, replyTo: 'cinema.saga-replies', payload: { seat } });
+
+    await transport.deliver('cinema.commands', [sell('m-8', 'A1'), sell('m-9', 'Z'), sell('m-10', 'gone')]);
+
+    const written = appended.map(({ tx, messages }) => ({
+      tx,
+      messages: messages.map(({ contract, payload, destination, causationId, correlationId }) => ({
+        type: contract.type,
+        payload,
+        destination,
+        causationId,
+        correlationId,
+      })),
+    }));
+    expect(written).toEqual([
+      {
+        tx: TX,
+        messages: [
+          { type: TicketSold.type, payload: { seat: 'A1', priceCents: 900 }, destination: Routes.sagaReply('cinema.saga-replies'), causationId: 'm-8', correlationId: 'c-1' },
+          { type: TicketSold.type, payload: { seat: 'A1', priceCents: 900 }, destination: Routes.orderEventLog('c-1'), causationId: 'm-8', correlationId: 'c-1' },
+          { type: SeatSold.type, payload: { seat: 'A1' }, destination: Routes.orderEventLog('c-1'), causationId: 'm-8', correlationId: 'c-1' },
+        ],
+      },
+      {
+        tx: TX,
+        messages: [
+          { type: TicketRefused.type, payload: { seat: 'Z', reason: 'no such seat' }, destination: Routes.sagaReply('cinema.saga-replies'), causationId: 'm-9', correlationId: 'c-1' },
+        ],
+      },
+      { tx: TX, messages: [] },
+    ]);
+  });
+
+  it('when a handler returns anything but an outcome, then the message fails rather than its reply being dropped', async () => {
+    const odd = message('m-11', { type: SellTicket.type, version: 1, replyTo: 'cinema.saga-replies', payload: { seat: 'odd' } });
+
+    await expect(transport.deliver('cinema.commands', [odd])).rejects.toThrow(
+      'the handler of cinema.sell-ticket returned something other than a ParticipantOutcome',
+    );
+    expect(appended).toEqual([]);
   });
 
   it.each([

@@ -3,8 +3,10 @@ import type { SqlTransaction } from '@platform/database';
 import type { IdempotentConsumer } from '@platform/idempotency';
 import { type InboundMessage, MessageHandlers } from '@platform/messaging';
 import type { PlatformMetrics } from '@platform/observability';
+import type { OutboxWriter } from '@platform/outbox';
 import type { Logger } from 'pino';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { ParticipantOutcome } from '../participant-outcome';
 import { MessageContext } from './message-context';
 import { type SubscribedExtras, subscribedPatternOf } from './message-pattern';
 
@@ -15,6 +17,8 @@ export interface BatchTransportOptions {
   readonly subscriptions: readonly string[];
   readonly service: string;
   readonly inbox: IdempotentConsumer;
+  /** Where a participant's reply and events go, in the handler's transaction. */
+  readonly outbox: OutboxWriter;
   readonly logger: Logger;
   readonly metrics: PlatformMetrics;
 }
@@ -24,7 +28,8 @@ export interface BatchTransportOptions {
  * the service's controllers with the transport; at listen() they are indexed by subscription,
  * and each batch a consumer hands over is checked against its contracts, then handled in one
  * transaction with its inbox rows (see IdempotentConsumer). Nest's pipes, guards, interceptors
- * and filters run around each handler, inside that transaction.
+ * and filters run around each handler, inside that transaction. What a saga participant's handler
+ * returns (a ParticipantOutcome) is written to the outbox in the same transaction.
  */
 export abstract class BatchTransport extends Server implements CustomTransportStrategy {
   private bySubscription = new Map<string, Handlers>();
@@ -52,7 +57,10 @@ export abstract class BatchTransport extends Server implements CustomTransportSt
       }
       if (handler.next) throw new Error(`two handlers for ${pattern.type} on ${pattern.subscription}`);
       const handlers = bySubscription.get(pattern.subscription) ?? new MessageHandlers<MessageContext<SqlTransaction>>();
-      handlers.on(contract, (payload, context) => invoke(handler, payload, context));
+      handlers.on(contract, async (payload, context) => {
+        const outcome = await invoke(handler, payload, context);
+        if (outcome) this.platform.outbox.append(context.tx, outcome.messagesFor(context.message));
+      });
       bySubscription.set(pattern.subscription, handlers);
     }
     this.bySubscription = bySubscription;
@@ -93,8 +101,18 @@ export abstract class BatchTransport extends Server implements CustomTransportSt
   }
 }
 
-/** Runs Nest's handler (its pipes, interceptors and filters around the method) to the end. */
-async function invoke(handler: MessageHandler, payload: unknown, context: MessageContext<SqlTransaction>): Promise<void> {
-  const result: unknown = await handler(payload, context);
-  if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+/**
+ * Runs Nest's handler (its pipes, interceptors and filters around the method) to the end. A
+ * handler returns nothing or a participant's outcome; anything else would be dropped unseen, so
+ * it is a bug, and fails the message.
+ */
+async function invoke(
+  handler: MessageHandler,
+  payload: unknown,
+  context: MessageContext<SqlTransaction>,
+): Promise<ParticipantOutcome | undefined> {
+  const returned: unknown = await handler(payload, context);
+  const result: unknown = isObservable(returned) ? await lastValueFrom(returned, { defaultValue: undefined }) : returned;
+  if (result === undefined || result instanceof ParticipantOutcome) return result;
+  throw new Error(`the handler of ${context.message.type} returned something other than a ParticipantOutcome, which nothing would send`);
 }
