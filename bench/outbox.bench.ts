@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Broker, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
+import { type Broker, type MessagePublisher, type OutboundMessage, type PublishResult, RetryPolicy } from '@platform/messaging';
 import { OutboxRelay, toOutboundMessage, OUTBOX_RECORD_COLUMNS, type OutboxRecord } from '@platform/outbox';
 import { Pool } from 'pg';
 import { connectPublisher, createLabDatabase, insertRows, LAB, labLogger } from '../tools/outbox-lab/lab';
@@ -86,7 +86,7 @@ function relay(pool: Pool, publisher: MessagePublisher): OutboxRelay {
   return new OutboxRelay(
     pool,
     [publisher],
-    { batchSize: 200, concurrency: 2, pollIntervalMs: 1_000, maxAttempts: 10, retryBaseDelayMs: 500, retryMaxDelayMs: 60_000, retentionMs: 3_600_000 },
+    { batchSize: 200, concurrency: 2, pollIntervalMs: 1_000, retry: RetryPolicy.exponential({ initialMs: 500, maxMs: 60_000, maxAttempts: 10 }), retentionMs: 3_600_000 },
     labLogger(),
   );
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { declareTopology, Exchanges, rabbitTopology } from '@platform/messaging';
+import { declareTopology, Exchanges, rabbitTopology, RetryPolicy } from '@platform/messaging';
 import { OutboxRelay } from '@platform/outbox';
 import * as amqp from 'amqplib';
 import { Pool } from 'pg';
@@ -90,7 +90,7 @@ describe('operating the outbox', () => {
       const relay = new OutboxRelay(
         pool,
         [],
-        { batchSize: 10, concurrency: 1, pollIntervalMs: 1_000, maxAttempts: 3, retryBaseDelayMs: 10, retryMaxDelayMs: 10, retentionMs: 24 * 3_600_000 },
+        { batchSize: 10, concurrency: 1, pollIntervalMs: 1_000, retry: RetryPolicy.exponential({ initialMs: 10, maxMs: 10, maxAttempts: 3 }), retentionMs: 24 * 3_600_000 },
         labLogger(),
       );
 

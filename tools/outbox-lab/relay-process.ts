@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Broker, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
+import { type Broker, type MessagePublisher, type OutboundMessage, type PublishResult, RetryPolicy } from '@platform/messaging';
 import { OutboxRelay } from '@platform/outbox';
 import { Pool } from 'pg';
 import { connectPublisher, labLogger } from './lab';
@@ -42,9 +42,7 @@ async function main(): Promise<void> {
       batchSize: Number(values['batch-size']),
       concurrency: 2,
       pollIntervalMs: 200,
-      maxAttempts: 10,
-      retryBaseDelayMs: 100,
-      retryMaxDelayMs: 2_000,
+      retry: RetryPolicy.exponential({ initialMs: 100, maxMs: 2_000, maxAttempts: 10 }),
       retentionMs: 3_600_000,
     },
     logger,

@@ -1,5 +1,6 @@
 import { handleTogether } from './batch-attempts';
 import { PermanentMessageError } from './errors';
+import { RetryPolicy } from './retry-policy';
 import type { InboundMessage } from './message';
 
 const messages = [{ messageId: 'a' }, { messageId: 'b' }] as unknown as InboundMessage[];
@@ -14,6 +15,7 @@ describe('handling a batch together', () => {
         if (calls.length < 3) throw lostConnection();
       },
       messages,
+      RetryPolicy.intervals(1_000),
       { onSplit: () => undefined, waitToRetry: async () => true },
     );
     expect(outcome).toBe('committed');
@@ -28,6 +30,7 @@ describe('handling a batch together', () => {
         throw new PermanentMessageError('broken contract');
       },
       messages,
+      RetryPolicy.intervals(1_000),
       { onSplit: (error) => (splitBy = error), waitToRetry: async () => (retries += 1) > 0 },
     );
     expect(outcome).toBe('split');
@@ -41,6 +44,7 @@ describe('handling a batch together', () => {
         throw lostConnection();
       },
       messages,
+      RetryPolicy.intervals(1_000),
       { onSplit: () => undefined, waitToRetry: async () => false },
     );
     expect(outcome).toBe('abandoned');

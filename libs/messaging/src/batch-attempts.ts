@@ -1,6 +1,5 @@
-import { PermanentMessageError } from './errors';
 import type { InboundBatchHandler, InboundMessage } from './message';
-import { isTransientError } from './transient-errors';
+import type { RetryPolicy } from './retry-policy';
 
 /** What became of a batch tried in one transaction. */
 export type TogetherOutcome = 'committed' | 'split' | 'abandoned';
@@ -20,6 +19,7 @@ export interface TogetherHooks {
 export async function handleTogether(
   handle: InboundBatchHandler,
   messages: readonly InboundMessage[],
+  retry: RetryPolicy,
   hooks: TogetherHooks,
 ): Promise<TogetherOutcome> {
   for (let attempt = 1; ; attempt += 1) {
@@ -27,16 +27,11 @@ export async function handleTogether(
       await handle(messages);
       return 'committed';
     } catch (error) {
-      if (error instanceof PermanentMessageError || !isTransientError(error)) {
+      if (!retry.isTransient(error)) {
         hooks.onSplit(error);
         return 'split';
       }
       if (!(await hooks.waitToRetry(error, attempt))) return 'abandoned';
     }
   }
-}
-
-/** The pause before trying a transient failure again: 500 ms, doubling, up to `capMs`. */
-export function transientRetryDelayMs(attempt: number, capMs: number): number {
-  return Math.min(capMs, 250 * 2 ** Math.min(attempt, 6));
 }

@@ -37,3 +37,4 @@ export {
 } from './kafka/dead-letter-topic-admin';
 export { InvalidResetError, resetConsumerGroup, ResetRefusedError, type ResetFrom, type TopicPartitionOffset } from './kafka/consumer-group-reset';
 export * from './batch-attempts';
+export * from './retry-policy';

@@ -222,9 +222,10 @@ export function retryQueueOf(queue: string, delayMs: number): string {
  * A work queue's retry ladder: one delay queue per step, each handing the message back to the
  * work queue (through the default exchange, by name) when its time is up.
  */
-export function retryQueues(queues: readonly string[], delaysMs: readonly number[]): DelayQueueSpec[] {
-  return queues.flatMap((queue) =>
-    delaysMs.map((delayMs) => ({ name: retryQueueOf(queue, delayMs), delayMs, deliverTo: { exchange: '', routingKey: queue } })),
+/** The retry queues of each consumed queue: one per distinct interval of its retry policy. */
+export function retryQueues(ladders: readonly { queue: string; intervalsMs: readonly number[] }[]): DelayQueueSpec[] {
+  return ladders.flatMap(({ queue, intervalsMs }) =>
+    [...new Set(intervalsMs)].map((delayMs) => ({ name: retryQueueOf(queue, delayMs), delayMs, deliverTo: { exchange: '', routingKey: queue } })),
   );
 }
 

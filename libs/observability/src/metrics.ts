@@ -116,6 +116,16 @@ export class PlatformMetrics {
     this.messagesParked.inc(count);
   }
 
+  /**
+   * Every series of a consumer exists from its start, at 0: a dashboard or a test then tells "none
+   * yet" from "no such consumer", and a rate over the first increment is not lost.
+   */
+  consumerStarted(consumer: string): void {
+    for (const outcome of ['processed', 'duplicate', 'duplicate-cached']) this.messagesHandled.labels({ consumer, outcome }).inc(0);
+    this.batchSplits.labels({ consumer }).inc(0);
+    this.batchRetries.labels({ consumer }).inc(0);
+  }
+
   handled(consumer: string, outcome: string, count = 1): void {
     if (count > 0) this.messagesHandled.inc({ consumer, outcome }, count);
   }

@@ -1,6 +1,6 @@
 import { PLAN_EVERY_EXECUTION } from '@platform/database';
 import type { Broker, Destination, MessagePublisher, OutboundMessage, PublishResult } from '@platform/messaging';
-import { describeError } from '@platform/messaging';
+import { describeError, RetryPolicy } from '@platform/messaging';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { OUTBOX_CHANNEL, type OutboxHeaders } from './outbox-writer';
@@ -9,6 +9,8 @@ import { RelayWakeups } from './relay-wakeups';
 const CLEANUP_INTERVAL_MS = 60_000;
 /** While a broker is unreachable its rows are tried again at this pace, without using attempts. */
 const BROKER_DOWN_RETRY_MS = 1_000;
+/** A relay round that failed (the database away, say) is tried again for as long as the relay runs. */
+const ROUND_RETRY = RetryPolicy.exponential({ initialMs: 200, maxMs: 5_000 });
 
 interface Failure {
   row: OutboxRecord;
@@ -32,10 +34,11 @@ export interface OutboxRelayOptions {
    * and destination is SENT. Each worker holds one database connection while it works.
    */
   readonly concurrency: number;
-  /** Publish attempts before a row is parked as FAILED for an operator. */
-  readonly maxAttempts: number;
-  readonly retryBaseDelayMs: number;
-  readonly retryMaxDelayMs: number;
+  /**
+   * A row's publish attempts before it is parked as FAILED for an operator, and the pauses between
+   * them; it must give up some time. A broker that is unreachable spends no attempts.
+   */
+  readonly retry: RetryPolicy;
   /** How long SENT rows are kept (for inspection and replay by hand) before they are deleted. */
   readonly retentionMs: number;
 }
@@ -169,6 +172,9 @@ export class OutboxRelay {
     private readonly logger: Logger,
     private readonly metrics?: OutboxRelayMetrics,
   ) {
+    if (!Number.isFinite(options.retry.maxAttempts)) {
+      throw new Error('the outbox relay needs a retry policy that gives up: a row it cannot publish is parked as FAILED for an operator');
+    }
     this.publishers = new Map(publishers.map((publisher) => [publisher.broker, publisher]));
     this.wakeups = new RelayWakeups([...this.publishers.keys()]);
   }
@@ -288,14 +294,14 @@ export class OutboxRelay {
 
   private async recordFailures(client: PoolClient, failed: Failure[]): Promise<void> {
     const delays = failed.map(({ row, brokerUnavailable }) =>
-      brokerUnavailable ? BROKER_DOWN_RETRY_MS / 1000 : this.retryDelayMs(row.attempts + 1) / 1000,
+      brokerUnavailable ? BROKER_DOWN_RETRY_MS / 1000 : this.options.retry.delayMs(row.attempts + 1) / 1000,
     );
     const { rows } = await client.query<{ status: string }>(RECORD_FAILURES, [
       failed.map(({ row }) => row.id),
       failed.map(({ error }) => error),
       delays,
       failed.map(({ brokerUnavailable }) => !brokerUnavailable),
-      this.options.maxAttempts,
+      this.options.retry.maxAttempts,
     ]);
     const parked = rows.filter((row) => row.status === 'FAILED').length;
     if (parked > 0) this.metrics?.parked(parked);
@@ -336,11 +342,6 @@ export class OutboxRelay {
     this.retryTimer = { at, timer };
   }
 
-  private retryDelayMs(attempt: number): number {
-    const { retryBaseDelayMs, retryMaxDelayMs } = this.options;
-    return Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** (attempt - 1));
-  }
-
   private async run(cleansUp: boolean, broker: Broker): Promise<void> {
     let consecutiveErrors = 0;
     let nextCleanup = Date.now() + CLEANUP_INTERVAL_MS;
@@ -364,7 +365,7 @@ export class OutboxRelay {
       } catch (error) {
         consecutiveErrors += 1;
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
-        await this.wakeups.sleep(broker, Math.min(5_000, 100 * 2 ** consecutiveErrors), seenGeneration);
+        await this.wakeups.sleep(broker, ROUND_RETRY.delayMs(consecutiveErrors), seenGeneration);
       }
     }
   }

@@ -78,7 +78,12 @@ export async function runService<Config extends ListenConfig>(definition: Servic
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await startMessageTransports(app, app.get(PlatformRuntime).transports);
+  // Every provider's init hooks first; then the consumers, whose handlers may rely on them; then
+  // the relay, which publishes on the connections the transports open; then the API.
+  await app.init();
+  const runtime = app.get(PlatformRuntime);
+  await startMessageTransports(app, runtime.transports);
+  runtime.startRelay();
   await app.listen(config.PORT, config.HOST);
   logger.log(`${definition.service} service listening on http://${config.HOST}:${config.PORT}`);
 }

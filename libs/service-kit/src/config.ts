@@ -49,6 +49,19 @@ const prefetchPerQueue = z
     return overrides;
   });
 
+/** Up to ten pauses in milliseconds, comma-separated: a consumer's attempts at a failed message are one more. */
+const retryDelays = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(',').map((delay) => Number(delay.trim())))
+    .pipe(
+      z
+        .array(z.number().int().min(1).max(86_400_000), { error: 'must be a comma-separated list of milliseconds' })
+        .min(1)
+        .max(10),
+    );
+
 /** The variables every service reads. Defaults are the local services on this machine. */
 export function serviceConfigSchema(service: string, port: number) {
   return z.object({
@@ -71,16 +84,7 @@ export function serviceConfigSchema(service: string, port: number) {
      */
     RABBITMQ_PREFETCH: z.never({ error: 'was replaced by RABBITMQ_PREFETCH_PER_QUEUE (e.g. notification.sms=2)' }).optional(),
     /** The retry ladder of every consumed queue: how long a failed message waits before each new try. */
-    RABBITMQ_RETRY_DELAYS_MS: z
-      .string()
-      .default('1000,5000,30000')
-      .transform((value) => value.split(',').map((delay) => Number(delay.trim())))
-      .pipe(
-        z
-          .array(z.number().int().min(1).max(86_400_000), { error: 'must be a comma-separated list of milliseconds' })
-          .min(1)
-          .max(10),
-      ),
+    RABBITMQ_RETRY_DELAYS_MS: retryDelays('1000,5000,30000'),
     OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
     OUTBOX_RELAY_CONCURRENCY: envInt(2, 1, 16),
     OUTBOX_POLL_INTERVAL_MS: envInt(30_000, 10, 600_000),
@@ -111,6 +115,11 @@ export const kafkaConfigShape = {
   /** A consumer group whose lag, over all its partitions, goes above this many messages raises an alert. */
   KAFKA_LAG_ALERT_THRESHOLD: envInt(10_000, 1),
   KAFKA_LAG_CHECK_INTERVAL_MS: envInt(5_000, 100, 600_000),
+  /**
+   * The consumer group's retries of a failed message, in place (the partition waits): the pause
+   * before each new try. Short, since everything behind the message waits too.
+   */
+  KAFKA_RETRY_DELAYS_MS: retryDelays('200,400'),
   /** Where lag alerts are POSTed as JSON, besides the log and the metrics; unset for none. */
   LAG_ALERT_WEBHOOK_URL: z
     .url({ error: 'must be an http:// or https:// URL when set' })

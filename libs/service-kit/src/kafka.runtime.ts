@@ -12,6 +12,7 @@ import {
   resetConsumerGroup,
   ResetRefusedError,
   readConsumerLag,
+  RetryPolicy,
   type TopicPartitionOffset,
 } from '@platform/messaging';
 import type { PlatformMetrics, ReadinessCheck } from '@platform/observability';
@@ -26,8 +27,11 @@ export interface Replay {
   readonly until: readonly TopicPartitionOffset[];
 }
 
+/** Connecting, and joining the group, are tried again for as long as the service runs. */
+const RECONNECT = RetryPolicy.exponential({ initialMs: 1_000, maxMs: 10_000 });
+
 function pauseFor(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
+  return new Promise((resolve) => setTimeout(resolve, RECONNECT.delayMs(attempt)));
 }
 
 async function logEnds(admin: Admin, topics: readonly string[]): Promise<TopicPartitionOffset[]> {
@@ -40,6 +44,8 @@ async function logEnds(admin: Admin, topics: readonly string[]): Promise<TopicPa
 export interface KafkaGroupOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
+  /** How a failing message is tried again before it goes to the dead-letter topic. */
+  readonly retry: RetryPolicy;
 }
 
 /**

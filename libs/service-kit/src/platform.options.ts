@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { RabbitTopology } from '@platform/messaging';
+import type { RabbitTopology, RetryPolicy } from '@platform/messaging';
 import type { KafkaConfig, ServiceConfig } from './config';
 import type { ServiceDatabase } from './service-database';
 
@@ -17,6 +17,12 @@ export interface PlatformOptions {
   /** What to declare on RabbitMQ; the platform's whole topology unless a service adds to it (e.g. its delay queues). */
   readonly rabbitTopology?: RabbitTopology;
   readonly kafkaGroup?: { readonly groupId: string; readonly topics: readonly string[] };
+  /**
+   * A consumer's own retry policy, by subscription (queue or group), where the default does not
+   * suit it: `{ [Queues.notificationSms]: RetryPolicy.intervals(2_000, 10_000, 60_000) }`. The
+   * default is RABBITMQ_RETRY_DELAYS_MS for a queue and KAFKA_RETRY_DELAYS_MS for the group.
+   */
+  readonly retryPolicies?: Readonly<Record<string, RetryPolicy>>;
 }
 
 export const PLATFORM_OPTIONS = Symbol('platform-options');

@@ -11,12 +11,14 @@ import {
   createKafka,
   DeadLetterAdmin,
   describeError,
+  isTransientError,
   type MessagePublisher,
   RabbitConnection,
   RabbitPublisher,
   rabbitTopology,
   type ResetFrom,
   retryQueues,
+  RetryPolicy,
   type TopicPartitionOffset,
   withDelayQueues,
 } from '@platform/messaging';
@@ -112,10 +114,18 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       metrics,
     };
 
+    this.refuseUnknownRetryPolicies(transportOptions.subscriptions);
+    if (!options.rabbitmq && (options.rabbitQueues?.length ?? 0) > 0) throw new Error('RabbitMQ queues are configured but rabbitmq is off');
+
     if (options.rabbitmq) {
+      const queues = (options.rabbitQueues ?? []).map((queue) => ({
+        queue,
+        prefetch: this.prefetchOf(queue),
+        retry: options.retryPolicies?.[queue] ?? RetryPolicy.intervals(...config.RABBITMQ_RETRY_DELAYS_MS),
+      }));
       const topology = withDelayQueues(
         options.rabbitTopology ?? rabbitTopology,
-        retryQueues(options.rabbitQueues ?? [], config.RABBITMQ_RETRY_DELAYS_MS),
+        retryQueues(queues.map(({ queue, retry }) => ({ queue, intervalsMs: retry.intervalsMs }))),
       );
       this.rabbit = new RabbitConnection(
         {
@@ -129,19 +139,30 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.rabbit.onConnected(delayQueues.onConnected);
       this.publishers.push(new RabbitPublisher(this.rabbit, this.logger.child({ component: 'rabbitmq' })));
       this.deadLetterAdmin = new DeadLetterAdmin(this.rabbit);
-      const queues = (options.rabbitQueues ?? []).map((queue) => ({ queue, prefetch: this.prefetchOf(queue) }));
-      this.transports.push(new RabbitMqTransport(this.rabbit, queues, config.RABBITMQ_RETRY_DELAYS_MS, transportOptions));
+      this.transports.push(new RabbitMqTransport(this.rabbit, queues, transportOptions));
     }
     if (options.kafka) {
-      const { KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS } = config;
-      if (!KAFKA_BROKERS || !KAFKA_TOPIC_PARTITIONS || !KAFKA_LAG_ALERT_THRESHOLD || !KAFKA_LAG_CHECK_INTERVAL_MS) {
+      const { KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS, KAFKA_RETRY_DELAYS_MS } = config;
+      if (!KAFKA_BROKERS || !KAFKA_TOPIC_PARTITIONS || !KAFKA_LAG_ALERT_THRESHOLD || !KAFKA_LAG_CHECK_INTERVAL_MS || !KAFKA_RETRY_DELAYS_MS) {
         throw new Error(`the ${service} service uses Kafka but its config schema has no KAFKA_* variables`);
       }
-      const group = options.kafkaGroup ?? null;
+      // Retried in place, so the partition waits: by default transient pauses of at most 10 s, heartbeating meanwhile.
+      const group = options.kafkaGroup
+        ? {
+            ...options.kafkaGroup,
+            retry:
+              options.retryPolicies?.[options.kafkaGroup.groupId] ??
+              RetryPolicy.intervals(...KAFKA_RETRY_DELAYS_MS).treatingAsTransient(isTransientError, { initialMs: 500, maxMs: 10_000 }),
+          }
+        : null;
+      if (group && !Number.isFinite(group.retry.maxAttempts)) {
+        // The partition waits while a message is retried: one that never gives up would block it for good.
+        throw new Error(`the retry policy of the consumer group ${group.groupId} must give up some time (maxAttempts)`);
+      }
       let transport: KafkaTransport | null = null;
       this.kafka = new KafkaRuntime(
         createKafka({ clientId: `${service}-service`, brokers: KAFKA_BROKERS }, this.logger),
-        { ...config, KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS },
+        { ...config, KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS, KAFKA_LAG_ALERT_THRESHOLD, KAFKA_LAG_CHECK_INTERVAL_MS, KAFKA_RETRY_DELAYS_MS },
         group,
         (messages) => transport!.handleBatch(messages),
         this.logger,
@@ -153,24 +174,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** After the transports have started (startMessageTransports runs before app.listen). */
   onApplicationBootstrap(): void {
-    this.relay = new OutboxRelay(
-      this.relayPool,
-      this.publishers,
-      {
-        batchSize: this.options.config.OUTBOX_BATCH_SIZE,
-        concurrency: this.options.config.OUTBOX_RELAY_CONCURRENCY,
-        pollIntervalMs: this.options.config.OUTBOX_POLL_INTERVAL_MS,
-        maxAttempts: this.options.config.OUTBOX_MAX_ATTEMPTS,
-        retryBaseDelayMs: 500,
-        retryMaxDelayMs: 60_000,
-        retentionMs: this.options.config.OUTBOX_RETENTION_HOURS * 3_600_000,
-      },
-      this.logger.child({ component: 'outbox-relay' }),
-      this.metrics,
-    );
-    this.relay.start();
     this.inboxRetention = new ExpiredRows(
       async (text, values) => (await this.relayPool.query(text, values)).rowCount ?? 0,
       INBOX_ROWS,
@@ -193,6 +197,24 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         }
       },
     );
+  }
+
+  /** Once the transports have opened the broker connections it publishes on (see runService). */
+  startRelay(): void {
+    this.relay = new OutboxRelay(
+      this.relayPool,
+      this.publishers,
+      {
+        batchSize: this.options.config.OUTBOX_BATCH_SIZE,
+        concurrency: this.options.config.OUTBOX_RELAY_CONCURRENCY,
+        pollIntervalMs: this.options.config.OUTBOX_POLL_INTERVAL_MS,
+        retry: RetryPolicy.exponential({ initialMs: 500, maxMs: 60_000, maxAttempts: this.options.config.OUTBOX_MAX_ATTEMPTS }),
+        retentionMs: this.options.config.OUTBOX_RETENTION_HOURS * 3_600_000,
+      },
+      this.logger.child({ component: 'outbox-relay' }),
+      this.metrics,
+    );
+    this.relay.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -223,6 +245,15 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     }
     if (this.kafka) checks.push(...this.kafka.readinessChecks());
     return checks;
+  }
+
+  /** A retry policy for a subscription the service does not have is a mistake, said at start-up. */
+  private refuseUnknownRetryPolicies(subscriptions: readonly string[]): void {
+    for (const subscription of Object.keys(this.options.retryPolicies ?? {})) {
+      if (!subscriptions.includes(subscription)) {
+        throw new Error(`a retry policy is declared for '${subscription}', which is not a subscription of the ${this.options.service} service`);
+      }
+    }
   }
 
   /** The queue's prefetch from the topology, unless RABBITMQ_PREFETCH_PER_QUEUE overrides it. */

@@ -1,8 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
-import { handleTogether, type TogetherOutcome, transientRetryDelayMs } from '../batch-attempts';
-import { isTransientError } from '../transient-errors';
+import { handleTogether, type TogetherOutcome } from '../batch-attempts';
+import type { RetryPolicy } from '../retry-policy';
 import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
 import { DeadLetterHeaders, readHeader, REDRIVEN_FOR_GROUP_HEADER } from './kafka-headers';
@@ -15,9 +15,11 @@ interface Decoded {
 export interface KafkaSubscriptionOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
-  /** Attempts at a failing message before it goes to the dead-letter topic. */
-  readonly maxAttempts?: number;
-  readonly retryDelayMs?: number;
+  /**
+   * Attempts at a failing message, and the pauses between them, before it goes to the dead-letter
+   * topic; a transient failure is retried in place at the policy's transient pace.
+   */
+  readonly retry: RetryPolicy;
   /** The most messages of one partition handled together in one transaction. */
   readonly maxBatchSize?: number;
   /** Whether the member should fetch nothing for now (an operator's pause); asked on every join. */
@@ -135,6 +137,7 @@ export class KafkaSubscription {
     return handleTogether(
       this.handle,
       chunk.map(({ message }) => message),
+      this.options.retry,
       {
         onSplit: (error) => {
           this.logger.warn({ ...where, err: describeError(error) }, 'a message of the chunk failed; handling them one at a time');
@@ -147,7 +150,7 @@ export class KafkaSubscription {
           if (attempt === 1 || attempt % 10 === 0) {
             this.logger.warn({ ...where, attempt, err: describeError(error) }, 'kafka chunk failed transiently; retrying it whole');
           }
-          await this.waitHeartbeating(transientRetryDelayMs(attempt, 10_000), heartbeat);
+          await this.waitHeartbeating(this.options.retry.transientDelayMs(attempt), heartbeat);
           return true;
         },
       },
@@ -156,16 +159,16 @@ export class KafkaSubscription {
 
   private async handleAlone(topic: string, partition: number, { raw, message }: Decoded, heartbeat: () => Promise<void>): Promise<void> {
     const origin = { topic, partition, offset: raw.offset };
-    const maxAttempts = this.options.maxAttempts ?? 3;
+    const { retry } = this.options;
     let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.handle([message]);
         return;
       } catch (error) {
-        const transient = isTransientError(error);
+        const transient = retry.isTransient(error);
         if (!transient) failures += 1;
-        if (error instanceof PermanentMessageError || failures >= maxAttempts) {
+        if (error instanceof PermanentMessageError || !(transient || retry.retriesAfter(failures))) {
           await this.deadLetter(origin, raw, error, attempt);
           return;
         }
@@ -174,7 +177,7 @@ export class KafkaSubscription {
         if (attempt === 1 || attempt % 10 === 0) {
           this.logger.warn({ ...origin, attempt, transient, err: describeError(error) }, 'kafka message failed; retrying');
         }
-        const delay = transient ? transientRetryDelayMs(attempt, 10_000) : (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
+        const delay = transient ? retry.transientDelayMs(attempt) : retry.delayMs(failures);
         await this.waitHeartbeating(delay, heartbeat);
       }
     }

@@ -2,6 +2,7 @@ import './amqplib-frame-coalescing';
 import * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { BrokerUnavailableError, describeError } from '../errors';
+import { RetryPolicy } from '../retry-policy';
 import type { RabbitTopology } from '../topology';
 import { declareTopology } from './rabbit-topology';
 
@@ -10,9 +11,11 @@ export interface RabbitConnectionOptions {
   /** Shown in the RabbitMQ management UI's connection list. */
   readonly connectionName: string;
   readonly topology: RabbitTopology;
-  readonly reconnectInitialDelayMs?: number;
-  readonly reconnectMaxDelayMs?: number;
+  /** The pauses between connection attempts; by default from 250 ms doubling to 15 s, jittered, for ever. */
+  readonly reconnect?: RetryPolicy;
 }
+
+const RECONNECT = RetryPolicy.exponential({ initialMs: 250, maxMs: 15_000 }).withJitter();
 
 /** Work to redo on every new connection: open channels, start consumers. */
 export type ConnectionListener = (connection: amqp.ChannelModel) => Promise<void>;
@@ -138,11 +141,8 @@ export class RabbitConnection {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    const initial = this.options.reconnectInitialDelayMs ?? 250;
-    const max = this.options.reconnectMaxDelayMs ?? 15_000;
-    const ceiling = Math.min(max, initial * 2 ** this.failedAttempts);
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.failedAttempts += 1;
+    const delay = (this.options.reconnect ?? RECONNECT).delayMs(this.failedAttempts);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
   }
 

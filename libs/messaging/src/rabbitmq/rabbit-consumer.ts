@@ -1,8 +1,8 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
-import { handleTogether, type TogetherOutcome, transientRetryDelayMs } from '../batch-attempts';
-import { isTransientError } from '../transient-errors';
+import { handleTogether, type TogetherOutcome } from '../batch-attempts';
+import type { RetryPolicy } from '../retry-policy';
 import { Exchanges, retryQueueOf } from '../topology';
 import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import type { RabbitConnection } from './rabbit-connection';
@@ -16,9 +16,11 @@ export interface RabbitConsumerOptions {
   readonly prefetch: number;
   /**
    * The retry ladder: a message that failed for a reason that is neither permanent nor transient
-   * waits in `<queue>.retry.<ms>ms` for each delay in turn, then goes to the dead-letter queue.
+   * waits in `<queue>.retry.<ms>ms` for each of the policy's intervals in turn (the topology
+   * declares those queues from the same policy), then goes to the dead-letter queue. A transient
+   * failure is retried in place at the policy's transient pace.
    */
-  readonly retryDelaysMs: readonly number[];
+  readonly retry: RetryPolicy;
 }
 
 interface Decoded {
@@ -140,6 +142,7 @@ export class RabbitConsumer {
     const outcome = await handleTogether(
       this.handle,
       batch.map(({ message }) => message),
+      this.options.retry,
       {
         onSplit: (error) => {
           log.warn({ err: describeError(error) }, 'a message of the batch failed; handling them one at a time');
@@ -165,7 +168,7 @@ export class RabbitConsumer {
         settle(log, () => channel.ack(delivery));
         return;
       } catch (error) {
-        if (!(error instanceof PermanentMessageError) && isTransientError(error) && isOpen()) {
+        if (this.options.retry.isTransient(error) && isOpen()) {
           if (await this.waitToRetry(log, error, attempt, isOpen)) continue;
           return;
         }
@@ -184,7 +187,7 @@ export class RabbitConsumer {
     if (attempt === 1 || attempt % 10 === 0) {
       log.warn({ err: describeError(error), attempt }, 'transient failure; keeping the message and trying again');
     }
-    await pause(transientRetryDelayMs(attempt, 15_000));
+    await pause(this.options.retry.transientDelayMs(attempt));
     return isOpen();
   }
 
@@ -203,22 +206,24 @@ export class RabbitConsumer {
     error: unknown,
     log: Logger,
   ): Promise<void> {
-    const { queue, retryDelaysMs } = this.options;
+    const { queue, retry } = this.options;
     const reason = error instanceof PermanentMessageError ? error.message : describeError(error);
-    const retried = Number(delivery.properties.headers?.[FailureHeaders.retryAttempt] ?? 0);
-    if (!(error instanceof PermanentMessageError) && retried < retryDelaysMs.length) {
-      const delayMs = retryDelaysMs[retried];
-      log.warn({ err: reason, retry: retried + 1, delayMs }, 'message failed; retrying it later');
+    // The attempts so far, this one included: the copy in a retry queue carries the count.
+    const failed = Number(delivery.properties.headers?.[FailureHeaders.retryAttempt] ?? 0) + 1;
+    if (!(error instanceof PermanentMessageError) && retry.retriesAfter(failed)) {
+      // The policy's own intervals, never a jittered pause: each names a retry queue the topology declared.
+      const delayMs = retry.intervalsMs[failed - 1];
+      log.warn({ err: reason, retry: failed, delayMs }, 'message failed; retrying it later');
       await this.forward(channel, delivery, '', retryQueueOf(queue, delayMs), log, {
-        [FailureHeaders.retryAttempt]: retried + 1,
+        [FailureHeaders.retryAttempt]: failed,
         [FailureHeaders.lastError]: reason,
       });
       return;
     }
-    log.error({ reason, attempts: retried + 1 }, 'message dead-lettered');
+    log.error({ reason, attempts: failed }, 'message dead-lettered');
     await this.forward(channel, delivery, Exchanges.deadLetters, queue, log, {
       [FailureHeaders.reason]: reason,
-      [FailureHeaders.attempts]: retried + 1,
+      [FailureHeaders.attempts]: failed,
       [FailureHeaders.originalQueue]: queue,
       [FailureHeaders.deadLetteredAt]: new Date().toISOString(),
     });

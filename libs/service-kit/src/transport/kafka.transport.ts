@@ -19,6 +19,7 @@ export class KafkaTransport extends BatchTransport {
 
   listen(callback: () => void): void {
     this.indexHandlers();
+    if (this.groupId) this.platform.metrics.consumerStarted(this.groupId);
     this.kafka.start();
     callback();
   }

@@ -1,9 +1,10 @@
-import { type RabbitConnection, RabbitConsumer } from '@platform/messaging';
+import { type RabbitConnection, RabbitConsumer, type RetryPolicy } from '@platform/messaging';
 import { BatchTransport, type BatchTransportOptions } from './batch-transport';
 
 export interface RabbitQueueConsumer {
   readonly queue: string;
   readonly prefetch: number;
+  readonly retry: RetryPolicy;
 }
 
 /**
@@ -14,7 +15,6 @@ export class RabbitMqTransport extends BatchTransport {
   constructor(
     private readonly connection: RabbitConnection,
     private readonly queues: readonly RabbitQueueConsumer[],
-    private readonly retryDelaysMs: readonly number[],
     options: BatchTransportOptions,
   ) {
     super(options);
@@ -22,10 +22,11 @@ export class RabbitMqTransport extends BatchTransport {
 
   listen(callback: () => void): void {
     this.indexHandlers();
-    for (const { queue, prefetch } of this.queues) {
+    for (const { queue, prefetch, retry } of this.queues) {
+      this.platform.metrics.consumerStarted(queue);
       new RabbitConsumer(
         this.connection,
-        { queue, prefetch, retryDelaysMs: this.retryDelaysMs },
+        { queue, prefetch, retry },
         (messages) => this.dispatch(queue, messages),
         this.platform.logger.child({ component: 'consumer' }),
         this.platform.metrics,
