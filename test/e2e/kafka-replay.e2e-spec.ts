@@ -87,10 +87,27 @@ describe('rebuilding the points projection from the orders log', () => {
   });
 
   it('from a timestamp replays only what was written after it', async () => {
+    const writtenAt = async (orders: readonly OrderView[]) =>
+      (
+        await queryService<{ order_id: string; created_at: Date }>(
+          'points',
+          'SELECT order_id, created_at FROM points_ledger WHERE order_id = ANY($1) ORDER BY order_id',
+          [orders.map(({ id }) => id)],
+        )
+      ).map(({ order_id, created_at }) => ({ orderId: order_id, at: created_at.getTime() }));
+    const earlierBefore = await writtenAt(earlier);
+    const laterBefore = await writtenAt(later);
+
     const result = await rebuild({ from: 'timestamp', timestamp: between });
     expect(result.ledgerEntriesRemoved).toBeGreaterThanOrEqual(later.length);
     await caughtUp(result, Date.now());
+
     expect(await balances(customers)).toEqual(expected);
+    // The earlier orders' entries were left as they were; the later ones were deleted and written again.
+    expect(await writtenAt(earlier)).toEqual(earlierBefore);
+    const laterAfter = await writtenAt(later);
+    expect(laterAfter.map(({ orderId }) => orderId)).toEqual(laterBefore.map(({ orderId }) => orderId));
+    laterAfter.forEach(({ at }, index) => expect(at).toBeGreaterThan(laterBefore[index].at));
   });
 
   it('refuses a second rebuild until the first has caught up, so rebuilds cannot be stacked', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Exchanges, Queues } from '@platform/messaging';
 import { runProcess } from './support/commands';
-import { messagesConsumed } from './support/metrics';
+import { messagesConsumedBy } from './support/metrics';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 import { deadLettersOf, publishRaw } from './support/rabbitmq';
 
@@ -73,14 +73,15 @@ describe('RabbitMQ failures and dead letters', () => {
     await eventually(async () => (await notifications()).body, (list) => list.length === 1, { what: 'the re-driven event to notify' });
 
     // A second copy of the same message (same id) dead-lettered and re-driven: the inbox recognises it.
-    const duplicatesBefore = await messagesConsumed(['duplicate', 'duplicate-cached']);
+    const duplicates = () => messagesConsumedBy('notification', Queues.notificationOrderEvents, ['duplicate', 'duplicate-cached']);
+    const duplicatesBefore = await duplicates();
     await publishRaw(Exchanges.deadLetters, Queues.notificationOrderEvents, 'order.completed', event, headers, {
       messageId: first.messageId,
       correlationId: orderId,
     });
     const again = await http<{ redriven: number }>('POST', `${urls.notification}/admin/dead-letters/${Queues.notificationOrderEvents}/redrive`);
     expect(again.body.redriven).toBeGreaterThanOrEqual(1);
-    await eventually(() => messagesConsumed(['duplicate', 'duplicate-cached']), (count) => count > duplicatesBefore, {
+    await eventually(duplicates, (count) => count > duplicatesBefore, {
       what: 'the second copy to be recognised as a duplicate',
     });
     expect((await notifications()).body).toEqual([expect.objectContaining({ template: 'order-completed' })]);

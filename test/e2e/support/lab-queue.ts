@@ -23,39 +23,27 @@ export async function purgeLabQueue(): Promise<void> {
   }
 }
 
-/** Reads (and acks) everything in the lab queue until `count` distinct message ids arrived. */
-export async function drainLabQueue(distinctIds: number, timeoutMs = 60_000): Promise<Received[]> {
+/**
+ * Reads (and acks) everything in the lab queue, one basic.get at a time, until the queue is empty.
+ * Call it once the relays have stopped: every message they published was confirmed by the
+ * broker, so it is in the queue, and an empty queue means every copy has been read.
+ */
+export async function drainLabQueue(): Promise<Received[]> {
   const connection = await amqp.connect(platformUnderTest.rabbitUrl);
   const received: Received[] = [];
   try {
     const channel = await connection.createChannel();
-    await channel.prefetch(500);
-    const seen = new Set<string>();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${seen.size} of ${distinctIds} distinct messages arrived`)),
-        timeoutMs,
-      );
-      void channel.consume(LAB.queue, (message) => {
-        if (!message) return;
-        const headers = message.properties.headers ?? {};
-        const payload = JSON.parse(message.content.toString()) as { seq: number };
-        received.push({
-          messageId: String(message.properties.messageId),
-          aggregateId: String(message.properties.correlationId),
-          seq: payload.seq,
-          content: message.content,
-          headers,
-        });
-        seen.add(String(message.properties.messageId));
-        channel.ack(message);
-        if (seen.size >= distinctIds) {
-          clearTimeout(timer);
-          // Let copies already on their way in arrive too.
-          setTimeout(resolve, 300);
-        }
+    for (let message = await channel.get(LAB.queue); message; message = await channel.get(LAB.queue)) {
+      const payload = JSON.parse(message.content.toString()) as { seq: number };
+      received.push({
+        messageId: String(message.properties.messageId),
+        aggregateId: String(message.properties.correlationId),
+        seq: payload.seq,
+        content: message.content,
+        headers: message.properties.headers ?? {},
       });
-    });
+      channel.ack(message);
+    }
     return received;
   } finally {
     await connection.close();

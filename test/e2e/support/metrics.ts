@@ -1,23 +1,38 @@
 import { urls } from './platform';
 
-/** Sum of `messages_consumed_total` samples, over every service, whose outcome is one of `outcomes`. */
-export async function messagesConsumed(outcomes: readonly string[]): Promise<number> {
-  const texts = await Promise.all(Object.values(urls).map(async (url) => (await fetch(`${url}/metrics`)).text()));
-  let total = 0;
-  for (const line of texts.join('\n').split('\n')) {
-    const match = /^messages_consumed_total\{[^}]*outcome="([^"]+)"[^}]*\} (\d+)/.exec(line);
-    if (match && outcomes.includes(match[1])) total += Number(match[2]);
-  }
-  return total;
+type Service = keyof typeof urls;
+
+/** The samples of `name` one service reports, with their labels; none is an error (a renamed metric, a consumer that never started). */
+async function samplesOf(service: Service, name: string): Promise<{ labels: string; value: number }[]> {
+  const text = await (await fetch(`${urls[service]}/metrics`)).text();
+  const samples = text
+    .split('\n')
+    .map((line) => /^(\w+)(?:\{([^}]*)\})? (\d+(?:\.\d+)?)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && match[1] === name)
+    .map((match) => ({ labels: match[2] ?? '', value: Number(match[3]) }));
+  if (samples.length === 0) throw new Error(`the ${service} service reports no ${name}`);
+  return samples;
 }
 
 /** Sum of every sample of the counter `name` that one service reports. */
-export async function counterOf(service: keyof typeof urls, name: string): Promise<number> {
-  const text = await (await fetch(`${urls[service]}/metrics`)).text();
+export async function counterOf(service: Service, name: string): Promise<number> {
+  return (await samplesOf(service, name)).reduce((sum, { value }) => sum + value, 0);
+}
+
+/** Messages one consumer (a queue or consumer group) of one service handled with one of `outcomes`. */
+export async function messagesConsumedBy(service: Service, consumer: string, outcomes: readonly string[]): Promise<number> {
+  const mine = (await samplesOf(service, 'messages_consumed_total')).filter(({ labels }) => labels.includes(`consumer="${consumer}"`));
+  if (mine.length === 0) throw new Error(`the ${service} service reports no messages_consumed_total for ${consumer}`);
+  return mine.filter(({ labels }) => outcomes.some((outcome) => labels.includes(`outcome="${outcome}"`))).reduce((sum, { value }) => sum + value, 0);
+}
+
+/** Sum of `messages_consumed_total` samples, over every service, whose outcome is one of `outcomes`. */
+export async function messagesConsumed(outcomes: readonly string[]): Promise<number> {
   let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/.exec(line);
-    if (match && match[1] === name) total += Number(match[2]);
+  for (const service of Object.keys(urls) as Service[]) {
+    for (const { labels, value } of await samplesOf(service, 'messages_consumed_total')) {
+      if (outcomes.some((outcome) => labels.includes(`outcome="${outcome}"`))) total += value;
+    }
   }
   return total;
 }

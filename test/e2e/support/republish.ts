@@ -12,6 +12,7 @@ import pino from 'pino';
 import { SERVICES } from '../../../tools/stack/stack.config';
 import { queryService } from './database';
 import { platformUnderTest } from './environment';
+import { eventually } from './platform';
 
 /** Every message the services published about these orders, as their outboxes recorded them. */
 export async function publishedMessagesAbout(orderIds: readonly string[]): Promise<OutboundMessage[]> {
@@ -48,7 +49,7 @@ export async function publishDirectly(messages: readonly OutboundMessage[]): Pro
   connection.start();
   const kafka = new KafkaPublisher(createKafka({ clientId: 'e2e-publisher', brokers: platformUnderTest.kafkaBrokers }, logger), logger);
   try {
-    while (!connection.isConnected) await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => connection.isConnected, (connected) => connected, { intervalMs: 50, what: 'the publisher to connect to RabbitMQ' });
     await kafka.connect();
     const results: PublishResult[] = [];
     for (const message of messages) {
