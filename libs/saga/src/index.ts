@@ -1,3 +1,4 @@
 export * from './saga-definition';
 export * from './saga-machine';
 export * from './saga-orchestrator';
+export * from './saga-test-kit';

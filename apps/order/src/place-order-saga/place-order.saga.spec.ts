@@ -1,6 +1,7 @@
 import {
   ChargePayment,
   CommitStock,
+  type MessageContract,
   PaymentCharged,
   PaymentRejected,
   RefundPayment,
@@ -9,7 +10,8 @@ import {
   StockReservationRejected,
   StockReserved,
 } from '@platform/contracts';
-import { applyReply, applyTimeout, cancelSaga, type SagaState, type SagaTransition, startSaga } from '@platform/saga';
+import { Exchanges, Queues, rabbitTopology } from '@platform/messaging';
+import { given } from '@platform/saga';
 import { placeOrderSaga as definePlaceOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
 
 const placeOrderSaga = definePlaceOrderSaga({ paymentTimeoutMs: 30_000 });
@@ -24,199 +26,164 @@ const order: PlaceOrderSagaData = {
     { sku: 'tea', quantity: 1 },
   ],
 };
-const reservedLines = [
+const lines = [
   { sku: 'mug', quantity: 3, unitPriceCents: 1250 },
   { sku: 'tea', quantity: 1, unitPriceCents: 499 },
 ];
+const amountCents = 3 * 1250 + 499;
+const charged = { orderId, paymentId, amountCents };
 
-const sent = (transition: SagaTransition<PlaceOrderSagaData>) =>
-  transition.commands.map(({ contract, payload }) => ({ type: contract.type, payload }));
+/** The queue the topology delivers a saga command to. */
+const queueOf = (contract: MessageContract) =>
+  rabbitTopology.queues
+    .filter(({ bindings }) => bindings.some(({ exchange, routingKey }) => exchange === Exchanges.sagaCommands && routingKey === contract.type))
+    .map(({ name }) => name)
+    .join(', ');
 
-function reply(state: SagaState<PlaceOrderSagaData>, type: string, payload: unknown) {
-  const decision = applyReply(placeOrderSaga, state, { type, payload });
-  if (!decision.applied) throw new Error(`reply was not applied: ${decision.reason}`);
-  return decision.transition;
-}
-
-function timeout(state: SagaState<PlaceOrderSagaData>, step: string, stepIndex: number) {
-  const decision = applyTimeout(placeOrderSaga, state, { step, stepIndex });
-  if (!decision.applied) throw new Error(`timeout was not applied: ${decision.reason}`);
-  return decision.transition;
-}
-
-const started = () => startSaga(placeOrderSaga, orderId, order);
-const reserved = () => reply(started().state, StockReserved.type, { orderId, lines: reservedLines });
-const charged = { orderId, paymentId, amountCents: 4249 };
-const timedOut = () => timeout(reserved().state, 'charge-payment', 1);
+const placed = () => given(placeOrderSaga, order, { routeOf: queueOf, sagaId: orderId });
+const reserved = () =>
+  placed().expectCommand(ReserveStock).andGivenReply(StockReserved, { orderId, lines }).expectCommand(ChargePayment);
+const timedOut = () => reserved().andGivenTimeout().expectCommand(ReleaseStock);
+const byOperator = (data: PlaceOrderSagaData): PlaceOrderSagaData => ({ ...data, cancellationReason: 'CANCELLED_BY_OPERATOR' });
 
 describe('the place-order saga', () => {
-  it('when an order is placed, then inventory is asked to reserve every line', () => {
-    const transition = started();
-
-    expect(sent(transition)).toEqual([{ type: ReserveStock.type, payload: { orderId, items: order.items } }]);
-    expect(transition.state).toMatchObject({ status: 'RUNNING', currentStep: 0 });
+  it('when an order is placed, then inventory is asked to reserve every line, with no deadline', () => {
+    placed().expectCommand(ReserveStock, { orderId, items: [...order.items] }).to(Queues.inventoryCommands).expectWaitingOn('reserve-stock');
   });
 
-  it('when the stock is reserved, then payment is asked to charge the sum of price x quantity', () => {
-    const transition = reserved();
+  it('when the stock is reserved, then payment is asked to charge the sum of price x quantity, within 30 s', () => {
+    const charging = placed()
+      .expectCommand(ReserveStock)
+      .andGivenReply(StockReserved, { orderId, lines })
+      .expectCommand(ChargePayment, { orderId, customerId: 'customer-1', amountCents })
+      .to(Queues.paymentCommands)
+      .expectWaitingOn('charge-payment', 30_000);
 
-    expect(sent(transition)).toEqual([
-      { type: ChargePayment.type, payload: { orderId, customerId: 'customer-1', amountCents: 3 * 1250 + 499 } },
-    ]);
-    expect(transition.state.data.totalCents).toBe(4249);
-    expect(transition.state).toMatchObject({ status: 'RUNNING', currentStep: 1 });
-  });
-
-  it('when payment is asked to charge, then a deadline is set for its answer', () => {
-    expect(reserved().timeouts).toEqual([{ step: 'charge-payment', stepIndex: 1, afterMs: 30_000 }]);
-    expect(started().timeouts).toEqual([]);
-  });
-
-  it('when payment does not answer in time, then the reservation is released and the order cancels with PAYMENT_TIMEOUT', () => {
-    const transition = timedOut();
-
-    expect(sent(transition)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
-    expect(transition.outcome).toBe('compensated');
-    expect(transition.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'PAYMENT_TIMEOUT' } });
-    expect(transition.history.map(({ event }) => event)).toEqual(['step-timed-out', 'compensation-sent', 'saga-compensated']);
-  });
-
-  it('when a charge is confirmed after the payment timed out, then it is refunded and the order stays cancelled', () => {
-    const transition = reply(timedOut().state, PaymentCharged.type, charged);
-
-    expect(sent(transition)).toEqual([{ type: RefundPayment.type, payload: { orderId } }]);
-    expect(transition.outcome).toBeUndefined();
-    expect(transition.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'PAYMENT_TIMEOUT' } });
-  });
-
-  it('when payment is rejected after it timed out, then nothing more happens', () => {
-    const decision = applyReply(placeOrderSaga, timedOut().state, {
-      type: PaymentRejected.type,
-      payload: { orderId, reason: 'PAYMENT_DECLINED' },
-    });
-
-    expect(decision.applied).toBe(false);
-  });
-
-  it('when the deadline passes after payment answered, then the stale timeout changes nothing', () => {
-    const completed = reply(reserved().state, PaymentCharged.type, charged).state;
-
-    expect(applyTimeout(placeOrderSaga, completed, { step: 'charge-payment', stepIndex: 1 })).toMatchObject({
-      applied: false,
-      stale: true,
-      reason: 'timeout of step charge-payment is stale: saga is COMPLETED at step 2',
-    });
-  });
-
-  it('when a charge is confirmed twice for a completed order, then the second changes nothing', () => {
-    const completed = reply(reserved().state, PaymentCharged.type, charged).state;
-
-    expect(applyReply(placeOrderSaga, completed, { type: PaymentCharged.type, payload: charged }).applied).toBe(false);
+    expect(charging.state.data.totalCents).toBe(amountCents);
   });
 
   it('when the payment is charged, then the reservation is committed and the saga completes', () => {
-    const transition = reply(reserved().state, PaymentCharged.type, charged);
+    reserved()
+      .andGivenReply(PaymentCharged, charged)
+      .expectCommand(CommitStock, { orderId })
+      .to(Queues.inventoryCommands)
+      .expectCompleted({ totalCents: amountCents });
+  });
 
-    expect(sent(transition)).toEqual([{ type: CommitStock.type, payload: { orderId } }]);
-    expect(transition.outcome).toBe('completed');
-    expect(transition.state.status).toBe('COMPLETED');
+  it('records every step of the way in the history, in order', () => {
+    reserved()
+      .andGivenReply(PaymentCharged, charged)
+      .expectCommand(CommitStock)
+      .expectWholeHistory([
+        'reserve-stock: command-sent',
+        'reserve-stock: reply-received',
+        'charge-payment: command-sent',
+        'charge-payment: reply-received',
+        'commit-stock: participant-notified',
+        'commit-stock: saga-completed',
+      ]);
   });
 
   it.each(['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'] as const)(
     'when inventory rejects the reservation with %s, then nothing is compensated and the saga ends with that reason',
     (reason) => {
-      const transition = reply(started().state, StockReservationRejected.type, { orderId, reason, skus: ['mug'] });
-
-      expect(sent(transition)).toEqual([]);
-      expect(transition.outcome).toBe('compensated');
-      expect(transition.state.data.cancellationReason).toBe(reason);
+      placed()
+        .expectCommand(ReserveStock)
+        .andGivenFailureReply(StockReservationRejected, { orderId, reason, skus: ['mug'] })
+        .expectNoCommands()
+        .expectCompensated({ cancellationReason: reason });
     },
   );
 
   it.each(['PAYMENT_DECLINED', 'UNKNOWN_CUSTOMER'] as const)(
     'when payment rejects the charge with %s, then the reservation is released and the saga ends with that reason',
     (reason) => {
-      const transition = reply(reserved().state, PaymentRejected.type, { orderId, reason });
-
-      expect(sent(transition)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
-      expect(transition.outcome).toBe('compensated');
-      expect(transition.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: reason } });
+      reserved()
+        .andGivenFailureReply(PaymentRejected, { orderId, reason })
+        .expectCommand(ReleaseStock, { orderId })
+        .to(Queues.inventoryCommands)
+        .expectCompensated({ cancellationReason: reason });
     },
   );
 
+  it('when payment does not answer in time, then the reservation is released and the order cancels with PAYMENT_TIMEOUT', () => {
+    reserved()
+      .andGivenTimeout()
+      .expectCommand(ReleaseStock, { orderId })
+      .expectCompensated({ cancellationReason: 'PAYMENT_TIMEOUT' })
+      .expectHistory(['charge-payment: step-timed-out', 'reserve-stock: compensation-sent', 'charge-payment: saga-compensated']);
+  });
+
+  it('when a charge is confirmed after the payment timed out, then it is refunded and the order stays cancelled', () => {
+    const late = timedOut()
+      .andGivenLateReply(PaymentCharged, charged)
+      .expectCommand(RefundPayment, { orderId })
+      .to(Queues.paymentCommands)
+      .expectNoCommands();
+
+    expect(late.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'PAYMENT_TIMEOUT' } });
+  });
+
+  it('when payment is rejected after it timed out, then nothing more happens', () => {
+    timedOut().expectReplyIgnored(PaymentRejected, { orderId, reason: 'PAYMENT_DECLINED' }, 'saga is COMPENSATED; payment.rejected changes nothing');
+  });
+
+  it('when the deadline passes after payment answered, then the stale timeout changes nothing', () => {
+    reserved()
+      .andGivenReply(PaymentCharged, charged)
+      .expectCommand(CommitStock)
+      .expectTimeoutStale('charge-payment', 'timeout of step charge-payment is stale: saga is COMPLETED at step 2');
+  });
+
+  it('when a charge is confirmed twice for a completed order, then the second changes nothing', () => {
+    reserved().andGivenReply(PaymentCharged, charged).expectCommand(CommitStock).expectReplyIgnored(PaymentCharged, charged);
+  });
+
   it('when a reply arrives that the current step does not expect, then it is ignored', () => {
-    const decision = applyReply(placeOrderSaga, started().state, {
-      type: PaymentCharged.type,
-      payload: { orderId, paymentId, amountCents: 1 },
-    });
-
-    expect(decision).toEqual({ applied: false, reason: 'step reserve-stock does not expect payment.charged' });
+    placed()
+      .expectCommand(ReserveStock)
+      .expectReplyIgnored(PaymentCharged, { orderId, paymentId, amountCents: 1 }, 'step reserve-stock does not expect payment.charged');
   });
 
-  it('when a reply arrives after the saga ended, then it changes nothing', () => {
-    const ended = reply(reserved().state, PaymentRejected.type, { orderId, reason: 'PAYMENT_DECLINED' }).state;
-
-    const decision = applyReply(placeOrderSaga, ended, { type: StockReserved.type, payload: { orderId, lines: reservedLines } });
-
-    expect(decision.applied).toBe(false);
-  });
-
-  it('records every step of the way in the history, in order', () => {
-    const completed = reply(reserved().state, PaymentCharged.type, charged);
-    const history = [...started().history, ...reserved().history, ...completed.history].map(
-      ({ step, event }) => `${step}: ${event}`,
-    );
-
-    expect(history).toEqual([
-      'reserve-stock: command-sent',
-      'reserve-stock: reply-received',
-      'charge-payment: command-sent',
-      'charge-payment: reply-received',
-      'commit-stock: participant-notified',
-      'commit-stock: saga-completed',
-    ]);
+  it('when a reservation arrives after the saga ended, then it changes nothing', () => {
+    reserved()
+      .andGivenFailureReply(PaymentRejected, { orderId, reason: 'PAYMENT_DECLINED' })
+      .expectCommand(ReleaseStock)
+      .expectReplyIgnored(StockReserved, { orderId, lines });
   });
 
   describe('cancelled by an operator while a reply does not come', () => {
-    const byOperator = (data: PlaceOrderSagaData): PlaceOrderSagaData => ({ ...data, cancellationReason: 'CANCELLED_BY_OPERATOR' });
-    const cancel = (state: SagaState<PlaceOrderSagaData>) => {
-      const decision = cancelSaga(placeOrderSaga, state, byOperator, { by: 'test' });
-      if (!decision.applied) throw new Error(decision.reason);
-      return decision.transition;
-    };
-
     it('when it waits on the reservation, then the stock is released, and a reservation that comes later is released again', () => {
-      const cancelled = cancel(started().state);
-
-      expect(cancelled.state).toMatchObject({ status: 'COMPENSATED', data: { cancellationReason: 'CANCELLED_BY_OPERATOR' } });
-      expect(cancelled.outcome).toBe('compensated');
-      expect(sent(cancelled)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
-      const late = applyReply(placeOrderSaga, cancelled.state, { type: StockReserved.type, payload: { orderId, lines: reservedLines } });
-      expect(late.applied && sent(late.transition)).toEqual([{ type: ReleaseStock.type, payload: { orderId } }]);
+      placed()
+        .expectCommand(ReserveStock)
+        .andGivenCancel(byOperator, { by: 'test' })
+        .expectCommand(ReleaseStock, { orderId })
+        .expectCompensated({ cancellationReason: 'CANCELLED_BY_OPERATOR' })
+        .andGivenLateReply(StockReserved, { orderId, lines })
+        .expectCommand(ReleaseStock, { orderId })
+        .expectNoCommands();
     });
 
     it('when it waits on the charge, then the charge is refunded and the stock released, newest first', () => {
-      const cancelled = cancel(reserved().state);
-
-      expect(sent(cancelled)).toEqual([
-        { type: RefundPayment.type, payload: { orderId } },
-        { type: ReleaseStock.type, payload: { orderId } },
-      ]);
-      expect(cancelled.history.map(({ event }) => event)).toEqual([
-        'cancelled-by-operator',
-        'compensation-sent',
-        'compensation-sent',
-        'saga-compensated',
-      ]);
+      reserved()
+        .andGivenCancel(byOperator)
+        .expectCommand(RefundPayment, { orderId })
+        .expectCommand(ReleaseStock, { orderId })
+        .expectCompensated({ cancellationReason: 'CANCELLED_BY_OPERATOR' })
+        .expectHistory([
+          'charge-payment: cancelled-by-operator',
+          'charge-payment: compensation-sent',
+          'reserve-stock: compensation-sent',
+          'charge-payment: saga-compensated',
+        ]);
     });
 
     it('when the saga has ended, then it is refused', () => {
-      const ended = cancel(started().state).state;
-
-      expect(cancelSaga(placeOrderSaga, ended, byOperator, {})).toEqual({
-        applied: false,
-        reason: 'saga is COMPENSATED; only a running saga can be cancelled',
-      });
+      placed()
+        .expectCommand(ReserveStock)
+        .andGivenCancel(byOperator)
+        .expectCommand(ReleaseStock)
+        .expectCancelRefused('saga is COMPENSATED; only a running saga can be cancelled');
     });
   });
 });
