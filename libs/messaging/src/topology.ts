@@ -1,4 +1,4 @@
-import type { MessageContract } from '@platform/contracts';
+import { ChargePayment, CommitStock, type MessageContract, RefundPayment, ReleaseStock, ReserveStock } from '@platform/contracts';
 import type { Destination } from './message';
 
 /**
@@ -92,7 +92,8 @@ export interface KafkaTopicSpec {
   readonly topic: string;
 }
 
-const sagaCommand = (routingKey: string): BindingSpec => ({ exchange: Exchanges.sagaCommands, routingKey });
+/** Saga commands are routed by their type (see Routes.sagaCommand), so a binding names the contract, never a string. */
+const sagaCommand = (contract: MessageContract): BindingSpec => ({ exchange: Exchanges.sagaCommands, routingKey: contract.type });
 const dispatchOn = (headers: Record<string, string>): BindingSpec => ({
   exchange: Exchanges.notificationDispatch,
   routingKey: '',
@@ -125,7 +126,7 @@ export const rabbitTopology: RabbitTopology = {
   queues: [
     {
       name: Queues.inventoryCommands,
-      bindings: ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'].map(sagaCommand),
+      bindings: [ReserveStock, ReleaseStock, CommitStock].map(sagaCommand),
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
@@ -137,7 +138,7 @@ export const rabbitTopology: RabbitTopology = {
     },
     {
       name: Queues.paymentCommands,
-      bindings: ['payment.charge', 'payment.refund'].map(sagaCommand),
+      bindings: [ChargePayment, RefundPayment].map(sagaCommand),
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
