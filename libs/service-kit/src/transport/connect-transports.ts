@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { type CustomTransportStrategy, type MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
+import type { CustomTransportStrategy, MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import { MessageFailuresToTransport } from './message-failures.filter';
 
 /**
@@ -11,7 +11,7 @@ export async function startMessageTransports(app: INestApplication, transports: 
   for (const strategy of transports) {
     // Nest builds each handler's filter chain when it registers the handlers, which
     // connectMicroservice does at once unless deferred; deferred, the global filter below is in
-    // the chain. The app's own lifecycle hooks run once, with app.listen(), not again here.
+    // the chain. The app's lifecycle hooks have run with app.init(); they must not run again here.
     const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy }, { deferInitialization: true });
     microservice.useGlobalFilters(new MessageFailuresToTransport());
     (microservice as NestMicroservice).setIsInitHookCalled(true);
