@@ -19,20 +19,18 @@ export async function counterOf(service: Service, name: string): Promise<number>
   return (await samplesOf(service, name)).reduce((sum, { value }) => sum + value, 0);
 }
 
+const sumWithOutcome = (samples: readonly { labels: string; value: number }[], outcomes: readonly string[]) =>
+  samples.filter(({ labels }) => outcomes.some((outcome) => labels.includes(`outcome="${outcome}"`))).reduce((sum, { value }) => sum + value, 0);
+
 /** Messages one consumer (a queue or consumer group) of one service handled with one of `outcomes`. */
 export async function messagesConsumedBy(service: Service, consumer: string, outcomes: readonly string[]): Promise<number> {
   const mine = (await samplesOf(service, 'messages_consumed_total')).filter(({ labels }) => labels.includes(`consumer="${consumer}"`));
   if (mine.length === 0) throw new Error(`the ${service} service reports no messages_consumed_total for ${consumer}`);
-  return mine.filter(({ labels }) => outcomes.some((outcome) => labels.includes(`outcome="${outcome}"`))).reduce((sum, { value }) => sum + value, 0);
+  return sumWithOutcome(mine, outcomes);
 }
 
 /** Sum of `messages_consumed_total` samples, over every service, whose outcome is one of `outcomes`. */
 export async function messagesConsumed(outcomes: readonly string[]): Promise<number> {
-  let total = 0;
-  for (const service of Object.keys(urls) as Service[]) {
-    for (const { labels, value } of await samplesOf(service, 'messages_consumed_total')) {
-      if (outcomes.some((outcome) => labels.includes(`outcome="${outcome}"`))) total += value;
-    }
-  }
-  return total;
+  const perService = await Promise.all((Object.keys(urls) as Service[]).map((service) => samplesOf(service, 'messages_consumed_total')));
+  return sumWithOutcome(perService.flat(), outcomes);
 }
