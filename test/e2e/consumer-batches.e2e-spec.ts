@@ -6,7 +6,8 @@ import { expectInvariants } from './support/invariants';
 import { counterOf } from './support/metrics';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique } from './support/platform';
 import { killAndAwaitRestart, pause } from './support/processes';
-import { deadLettersOf, publishRaw } from './support/rabbitmq';
+import { deadLettersOf } from './support/dead-letters';
+import { publishRaw } from './support/rabbitmq';
 import { platformUnderTest } from './support/environment';
 
 /**

@@ -3,24 +3,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KafkaTopics } from '@platform/messaging';
+import { deadLettersOf } from './support/dead-letters';
 import { expectInvariants } from './support/invariants';
 import { groupMembers, kafka, platformHeaders, produce, readTopics } from './support/kafka';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
-interface KafkaDeadLetter {
-  offset: string;
-  messageId?: string;
-  error: string;
-  originalTopic: string;
-  originalPartition: number;
-  originalOffset: string;
-  consumerGroup: string;
-  redriven: boolean;
-}
-
 const balanceOf = async (customer: string) => (await http<{ balance: number }>('GET', `${urls.points}/points/${customer}`)).body.balance;
-const deadLettersOf = async (service: string, topic: string) =>
-  (await http<KafkaDeadLetter[]>('GET', `${urls[service as keyof typeof urls]}/admin/kafka/dead-letters/${topic}?limit=1000`)).body;
 
 function completedEvent(orderId: string, customerId: string, totalCents: number) {
   return { orderId, customerId, totalCents, lines: [{ sku: 'log-sku', quantity: 1, unitPriceCents: totalCents }] };
@@ -102,17 +90,21 @@ describe('Kafka event logs', () => {
     await eventually(() => balanceOf(customer), (balance) => balance === 7, { what: 'the event behind the poison one to be applied' });
     const letters = await eventually(
       () => deadLettersOf('points', KafkaTopics.orders),
-      (list) => list.some((letter) => letter.messageId === poisonId && letter.consumerGroup === 'points'),
+      (list) => list.some((letter) => letter.messageId === poisonId && letter.consumer === 'points'),
       { what: 'the poison message in orders.dlt' },
     );
-    const letter = letters.find((candidate) => candidate.messageId === poisonId && candidate.consumerGroup === 'points')!;
-    expect(letter).toMatchObject({ originalTopic: 'orders', error: expect.stringContaining('totalCents') });
+    const letter = letters.find((candidate) => candidate.messageId === poisonId && candidate.consumer === 'points')!;
     const [original] = await readTopics([KafkaTopics.orders], (record) => record.headers['message-id'] === poisonId);
-    expect(letter).toMatchObject({ originalPartition: original.partition, originalOffset: String(original.offset) });
+    expect(letter).toMatchObject({
+      reason: expect.stringContaining('totalCents'),
+      attempts: 1,
+      failedOn: { topic: 'orders', partition: original.partition, offset: String(original.offset) },
+      heldIn: { topic: 'orders.dlt' },
+    });
   });
 
   it('reads its dead letters one call at a time: a second list while one runs gets 409 at once, not a second consumer group', async () => {
-    const list = () => http<unknown>('GET', `${urls.points}/admin/kafka/dead-letters/${KafkaTopics.orders}?all=true&limit=1000`);
+    const list = () => http<unknown>('GET', `${urls.points}/admin/dead-letters/${KafkaTopics.orders}?all=true&limit=1000`);
     const statuses = (await Promise.all([list(), list()])).map(({ status }) => status).sort();
 
     expect(statuses).toEqual([200, 409]);
@@ -130,19 +122,20 @@ describe('Kafka event logs', () => {
         value: JSON.stringify(completedEvent(orderId, customer, 4200)),
         headers: {
           ...platformHeaders('order.completed', orderId, messageId),
-          'dlt-error': 'simulated: the handler failed 3 times',
-          'dlt-attempts': '3',
-          'dlt-original-topic': 'orders',
-          'dlt-original-partition': '0',
-          'dlt-original-offset': '0',
-          'dlt-consumer-group': 'points',
-          'dlt-failed-at': new Date().toISOString(),
+          'x-dead-letter-reason': 'simulated: the handler failed 3 times',
+          'x-dead-letter-attempts': '3',
+          'x-dead-letter-consumer': 'points',
+          'x-dead-letter-source': 'orders',
+          'x-dead-letter-source-partition': '0',
+          'x-dead-letter-source-offset': '0',
+          'x-dead-lettered-at': new Date().toISOString(),
         },
       },
     ]);
     expect((await deadLettersOf('points', KafkaTopics.orders)).find((letter) => letter.messageId === messageId)).toMatchObject({
       redriven: false,
-      consumerGroup: 'points',
+      consumer: 'points',
+      reason: 'simulated: the handler failed 3 times',
     });
 
     const cli = await promisify(execFile)(
@@ -156,7 +149,7 @@ describe('Kafka event logs', () => {
     expect((await deadLettersOf('points', KafkaTopics.orders)).map((letter) => letter.messageId)).not.toContain(messageId);
 
     // A second re-drive sends nothing already sent; the balance stays.
-    const again = await http<{ redriven: number; more: boolean }>('POST', `${urls.points}/admin/kafka/dead-letters/${KafkaTopics.orders}/redrive`);
+    const again = await http<{ redriven: number; more: boolean }>('POST', `${urls.points}/admin/dead-letters/${KafkaTopics.orders}/redrive`);
     expect(again.status).toBe(200);
     expect(again.body.more).toBe(false);
     const copies = await readTopics([KafkaTopics.orders], (record) => record.headers['message-id'] === messageId);

@@ -3,7 +3,8 @@ import { Queues } from '@platform/messaging';
 import fc from 'fast-check';
 import { expectInvariants } from './support/invariants';
 import { eventually, placeOrder, putAccount, putProduct, terminalOrder, unique, type urls } from './support/platform';
-import { deadLettersOf, publishRaw } from './support/rabbitmq';
+import { deadLettersOf } from './support/dead-letters';
+import { publishRaw } from './support/rabbitmq';
 
 /** Every queue a service consumes, with the service that consumes it. */
 const CONSUMED: readonly [keyof typeof urls, string][] = [
@@ -47,7 +48,10 @@ describe('random and malformed messages on every consumed queue', () => {
         (current) => ours.every((id) => current.some((letter) => letter.messageId === id)),
         { timeoutMs: 60_000, what: `the broken messages on ${queue} to be dead-lettered` },
       );
-      for (const letter of letters.filter(({ messageId }) => ours.includes(messageId))) expect(letter.reason).toMatch(/\S/);
+      for (const letter of letters.filter(({ messageId }) => ours.includes(messageId ?? ''))) {
+        expect(letter).toMatchObject({ reason: expect.stringMatching(/\S/), consumer: service, failedOn: { queue } });
+        expect(letter.reason).not.toBe('unknown');
+      }
     }
 
     // Every consumer took its poison and went on: an order still runs through all of them.

@@ -4,7 +4,8 @@ import { Exchanges, Queues } from '@platform/messaging';
 import { runProcess } from './support/commands';
 import { messagesConsumedBy } from './support/metrics';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
-import { deadLettersOf, publishRaw } from './support/rabbitmq';
+import { deadLettersOf } from './support/dead-letters';
+import { publishRaw } from './support/rabbitmq';
 
 describe('RabbitMQ failures and dead letters', () => {
   it('when a message can never be processed, then it goes straight to the dead-letter queue with the reason, and the queue keeps flowing', async () => {
@@ -22,6 +23,9 @@ describe('RabbitMQ failures and dead letters', () => {
     expect(deadLetters.find((letter) => letter.messageId === poison.messageId)).toMatchObject({
       reason: expect.stringContaining('the body is not JSON'),
       attempts: 1,
+      consumer: 'inventory',
+      failedOn: { queue: Queues.inventoryCommands },
+      heldIn: { queue: `${Queues.inventoryCommands}.dlq` },
     });
   });
 
@@ -79,7 +83,8 @@ describe('RabbitMQ failures and dead letters', () => {
       messageId: first.messageId,
       correlationId: orderId,
     });
-    const again = await http<{ redriven: number }>('POST', `${urls.notification}/admin/dead-letters/${Queues.notificationOrderEvents}/redrive`);
+    const again = await http<{ redriven: number; more: boolean }>('POST', `${urls.notification}/admin/dead-letters/${Queues.notificationOrderEvents}/redrive`);
+    expect(again.body).toMatchObject({ redriven: expect.any(Number), more: false });
     expect(again.body.redriven).toBeGreaterThanOrEqual(1);
     await eventually(duplicates, (count) => count > duplicatesBefore, {
       what: 'the second copy to be recognised as a duplicate',
@@ -87,7 +92,9 @@ describe('RabbitMQ failures and dead letters', () => {
     expect((await notifications()).body).toEqual([expect.objectContaining({ template: 'order-completed' })]);
   });
 
-  it('answers 404 for a queue the service does not consume', async () => {
+  it('answers 404 for a queue or topic the service does not consume', async () => {
     expect((await http('GET', `${urls.inventory}/admin/dead-letters/${Queues.paymentCommands}`)).status).toBe(404);
+    expect((await http('POST', `${urls.inventory}/admin/dead-letters/${Queues.paymentCommands}/redrive`)).status).toBe(404);
+    expect((await http('GET', `${urls.inventory}/admin/dead-letters/orders`)).status).toBe(404);
   });
 });

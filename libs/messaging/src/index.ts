@@ -11,7 +11,8 @@ export { createKafka, ensureTopics, type KafkaClientOptions } from './kafka/kafk
 export * from './kafka/kafka-publisher';
 export { KafkaSubscription, type KafkaSubscriptionOptions } from './kafka/kafka-consumer';
 export * from './transient-errors';
-export * from './rabbitmq/dead-letter-admin';
+export * from './dead-letters';
+export * from './rabbitmq/dead-letter-queues';
 export { readConsumerLag, summarizeLag, type PartitionLag, type GroupLagTotal, type TopicLagTotal } from './kafka/consumer-lag';
 export {
   ConsumerLagMonitor,
@@ -26,15 +27,13 @@ export {
   type WatchedGroup,
 } from './kafka/lag-monitor';
 export {
-  DeadLetterHeaders,
   DeadLetterReadBusyError,
-  DeadLetterTopicAdmin,
+  DeadLetterTopics,
   REDRIVEN_FOR_GROUP_HEADER,
   REDRIVEN_FROM_HEADER,
   redriveGroupOf,
-  type DeadLetterTopicAdminOptions,
-  type KafkaDeadLetter,
-} from './kafka/dead-letter-topic-admin';
+  type DeadLetterTopicsOptions,
+} from './kafka/dead-letter-topics';
 export { InvalidResetError, resetConsumerGroup, ResetRefusedError, type ResetFrom, type TopicPartitionOffset } from './kafka/consumer-group-reset';
 export * from './batch-attempts';
 export * from './retry-policy';

@@ -1,6 +1,6 @@
 import {
   type ConsumerLagMonitor,
-  DeadLetterTopicAdmin,
+  DeadLetterTopics,
   describeError,
   ensureTopics,
   type InboundBatchHandler,
@@ -55,7 +55,7 @@ export interface KafkaGroupOptions {
 export class KafkaRuntime {
   readonly publisher: KafkaPublisher;
   /** The dead letters of this service's consumer group, when it has one. */
-  readonly deadLetters: DeadLetterTopicAdmin | null;
+  readonly deadLetters: DeadLetterTopics | null;
   private readonly lagMonitor: ConsumerLagMonitor | null = null;
   /** Asks the broker on each readiness check: a producer or consumer with nothing to do notices an outage late. */
   private readonly probe: Admin;
@@ -81,7 +81,7 @@ export class KafkaRuntime {
     private readonly metrics: PlatformMetrics,
   ) {
     this.publisher = new KafkaPublisher(kafka, logger.child({ component: 'kafka' }));
-    this.deadLetters = group ? new DeadLetterTopicAdmin(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
+    this.deadLetters = group ? new DeadLetterTopics(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
     this.probe = kafka.admin();
     if (group) this.lagMonitor = lagMonitorFor(kafka, group, config, metrics, logger);
   }

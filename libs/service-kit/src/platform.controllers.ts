@@ -1,6 +1,6 @@
 import { Body, ConflictException, Controller, Get, Header, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { type DeadLetter, type DeadLetterAdmin, DeadLetterReadBusyError, type DeadLetterTopicAdmin, type KafkaDeadLetter, type LagSnapshot } from '@platform/messaging';
+import { type DeadLetter, DeadLetterReadBusyError, type DeadLetterStore, type LagSnapshot, type RedriveResult } from '@platform/messaging';
 import type { FailedOutboxMessage } from '@platform/outbox';
 import { z } from 'zod';
 import { AdminEndpoint, ApiKeyGuard } from './admin.guard';
@@ -83,7 +83,10 @@ export class OutboxAdminController {
   }
 }
 
-/** A work queue's dead letters: look at them, and send them back to be processed again. */
+/**
+ * The dead letters of a queue or topic the service consumes, on either broker: look at them, and
+ * send them back to be processed again. `:source` is the queue or topic they failed on.
+ */
 @Controller('admin/dead-letters')
 @AdminEndpoint()
 export class DeadLettersAdminController {
@@ -92,33 +95,36 @@ export class DeadLettersAdminController {
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
   ) {}
 
-  @Get(':queue')
+  /** The newest letters; on a topic, only those still waiting for a redrive unless `?all=true`. */
+  @Get(':source')
   list(
-    @Param('queue') queue: string,
+    @Param('source') source: string,
     @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
+    @Query('all', new ZodValidationPipe(allQuery, 'all')) includeRedriven: boolean,
   ): Promise<DeadLetter[]> {
-    return this.adminFor(queue).list(queue, limit);
+    return oneReadAtATime(this.storeOf(source).list(source, { limit, includeRedriven }));
   }
 
-  @Post(':queue/redrive')
+  /** Up to `limit` letters go back, where each consumer's inbox ignores what it already applied; `more` says to call again. */
+  @Post(':source/redrive')
   @HttpCode(200)
-  async redrive(
-    @Param('queue') queue: string,
+  redrive(
+    @Param('source') source: string,
     @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
-  ): Promise<{ redriven: number }> {
-    return { redriven: await this.adminFor(queue).redrive(queue, limit) };
+  ): Promise<RedriveResult> {
+    return oneReadAtATime(this.storeOf(source).redrive(source, limit));
   }
 
-  private adminFor(queue: string): DeadLetterAdmin {
-    const admin = this.runtime.deadLetterAdmin;
-    if (!admin || !(this.options.rabbitQueues ?? []).includes(queue)) {
-      throw new NotFoundException(`the ${this.options.service} service consumes no queue named ${queue}`);
-    }
-    return admin;
+  private storeOf(source: string): DeadLetterStore {
+    const queues = this.runtime.deadLetterQueues;
+    if (queues && (this.options.rabbitQueues ?? []).includes(source)) return queues;
+    const topics = this.runtime.kafka?.deadLetters;
+    if (topics && (this.options.kafkaGroup?.topics ?? []).includes(source)) return topics;
+    throw new NotFoundException(`the ${this.options.service} service consumes no queue or topic named ${source}`);
   }
 }
 
-/** The service's Kafka consumer group: its lag, pausing it, and the dead letters of the topics it reads. */
+/** The service's Kafka consumer group: its lag, and pausing it. */
 @Controller('admin/kafka')
 @AdminEndpoint()
 export class KafkaAdminController {
@@ -149,39 +155,9 @@ export class KafkaAdminController {
     return { paused: false };
   }
 
-  /** The letters still waiting for a re-drive; `?all=true` lists the re-driven ones too. */
-  @Get('dead-letters/:topic')
-  deadLetters(
-    @Param('topic') topic: string,
-    @Query('limit', new ZodValidationPipe(limitQuery, 'limit')) limit: number,
-    @Query('all', new ZodValidationPipe(allQuery, 'all')) includeRedriven: boolean,
-  ): Promise<KafkaDeadLetter[]> {
-    return oneReadAtATime(this.deadLettersOf(topic).list(topic, { limit, includeRedriven }));
-  }
-
-  /**
-   * The letters not re-driven before go back to their topic, where each group's inbox ignores what
-   * it already applied: up to DEAD_LETTER_READ_WINDOW per partition a call; `more` says to call again.
-   */
-  @Post('dead-letters/:topic/redrive')
-  @HttpCode(200)
-  redrive(@Param('topic') topic: string): Promise<{ redriven: number; more: boolean }> {
-    return oneReadAtATime(this.deadLettersOf(topic).redrive(topic));
-  }
-
-  private deadLettersOf(topic: string): DeadLetterTopicAdmin {
-    const deadLetters = this.kafka(topic).deadLetters;
-    if (!deadLetters) throw new NotFoundException(`the ${this.options.service} service reads no Kafka topic`);
-    return deadLetters;
-  }
-
-  private kafka(topic?: string): KafkaRuntime {
-    const group = this.options.kafkaGroup;
+  private kafka(): KafkaRuntime {
     const kafka = this.runtime.kafka;
-    if (!kafka || !group) throw new NotFoundException(`the ${this.options.service} service reads no Kafka topic`);
-    if (topic !== undefined && !group.topics.includes(topic)) {
-      throw new NotFoundException(`the ${this.options.service} service reads no topic named ${topic}`);
-    }
+    if (!kafka || !this.options.kafkaGroup) throw new NotFoundException(`the ${this.options.service} service reads no Kafka topic`);
     return kafka;
   }
 }

@@ -9,7 +9,7 @@ import { ExpiredRows, sql, SqlDatabase, type SqlTransaction } from '@platform/da
 import { IdempotentConsumer, INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
 import {
   createKafka,
-  DeadLetterAdmin,
+  DeadLetterQueues,
   describeError,
   isTransientError,
   type MessagePublisher,
@@ -55,7 +55,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   private relay: OutboxRelay | null = null;
   private inboxRetention: ExpiredRows | null = null;
   readonly outboxAdmin: OutboxAdmin;
-  readonly deadLetterAdmin: DeadLetterAdmin | null = null;
+  readonly deadLetterQueues: DeadLetterQueues | null = null;
   /** One per broker the service uses; Nest starts them (startMessageTransports). */
   readonly transports: BatchTransport[] = [];
 
@@ -115,6 +115,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     };
 
     this.refuseUnknownRetryPolicies(transportOptions.subscriptions);
+    this.refuseSharedDeadLetterSources();
     if (!options.rabbitmq && (options.rabbitQueues?.length ?? 0) > 0) throw new Error('RabbitMQ queues are configured but rabbitmq is off');
 
     if (options.rabbitmq) {
@@ -138,7 +139,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       const delayQueues = new DelayQueueRegistry(this.relayPool, topology.delayQueues, this.logger.child({ component: 'rabbitmq' }));
       this.rabbit.onConnected(delayQueues.onConnected);
       this.publishers.push(new RabbitPublisher(this.rabbit, this.logger.child({ component: 'rabbitmq' })));
-      this.deadLetterAdmin = new DeadLetterAdmin(this.rabbit);
+      this.deadLetterQueues = new DeadLetterQueues(this.rabbit);
       this.transports.push(new RabbitMqTransport(this.rabbit, queues, transportOptions));
     }
     if (options.kafka) {
@@ -254,6 +255,13 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
         throw new Error(`a retry policy is declared for '${subscription}', which is not a subscription of the ${this.options.service} service`);
       }
     }
+  }
+
+  /** `/admin/dead-letters/:source` names a queue or a topic: one name for both would make it ambiguous. */
+  private refuseSharedDeadLetterSources(): void {
+    const topics = this.options.kafkaGroup?.topics ?? [];
+    const shared = (this.options.rabbitQueues ?? []).find((queue) => topics.includes(queue));
+    if (shared) throw new Error(`the ${this.options.service} service consumes both a queue and a topic named '${shared}': rename one`);
   }
 
   /** The queue's prefetch from the topology, unless RABBITMQ_PREFETCH_PER_QUEUE overrides it. */

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { declareTopology, metadataHeaders, Queues, rabbitTopology } from '@platform/messaging';
 import * as amqp from 'amqplib';
-import { http, urls } from './platform';
 import { platformUnderTest } from './environment';
-
-export interface DeadLetter {
-  messageId: string;
-  reason: string;
-  attempts: number | null;
-  payload: unknown;
-}
 
 /** Publishes one message straight to RabbitMQ, past every outbox: how a foreign or broken producer looks. */
 export async function publishRaw(
@@ -39,6 +31,3 @@ export async function publishRaw(
   }
   return { messageId, correlationId };
 }
-
-export const deadLettersOf = async (service: keyof typeof urls, queue: string) =>
-  (await http<DeadLetter[]>('GET', `${urls[service]}/admin/dead-letters/${queue}?limit=1000`)).body;

@@ -5,7 +5,8 @@ import { handleTogether, type TogetherOutcome } from '../batch-attempts';
 import type { RetryPolicy } from '../retry-policy';
 import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
-import { DeadLetterHeaders, readHeader, REDRIVEN_FOR_GROUP_HEADER } from './kafka-headers';
+import { DeadLetterHeaders, deadLetterReason } from '../dead-letters';
+import { readHeader, REDRIVEN_FOR_GROUP_HEADER } from './kafka-headers';
 
 interface Decoded {
   readonly raw: KafkaMessage;
@@ -205,7 +206,7 @@ export class KafkaSubscription {
     error: unknown,
     attempts: number,
   ): Promise<void> {
-    const reason = describeError(error);
+    const reason = deadLetterReason(error);
     this.logger.error({ ...origin, attempts, reason }, 'kafka message dead-lettered');
     await this.deadLetters.send({
       topic: deadLetterTopicOf(origin.topic),
@@ -216,13 +217,13 @@ export class KafkaSubscription {
           value: message.value,
           headers: {
             ...message.headers,
-            [DeadLetterHeaders.error]: reason,
+            [DeadLetterHeaders.reason]: reason,
             [DeadLetterHeaders.attempts]: String(attempts),
-            [DeadLetterHeaders.originalTopic]: origin.topic,
-            [DeadLetterHeaders.originalPartition]: String(origin.partition),
-            [DeadLetterHeaders.originalOffset]: origin.offset,
-            [DeadLetterHeaders.consumerGroup]: this.options.groupId,
-            [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+            [DeadLetterHeaders.consumer]: this.options.groupId,
+            [DeadLetterHeaders.source]: origin.topic,
+            [DeadLetterHeaders.sourcePartition]: String(origin.partition),
+            [DeadLetterHeaders.sourceOffset]: origin.offset,
+            [DeadLetterHeaders.deadLetteredAt]: new Date().toISOString(),
           },
         },
       ],

@@ -7,17 +7,6 @@ export function readHeader(headers: IHeaders | undefined, name: string): string 
   return first === undefined ? undefined : first.toString();
 }
 
-/** The headers KafkaSubscription adds to a message when it dead-letters it. */
-export const DeadLetterHeaders = {
-  error: 'dlt-error',
-  attempts: 'dlt-attempts',
-  originalTopic: 'dlt-original-topic',
-  originalPartition: 'dlt-original-partition',
-  originalOffset: 'dlt-original-offset',
-  consumerGroup: 'dlt-consumer-group',
-  failedAt: 'dlt-failed-at',
-} as const;
-
 /** Set on a re-driven copy: `<dead-letter topic>:<partition>:<offset>` of the letter it came from. */
 export const REDRIVEN_FROM_HEADER = 'redriven-from';
 

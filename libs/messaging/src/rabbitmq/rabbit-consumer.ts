@@ -1,6 +1,7 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { describeError, PermanentMessageError } from '../errors';
+import { DeadLetterHeaders, deadLetterReason } from '../dead-letters';
 import { handleTogether, type TogetherOutcome } from '../batch-attempts';
 import type { RetryPolicy } from '../retry-policy';
 import { Exchanges, retryQueueOf } from '../topology';
@@ -21,6 +22,8 @@ export interface RabbitConsumerOptions {
    * failure is retried in place at the policy's transient pace.
    */
   readonly retry: RetryPolicy;
+  /** Who consumes the queue (the service), named in its dead letters. */
+  readonly consumer: string;
 }
 
 interface Decoded {
@@ -28,14 +31,10 @@ interface Decoded {
   readonly message: InboundMessage;
 }
 
-/** Headers the platform adds to a message it retries or dead-letters, for operators to read. */
-export const FailureHeaders = {
+/** Headers the platform adds to a message it parks in a retry queue (dead letters carry DeadLetterHeaders). */
+export const RetryHeaders = {
   retryAttempt: 'x-retry-attempt',
   lastError: 'x-last-error',
-  reason: 'x-dead-letter-reason',
-  attempts: 'x-attempts',
-  originalQueue: 'x-original-queue',
-  deadLetteredAt: 'x-dead-lettered-at',
 } as const;
 
 /**
@@ -207,25 +206,26 @@ export class RabbitConsumer {
     log: Logger,
   ): Promise<void> {
     const { queue, retry } = this.options;
-    const reason = error instanceof PermanentMessageError ? error.message : describeError(error);
+    const reason = deadLetterReason(error);
     // The attempts so far, this one included: the copy in a retry queue carries the count.
-    const failed = Number(delivery.properties.headers?.[FailureHeaders.retryAttempt] ?? 0) + 1;
+    const failed = Number(delivery.properties.headers?.[RetryHeaders.retryAttempt] ?? 0) + 1;
     if (!(error instanceof PermanentMessageError) && retry.retriesAfter(failed)) {
       // The policy's own intervals, never a jittered pause: each names a retry queue the topology declared.
       const delayMs = retry.intervalsMs[failed - 1];
       log.warn({ err: reason, retry: failed, delayMs }, 'message failed; retrying it later');
       await this.forward(channel, delivery, '', retryQueueOf(queue, delayMs), log, {
-        [FailureHeaders.retryAttempt]: failed,
-        [FailureHeaders.lastError]: reason,
+        [RetryHeaders.retryAttempt]: failed,
+        [RetryHeaders.lastError]: reason,
       });
       return;
     }
     log.error({ reason, attempts: failed }, 'message dead-lettered');
     await this.forward(channel, delivery, Exchanges.deadLetters, queue, log, {
-      [FailureHeaders.reason]: reason,
-      [FailureHeaders.attempts]: failed,
-      [FailureHeaders.originalQueue]: queue,
-      [FailureHeaders.deadLetteredAt]: new Date().toISOString(),
+      [DeadLetterHeaders.reason]: reason,
+      [DeadLetterHeaders.attempts]: failed,
+      [DeadLetterHeaders.consumer]: this.options.consumer,
+      [DeadLetterHeaders.source]: queue,
+      [DeadLetterHeaders.deadLetteredAt]: new Date().toISOString(),
     });
   }
 

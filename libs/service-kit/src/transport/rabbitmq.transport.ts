@@ -26,7 +26,7 @@ export class RabbitMqTransport extends BatchTransport {
       this.platform.metrics.consumerStarted(queue);
       new RabbitConsumer(
         this.connection,
-        { queue, prefetch, retry },
+        { queue, prefetch, retry, consumer: this.platform.service },
         (messages) => this.dispatch(queue, messages),
         this.platform.logger.child({ component: 'consumer' }),
         this.platform.metrics,

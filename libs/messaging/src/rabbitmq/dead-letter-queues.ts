@@ -1,30 +1,19 @@
 import type * as amqp from 'amqplib';
+import { type DeadLetter, DeadLetterHeaders, type DeadLetterListing, type DeadLetterStore, numberOrNull, type RedriveResult } from '../dead-letters';
 import { decodePayload } from '../message';
 import { deadLetterQueueOf } from '../topology';
 import type { RabbitConnection } from './rabbit-connection';
-import { FailureHeaders } from './rabbit-consumer';
-
-export interface DeadLetter {
-  messageId: string;
-  type: string;
-  correlationId: string;
-  /** Why it was dead-lettered: the platform's reason, or the broker's (e.g. delivery_limit). */
-  reason: string;
-  attempts: number | null;
-  deadLetteredAt: string | null;
-  payload: unknown;
-}
+import { RetryHeaders } from './rabbit-consumer';
 
 /**
- * An operator's view of a work queue's dead letters, and the way back: re-driving republishes
- * each one, unchanged but for its failure headers, to the queue it came from, where it is
- * processed like any message (and ignored by the inbox if it had been processed after all).
+ * The dead letters of work queues: each queue's `<queue>.dlq`, looked at without taking anything
+ * off it, and re-driven by republishing each letter to the queue it came from.
  */
-export class DeadLetterAdmin {
+export class DeadLetterQueues implements DeadLetterStore {
   constructor(private readonly connection: RabbitConnection) {}
 
-  /** Looks at up to `limit` dead letters without taking them off the queue. */
-  list(queue: string, limit: number): Promise<DeadLetter[]> {
+  /** A re-driven letter leaves the queue, so there are no re-driven ones to include. */
+  list(queue: string, { limit }: DeadLetterListing): Promise<DeadLetter[]> {
     return this.connection.withChannel(async (channel) => {
       const taken: amqp.GetMessage[] = [];
       try {
@@ -33,24 +22,21 @@ export class DeadLetterAdmin {
           if (!message) break;
           taken.push(message);
         }
-        return taken.map(describe);
+        return taken.map((message) => describe(queue, message));
       } finally {
         for (const message of taken) channel.nack(message, false, true);
       }
     });
   }
 
-  /**
-   * Moves up to `limit` dead letters back to their work queue; returns how many. Only the letters
-   * present when it starts are moved, so one that fails again at once is not moved round and round.
-   */
-  redrive(queue: string, limit: number): Promise<number> {
+  /** Only the letters present when it starts are moved, so one that fails again at once is not moved round and round. */
+  redrive(queue: string, limit: number): Promise<RedriveResult> {
     return this.connection.withChannel(async (channel) => {
       const returned = new Set<string>();
       channel.on('return', (message: amqp.ConsumeMessage) => returned.add(String(message.properties.messageId)));
       const { messageCount } = await channel.checkQueue(deadLetterQueueOf(queue));
-      let moved = 0;
-      while (moved < Math.min(limit, messageCount)) {
+      let redriven = 0;
+      while (redriven < Math.min(limit, messageCount)) {
         const message = await channel.get(deadLetterQueueOf(queue));
         if (!message) break;
         const headers = withoutFailureHeaders(message.properties.headers ?? {});
@@ -61,23 +47,28 @@ export class DeadLetterAdmin {
           throw new Error(`queue ${queue} does not exist; the dead letter stays where it is`);
         }
         channel.ack(message);
-        moved += 1;
+        redriven += 1;
       }
-      return moved;
+      return { redriven, more: messageCount > redriven };
     });
   }
 }
 
-function describe(message: amqp.GetMessage): DeadLetter {
+function describe(queue: string, message: amqp.GetMessage): DeadLetter {
   const headers = message.properties.headers ?? {};
+  const header = (name: string) => (headers[name] === undefined ? null : String(headers[name]));
   const body = decodePayload(message.content);
   return {
-    messageId: String(message.properties.messageId),
-    type: String(message.properties.type),
-    correlationId: String(message.properties.correlationId),
-    reason: String(headers[FailureHeaders.reason] ?? latestDeathReason(headers) ?? 'unknown'),
-    attempts: headers[FailureHeaders.attempts] === undefined ? null : Number(headers[FailureHeaders.attempts]),
-    deadLetteredAt: headers[FailureHeaders.deadLetteredAt] === undefined ? null : String(headers[FailureHeaders.deadLetteredAt]),
+    messageId: message.properties.messageId === undefined ? null : String(message.properties.messageId),
+    type: message.properties.type === undefined ? null : String(message.properties.type),
+    correlationId: message.properties.correlationId === undefined ? null : String(message.properties.correlationId),
+    reason: header(DeadLetterHeaders.reason) ?? latestDeathReason(headers) ?? 'unknown',
+    attempts: numberOrNull(headers[DeadLetterHeaders.attempts]),
+    deadLetteredAt: header(DeadLetterHeaders.deadLetteredAt),
+    consumer: header(DeadLetterHeaders.consumer),
+    failedOn: { queue },
+    heldIn: { queue: deadLetterQueueOf(queue) },
+    redriven: false,
     payload: 'payload' in body ? body.payload : message.content.toString('utf8'),
   };
 }
@@ -91,7 +82,7 @@ function latestDeathReason(headers: Record<string, unknown>): string | undefined
 /** A re-driven message starts over: a fresh retry ladder, no old verdicts. */
 function withoutFailureHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const kept = { ...headers };
-  for (const name of Object.values(FailureHeaders)) delete kept[name];
+  for (const name of [...Object.values(DeadLetterHeaders), ...Object.values(RetryHeaders)]) delete kept[name];
   for (const name of ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-delivery-count']) delete kept[name];
   return kept;
 }

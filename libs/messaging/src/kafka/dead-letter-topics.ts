@@ -1,34 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from 'pino';
+import { type DeadLetter, DeadLetterHeaders, type DeadLetterListing, type DeadLetterStore, numberOrNull, type RedriveResult } from '../dead-letters';
 import { describeError } from '../errors';
 import { decodePayload, MessageHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
-import { DeadLetterHeaders, readHeader, REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER } from './kafka-headers';
+import { readHeader, REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER } from './kafka-headers';
 
-export { DeadLetterHeaders, REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER };
-
-
-
-export interface KafkaDeadLetter {
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: string | null;
-  /** Why the consumer gave up, e.g. `PermanentMessageError: payload breaks its contract`. */
-  readonly error: string | null;
-  readonly attempts: number | null;
-  readonly originalTopic: string | null;
-  readonly originalPartition: number | null;
-  readonly originalOffset: string | null;
-  readonly consumerGroup: string | null;
-  readonly failedAt: string | null;
-  readonly messageId: string | null;
-  readonly type: string | null;
-  /** The body as JSON, or as the raw string when it is not JSON (often the reason it is here). */
-  readonly payload: unknown;
-  /** Whether a redrive already sent it back to its topic. */
-  readonly redriven: boolean;
-}
+export { REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER };
 
 /** Offsets [from, to) of one partition. */
 export interface OffsetRange {
@@ -94,25 +73,25 @@ export function readRanges(
 }
 
 /** A letter as the operator sees it; `redriveStartOffset` is where the next redrive starts on its partition. */
-export function describeDeadLetter(partition: number, message: KafkaMessage, redriveStartOffset: number): KafkaDeadLetter {
+export function describeDeadLetter(topic: string, partition: number, message: KafkaMessage, redriveStartOffset: number): DeadLetter {
   const header = (name: string) => readHeader(message.headers, name) ?? null;
-  const numberOrNull = (value: string | null) => (value === null || value === '' || Number.isNaN(Number(value)) ? null : Number(value));
   const body = decodePayload(message.value);
   return {
-    partition,
-    offset: message.offset,
-    key: message.key?.toString('utf8') ?? null,
-    error: header(DeadLetterHeaders.error),
-    attempts: numberOrNull(header(DeadLetterHeaders.attempts)),
-    originalTopic: header(DeadLetterHeaders.originalTopic),
-    originalPartition: numberOrNull(header(DeadLetterHeaders.originalPartition)),
-    originalOffset: header(DeadLetterHeaders.originalOffset),
-    consumerGroup: header(DeadLetterHeaders.consumerGroup),
-    failedAt: header(DeadLetterHeaders.failedAt),
     messageId: header(MessageHeaders.messageId),
     type: header(MessageHeaders.type),
-    payload: 'payload' in body ? body.payload : (message.value?.toString('utf8') ?? null),
+    correlationId: header(MessageHeaders.correlationId),
+    reason: header(DeadLetterHeaders.reason) ?? 'unknown',
+    attempts: numberOrNull(header(DeadLetterHeaders.attempts)),
+    deadLetteredAt: header(DeadLetterHeaders.deadLetteredAt),
+    consumer: header(DeadLetterHeaders.consumer),
+    failedOn: {
+      topic: header(DeadLetterHeaders.source) ?? topic,
+      partition: numberOrNull(header(DeadLetterHeaders.sourcePartition)),
+      offset: header(DeadLetterHeaders.sourceOffset),
+    },
+    heldIn: { topic: deadLetterTopicOf(topic), partition, offset: message.offset },
     redriven: Number(message.offset) < redriveStartOffset,
+    payload: 'payload' in body ? body.payload : (message.value?.toString('utf8') ?? null),
   };
 }
 
@@ -125,21 +104,41 @@ export function redrivenCopy(deadLetterTopic: string, { partition, message }: Re
   const deadLetterHeaderNames = new Set<string>(Object.values(DeadLetterHeaders));
   const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !deadLetterHeaderNames.has(name)));
   headers[REDRIVEN_FROM_HEADER] = `${deadLetterTopic}:${partition}:${message.offset}`;
-  const group = readHeader(message.headers, DeadLetterHeaders.consumerGroup);
+  const group = readHeader(message.headers, DeadLetterHeaders.consumer);
   if (group) headers[REDRIVEN_FOR_GROUP_HEADER] = group;
   return { key: message.key, value: message.value, headers };
 }
 
-/** The redrive group's new cursor: past the last letter re-driven on each partition. */
-export function cursorAfter(letters: readonly ReadLetter[]): { partition: number; offset: string }[] {
-  const next = new Map<number, number>();
-  for (const { partition, message } of letters) {
-    next.set(partition, Math.max(next.get(partition) ?? 0, Number(message.offset) + 1));
-  }
-  return [...next].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ partition, offset: String(offset) }));
+export interface RedrivePlan {
+  /** The group's letters to send back, in partition and offset order. */
+  readonly send: readonly ReadLetter[];
+  /** The redrive group's new cursor on each partition read. */
+  readonly cursor: readonly { partition: number; offset: string }[];
+  /** Letters of the group were read but not sent (over the limit). */
+  readonly leftOver: boolean;
 }
 
-export interface DeadLetterTopicAdminOptions {
+/**
+ * Of the letters read, which to send (the first `limit` of the group's own, in partition and
+ * offset order), and where the cursor goes: past everything read on a partition, or up to its
+ * first letter of the group that was left for the next call. Other groups' letters are passed by:
+ * they are their own redrive's business.
+ */
+export function planRedrive(read: readonly ReadLetter[], isOurs: (letter: ReadLetter) => boolean, limit: number): RedrivePlan {
+  const inOrder = [...read].sort((a, b) => a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset));
+  const ours = inOrder.filter(isOurs);
+  const send = ours.slice(0, limit);
+  const next = new Map<number, number>();
+  for (const { partition, message } of inOrder) next.set(partition, Math.max(next.get(partition) ?? 0, Number(message.offset) + 1));
+  for (const { partition, message } of ours.slice(limit)) next.set(partition, Math.min(next.get(partition)!, Number(message.offset)));
+  return {
+    send,
+    cursor: [...next].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+    leftOver: ours.length > send.length,
+  };
+}
+
+export interface DeadLetterTopicsOptions {
   /** How long a read may go without a message before it gives up; it includes joining the group. */
   readonly idleTimeoutMs?: number;
 }
@@ -159,19 +158,19 @@ const REDRIVE_CHUNK = 100;
  * "get" in Kafka: each call reads with a consumer in a throwaway group, up to the end offsets
  * it saw when it began (letters arriving meanwhile wait for the next call), then deletes the group.
  */
-export class DeadLetterTopicAdmin {
+export class DeadLetterTopics implements DeadLetterStore {
   /** `consumerGroup`: the group whose letters this admin lists and re-drives (a topic's dead letters come from every group reading it). */
   constructor(
     private readonly kafka: Kafka,
     private readonly consumerGroup: string,
     private readonly logger: Logger,
-    private readonly options: DeadLetterTopicAdminOptions = {},
+    private readonly options: DeadLetterTopicsOptions = {},
   ) {}
 
   private reading = false;
 
   private isOurs({ message }: ReadLetter): boolean {
-    return readHeader(message.headers, DeadLetterHeaders.consumerGroup) === this.consumerGroup;
+    return readHeader(message.headers, DeadLetterHeaders.consumer) === this.consumerGroup;
   }
 
   /**
@@ -179,7 +178,7 @@ export class DeadLetterTopicAdmin {
    * only those still waiting for a redrive, with `includeRedriven` recent ones too. Newest, because
    * an operator looks first at what failed last.
    */
-  list(topic: string, { limit, includeRedriven = false }: { limit: number; includeRedriven?: boolean }): Promise<KafkaDeadLetter[]> {
+  list(topic: string, { limit, includeRedriven = false }: DeadLetterListing): Promise<DeadLetter[]> {
     const deadLetterTopic = deadLetterTopicOf(topic);
     return this.exclusively(() => this.withAdmin(async (admin) => {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
@@ -199,15 +198,16 @@ export class DeadLetterTopicAdmin {
       return letters
         .sort((a, b) => Number(b.message.timestamp) - Number(a.message.timestamp))
         .slice(0, limit)
-        .map(({ partition, message }) => describeDeadLetter(partition, message, starts.get(partition) ?? 0))
-        .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+        .sort((a, b) => a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset))
+        .map(({ partition, message }) => describeDeadLetter(topic, partition, message, starts.get(partition) ?? 0));
     }));
   }
 
   /**
-   * Sends every letter of this consumer group present when the call begins, and not re-driven
-   * before, back to `topic` (tagged for this group: the other groups reading the topic skip the
-   * copy), then moves this group's redrive offsets past them, so the next call starts after them.
+   * Sends up to `limit` letters of this consumer group present when the call begins, and not
+   * re-driven before, back to `topic` (tagged for this group: the other groups reading the topic
+   * skip the copy), then moves this group's redrive offsets past them, so the next call starts
+   * after them. A call reads at most DEAD_LETTER_READ_WINDOW letters of a partition.
    *
    * The produce and the offset commit are two steps: a crash between them re-drives those
    * letters again on the next call. That is safe because every consumer deduplicates by message
@@ -215,30 +215,26 @@ export class DeadLetterTopicAdmin {
    * offsets expire: a group without members keeps them for the broker's offsets.retention.minutes
    * (7 days by default), after which the letters still in the topic count as not re-driven.
    */
-  redrive(topic: string): Promise<{ redriven: number; more: boolean }> {
-    return this.exclusively(() => this.redriveNow(topic));
+  redrive(topic: string, limit: number): Promise<RedriveResult> {
+    return this.exclusively(() => this.redriveNow(topic, limit));
   }
 
-  private redriveNow(topic: string): Promise<{ redriven: number; more: boolean }> {
+  private redriveNow(topic: string, limit: number): Promise<RedriveResult> {
     const deadLetterTopic = deadLetterTopicOf(topic);
     return this.withAdmin(async (admin) => {
       const bounds = await admin.fetchTopicOffsets(deadLetterTopic);
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
       const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)), DEAD_LETTER_READ_WINDOW);
-      const more = [...ranges].some(([partition, { to }]) => to < Number(bounds.find((bound) => bound.partition === partition)!.high));
+      const beyondWindow = [...ranges].some(([partition, { to }]) => to < Number(bounds.find((bound) => bound.partition === partition)!.high));
       const read = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
-      if (read.length === 0) return { redriven: 0, more };
-      const ours = read.filter((letter) => this.isOurs(letter));
+      if (read.length === 0) return { redriven: 0, more: beyondWindow };
+      const plan = planRedrive(read, (letter) => this.isOurs(letter), limit);
 
-      if (ours.length > 0) await this.produce(topic, ours.map((letter) => redrivenCopy(deadLetterTopic, letter)));
-      // Past every letter read, ours or not: another group's letters are its own redrive's business.
-      await admin.setOffsets({
-        groupId: redriveGroupOf(deadLetterTopic, this.consumerGroup),
-        topic: deadLetterTopic,
-        partitions: cursorAfter(read),
-      });
-      this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, redriven: ours.length, more }, 'kafka dead letters re-driven');
-      return { redriven: ours.length, more };
+      if (plan.send.length > 0) await this.produce(topic, plan.send.map((letter) => redrivenCopy(deadLetterTopic, letter)));
+      await admin.setOffsets({ groupId: redriveGroupOf(deadLetterTopic, this.consumerGroup), topic: deadLetterTopic, partitions: [...plan.cursor] });
+      const result = { redriven: plan.send.length, more: beyondWindow || plan.leftOver };
+      this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, ...result }, 'kafka dead letters re-driven');
+      return result;
     });
   }
 
