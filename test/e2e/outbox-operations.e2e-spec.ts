@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { declareTopology, Exchanges, rabbitTopology, RetryPolicy } from '@platform/messaging';
-import { OutboxRelay } from '@platform/outbox';
+import { declareTopology, Exchanges, rabbitTopology } from '@platform/messaging';
+import { OutboxJanitor } from '@platform/outbox';
 import * as amqp from 'amqplib';
 import { Pool } from 'pg';
 import { createLabDatabase, labLogger } from '../../tools/outbox-lab/lab';
@@ -87,14 +87,9 @@ describe('operating the outbox', () => {
       await insert('SENT', 1);
       await insert('FAILED', 30);
       await insert('PENDING', 30);
-      const relay = new OutboxRelay(
-        pool,
-        [],
-        { batchSize: 10, concurrency: 1, pollIntervalMs: 1_000, retry: RetryPolicy.exponential({ initialMs: 10, maxMs: 10, maxAttempts: 3 }), retentionMs: 24 * 3_600_000 },
-        labLogger(),
-      );
+      const janitor = new OutboxJanitor(pool, 24 * 3_600_000, async () => undefined, labLogger());
 
-      expect(await relay.deleteExpired()).toBe(1);
+      expect(await janitor.deleteExpired()).toBe(1);
       const { rows } = await pool.query<{ status: string }>('SELECT status FROM outbox_message ORDER BY status');
       expect(rows.map((row) => row.status)).toEqual(['PENDING', 'SENT', 'FAILED']);
     } finally {

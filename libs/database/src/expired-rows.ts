@@ -7,6 +7,8 @@ export type StatementRunner = (text: string, values: unknown[]) => Promise<numbe
 export interface ExpiringRows {
   readonly table: string;
   readonly writtenAt: string;
+  /** Only rows that also match this condition expire (SQL from code, never input), e.g. `status = 'SENT'`. */
+  readonly condition?: string;
   /** How the log names them: 'inbox rows'. */
   readonly what: string;
 }
@@ -41,10 +43,12 @@ export class ExpiredRows {
 
   /** Deletes every expired row, chunk by chunk; returns how many. */
   async deleteExpired(): Promise<number> {
-    const { table, writtenAt } = this.rows;
+    const { table, writtenAt, condition } = this.rows;
     const statement = `
       DELETE FROM ${table}
-       WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${writtenAt} < now() - make_interval(secs => $1) LIMIT ${CHUNK})`;
+       WHERE ctid IN (SELECT ctid FROM ${table}
+                       WHERE ${writtenAt} < now() - make_interval(secs => $1)${condition ? ` AND ${condition}` : ''}
+                       LIMIT ${CHUNK})`;
     let deleted = 0;
     for (;;) {
       const count = await this.run(statement, [this.retentionMs / 1000]);
