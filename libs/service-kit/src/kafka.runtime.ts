@@ -49,6 +49,33 @@ export interface KafkaGroupOptions {
 }
 
 /**
+ * Where a KafkaRuntime is. Only the moves in KAFKA_MOVES happen; any other is a bug and throws.
+ * Nothing leaves `stopping`: work still under way when the service stops has its next move
+ * refused, and ends.
+ *
+ *   connecting ──► joining ──► consuming ◄──► replaying ──► joining (when the rejoin failed)
+ *        └────────────┴────────────┴──────────────┴──► stopping
+ */
+export type KafkaPhase =
+  /** Ensuring the topics and connecting the producer; until then the service cannot publish. */
+  | 'connecting'
+  /** The producer is connected; the consumer group is being joined, retried until it is. */
+  | 'joining'
+  /** Publishing, and consuming when the service has a group. */
+  | 'consuming'
+  /** The member has left its group, whose offsets are being moved back. */
+  | 'replaying'
+  | 'stopping';
+
+export const KAFKA_MOVES: Readonly<Record<KafkaPhase, readonly KafkaPhase[]>> = {
+  connecting: ['joining', 'stopping'],
+  joining: ['consuming', 'stopping'],
+  consuming: ['replaying', 'stopping'],
+  replaying: ['consuming', 'joining', 'stopping'],
+  stopping: [],
+};
+
+/**
  * A service's Kafka side: the topics, the outbox relay's producer and, when the service reads the
  * logs, its consumer group with the operator's controls over it (lag, pause, dead letters, replay).
  */
@@ -60,15 +87,13 @@ export class KafkaRuntime {
   /** Asks the broker on each readiness check: a producer or consumer with nothing to do notices an outage late. */
   private readonly probe: Admin;
   private probing: Promise<unknown> | null = null;
+  private phase: KafkaPhase = 'connecting';
+  /** The running consumer, in `consuming` (and, if it crashed, until it is replaced). */
   private subscription: KafkaSubscription | null = null;
-  private starting: Promise<void> | null = null;
-  private consumerStarting: Promise<void> | null = null;
-  private replayRun: Promise<unknown> | null = null;
-  private connected = false;
-  private stopping = false;
-  /** What the operator asked for; applied to every subscription this runtime starts. */
+  /** Connecting, joining and replays under way: stop() waits for them. */
+  private readonly underWay = new Set<Promise<unknown>>();
+  /** What the operator asked for, not a phase: applied to every subscription this runtime starts. */
   private pausedByOperator = false;
-  private replaying = false;
   /** Where the log ended when the last replay began: the next may begin once the group has read that far. */
   private lastReplayUntil: readonly TopicPartitionOffset[] = [];
 
@@ -86,17 +111,20 @@ export class KafkaRuntime {
     if (group) this.lagMonitor = lagMonitorFor(kafka, group, config, metrics, logger);
   }
 
+  get currentPhase(): KafkaPhase {
+    return this.phase;
+  }
+
   /** Kafka may come up after the service: keeps trying in the background while readiness says no. */
   start(): void {
-    this.starting = this.connectUntilStopped();
+    this.track(this.connectUntilStopped());
     this.lagMonitor?.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.starting;
-    await this.replayRun?.catch(() => undefined); // its outcome went to its caller
-    await this.consumerStarting;
+    if (!this.moveTo('stopping')) return;
+    // A replay's outcome went to its caller; the others log their own.
+    await Promise.allSettled([...this.underWay]);
     await this.lagMonitor?.stop().catch((error: unknown) => this.logShutdownError('kafka lag monitor', error));
     await this.stopConsumer().catch((error: unknown) => this.logShutdownError('kafka consumer', error));
     await this.probe.disconnect().catch((error: unknown) => this.logShutdownError('kafka readiness probe', error));
@@ -118,7 +146,7 @@ export class KafkaRuntime {
         name: 'kafka',
         critical: true,
         check: async () => {
-          if (!this.connected || !this.publisher.isConnected) throw new Error('not connected');
+          if (this.phase === 'connecting' || !this.publisher.isConnected) throw new Error('not connected');
           // One question at a time: during an outage a probe waits out the client's retries.
           this.probing ??= this.probe
             .connect()
@@ -133,8 +161,8 @@ export class KafkaRuntime {
         name: `kafka-consumer-group ${this.group.groupId}`,
         critical: false,
         check: async () => {
-          if (this.replaying) return;
-          if (!this.subscription?.isRunning) throw new Error('the consumer is not running (starting, or stopped after a crash)');
+          if (this.phase === 'replaying') return;
+          if (!this.subscription?.isRunning) throw new Error(`the consumer is not running (${this.phase}, or stopped after a crash)`);
         },
       });
     }
@@ -169,26 +197,26 @@ export class KafkaRuntime {
    * only be moved in an empty group, so other instances must be stopped first), the offsets are
    * moved, `resetReadModel` clears what the replay will rebuild, and the member rejoins from the
    * new offsets. The member rejoins whatever happened, so a failed replay leaves it consuming.
-   * One replay at a time, and only once connected: two would each restart a consumer.
+   * One replay at a time, and only while consuming: two would each restart a consumer.
    */
   async replay(
     from: ResetFrom,
     resetReadModel: (offsets: readonly TopicPartitionOffset[]) => Promise<void>,
   ): Promise<Replay> {
     const group = this.requireGroup();
-    if (this.replaying) throw new ResetRefusedError('a replay of this group is already running');
-    if (!this.connected || !this.subscription) throw new ResetRefusedError('the consumer is not running yet; try again once it is');
-    if (this.stopping) throw new ResetRefusedError('the service is stopping');
-    this.replaying = true;
-    const run = this.previousReplayCaughtUp(group).then(
-      () => this.rewind(group, from, resetReadModel),
-      (error: unknown) => {
-        this.replaying = false;
-        throw error;
-      },
+    if (this.phase === 'replaying') throw new ResetRefusedError('a replay of this group is already running');
+    if (this.phase === 'stopping') throw new ResetRefusedError('the service is stopping');
+    if (this.phase !== 'consuming') throw new ResetRefusedError('the consumer is not running yet; try again once it is');
+    this.moveTo('replaying');
+    return this.track(
+      this.previousReplayCaughtUp(group).then(
+        () => this.rewind(group, from, resetReadModel),
+        (error: unknown) => {
+          this.moveTo('consuming');
+          throw error;
+        },
+      ),
     );
-    this.replayRun = run;
-    return run;
   }
 
   private async rewind(
@@ -208,12 +236,17 @@ export class KafkaRuntime {
       return { offsets, until };
     } finally {
       await admin.disconnect().catch((error: unknown) => this.logShutdownError('kafka admin', error));
-      // Rejoin now; if the broker blinked, keep trying in the background.
-      await this.startConsumer().catch((error: unknown) => {
-        this.logger.error({ err: describeError(error) }, 'the consumer could not rejoin after the replay; retrying in the background');
-        this.consumerStarting = this.startConsumerUntilStopped();
-      });
-      this.replaying = false;
+      await this.rejoinAfterReplay();
+    }
+  }
+
+  /** Rejoin now; if the broker blinked, keep trying in the background. */
+  private async rejoinAfterReplay(): Promise<void> {
+    try {
+      if (await this.startConsumer()) this.moveTo('consuming');
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'the consumer could not rejoin after the replay; retrying in the background');
+      if (this.moveTo('joining')) this.track(this.joinUntilStopped());
     }
   }
 
@@ -241,39 +274,42 @@ export class KafkaRuntime {
     }
   }
 
-  /** The topics and the producer first: once they answer, the service can publish, so it is connected. */
+  /** The topics and the producer first: once they answer, the service can publish. Then the group. */
   private async connectUntilStopped(): Promise<void> {
-    for (let attempt = 1; !this.stopping; attempt += 1) {
+    for (let attempt = 1; this.phase === 'connecting'; attempt += 1) {
       try {
         await ensureTopics(this.kafka, kafkaTopics, this.config.KAFKA_TOPIC_PARTITIONS);
         await this.publisher.connect();
-        this.connected = true;
+        if (!this.moveTo('joining')) return;
         this.logger.info({ topics: kafkaTopics.map(({ topic }) => topic) }, 'kafka connected, topics ensured');
-        break;
       } catch (error) {
         this.logger.warn({ err: describeError(error), attempt }, 'kafka not reachable yet; retrying');
         await pauseFor(attempt);
       }
     }
-    this.consumerStarting = this.startConsumerUntilStopped();
+    await this.joinUntilStopped();
   }
 
-  private async startConsumerUntilStopped(): Promise<void> {
-    if (!this.group) return;
-    for (let attempt = 1; !this.stopping && !this.subscription; attempt += 1) {
+  private async joinUntilStopped(): Promise<void> {
+    for (let attempt = 1; this.phase === 'joining'; attempt += 1) {
       try {
-        await this.startConsumer();
-        this.logger.info({ group: this.group.groupId }, 'kafka consumer joined its group');
+        if ((await this.startConsumer()) && this.moveTo('consuming') && this.group) {
+          this.logger.info({ group: this.group.groupId }, 'kafka consumer joined its group');
+        }
       } catch (error) {
-        this.logger.warn({ err: describeError(error), attempt, group: this.group.groupId }, 'kafka consumer could not start; retrying');
+        this.logger.warn({ err: describeError(error), attempt, group: this.group?.groupId }, 'kafka consumer could not start; retrying');
         await pauseFor(attempt);
       }
     }
   }
 
-  /** Becomes the subscription only once started; a half-started one, or one started while stopping, is stopped again. */
-  private async startConsumer(): Promise<void> {
-    if (!this.group || this.stopping) return;
+  /**
+   * Starts the group's consumer (none without a group) and says whether the runtime may consume
+   * now; a half-started one, or one started while stopping, is stopped again.
+   */
+  private async startConsumer(): Promise<boolean> {
+    if (this.isStopping) return false;
+    if (!this.group) return true;
     const subscription = new KafkaSubscription(
       this.kafka,
       { ...this.group, paused: () => this.pausedByOperator },
@@ -283,18 +319,40 @@ export class KafkaRuntime {
     );
     try {
       await subscription.start();
-      if (this.stopping) throw new Error('the service began stopping while the consumer joined');
+      if (this.isStopping) throw new Error('the service began stopping while the consumer joined');
     } catch (error) {
       await subscription.stop().catch((stopError: unknown) => this.logShutdownError('kafka consumer', stopError));
       throw error;
     }
     this.subscription = subscription;
+    return true;
   }
 
   private async stopConsumer(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.stop();
+  }
+
+  /** Read after an await: stop() may have come meanwhile. */
+  private get isStopping(): boolean {
+    return this.phase === 'stopping';
+  }
+
+  /** False once stopping (nothing leaves it); a move KAFKA_MOVES does not allow is a bug, and throws. */
+  private moveTo(next: KafkaPhase): boolean {
+    if (this.phase === 'stopping') return false;
+    if (!KAFKA_MOVES[this.phase].includes(next)) throw new Error(`kafka runtime: no move from ${this.phase} to ${next}`);
+    this.logger.debug({ from: this.phase, to: next }, 'kafka runtime phase');
+    this.phase = next;
+    return true;
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.underWay.add(work);
+    const forget = () => this.underWay.delete(work);
+    work.then(forget, forget);
+    return work;
   }
 
   private requireGroup(): KafkaGroupOptions {
