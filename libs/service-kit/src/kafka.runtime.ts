@@ -96,12 +96,13 @@ export class KafkaRuntime {
   private pausedByOperator = false;
   /** Where the log ended when the last replay began: the next may begin once the group has read that far. */
   private lastReplayUntil: readonly TopicPartitionOffset[] = [];
+  /** The group's batches go here: the Kafka transport's handlers. */
+  private consume: InboundBatchHandler | null = null;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly config: KafkaConfig,
     private readonly group: KafkaGroupOptions | null,
-    private readonly consume: InboundBatchHandler,
     private readonly logger: Logger,
     private readonly metrics: PlatformMetrics,
   ) {
@@ -109,6 +110,11 @@ export class KafkaRuntime {
     this.deadLetters = group ? new DeadLetterTopics(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
     this.probe = kafka.admin();
     if (group) this.lagMonitor = lagMonitorFor(kafka, group, config, metrics, logger);
+  }
+
+  /** The transport that handles the group's batches; set before start(). */
+  handleBatchesWith(consume: InboundBatchHandler): void {
+    this.consume = consume;
   }
 
   get currentPhase(): KafkaPhase {
@@ -310,6 +316,7 @@ export class KafkaRuntime {
   private async startConsumer(): Promise<boolean> {
     if (this.isStopping) return false;
     if (!this.group) return true;
+    if (!this.consume) throw new Error(`nothing handles the batches of the consumer group ${this.group.groupId}`);
     const subscription = new KafkaSubscription(
       this.kafka,
       { ...this.group, paused: () => this.pausedByOperator },

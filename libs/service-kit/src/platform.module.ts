@@ -13,7 +13,8 @@ import {
   MetricsController,
   OutboxAdminController,
 } from './platform.controllers';
-import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { checkedPlatformOptions, PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { platformProviders } from './platform.providers';
 import { PlatformRuntime } from './platform.runtime';
 import { rateLimiting } from './rate-limit';
 import { SERVICE_DATABASE } from './platform.tokens';
@@ -50,7 +51,7 @@ export class PlatformModule {
       ],
       controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController, KafkaAdminController],
       providers: [
-        { provide: PLATFORM_OPTIONS, useValue: options },
+        { provide: PLATFORM_OPTIONS, useFactory: () => checkedPlatformOptions(options) },
         { provide: PLATFORM_LOGGER, useValue: logger },
         { provide: PlatformMetrics, useValue: metrics },
         ApiKeyGuard,
@@ -59,6 +60,7 @@ export class PlatformModule {
         options.database,
         { provide: SERVICE_DATABASE, useExisting: options.database },
         OutboxWriter,
+        ...platformProviders(),
         PlatformRuntime,
         ...rateLimit.providers,
       ],

@@ -27,3 +27,24 @@ export interface PlatformOptions {
 
 export const PLATFORM_OPTIONS = Symbol('platform-options');
 export const PLATFORM_LOGGER = Symbol('platform-logger');
+
+/**
+ * Mistakes in the options, said at start-up: a retry policy for a subscription the service does
+ * not have; RabbitMQ queues with RabbitMQ off; a queue and a topic of one name (the dead-letter
+ * API names either by name).
+ */
+export function checkedPlatformOptions(options: PlatformOptions): PlatformOptions {
+  const { service } = options;
+  const queues = options.rabbitQueues ?? [];
+  const topics = options.kafkaGroup?.topics ?? [];
+  const subscriptions = [...queues, ...(options.kafkaGroup ? [options.kafkaGroup.groupId] : [])];
+  for (const subscription of Object.keys(options.retryPolicies ?? {})) {
+    if (!subscriptions.includes(subscription)) {
+      throw new Error(`a retry policy is declared for '${subscription}', which is not a subscription of the ${service} service`);
+    }
+  }
+  if (!options.rabbitmq && queues.length > 0) throw new Error(`the ${service} service consumes RabbitMQ queues but rabbitmq is off`);
+  const shared = queues.find((queue) => topics.includes(queue));
+  if (shared) throw new Error(`the ${service} service consumes both a queue and a topic named '${shared}': rename one`);
+  return options;
+}

@@ -15,6 +15,7 @@ export class KafkaTransport extends BatchTransport {
     options: BatchTransportOptions,
   ) {
     super(options);
+    kafka.handleBatchesWith((messages) => this.handleBatch(messages));
   }
 
   listen(callback: () => void): void {
