@@ -30,7 +30,7 @@ export const LAB = {
 
 export const labTopology: RabbitTopology = {
   exchanges: [{ name: LAB.exchange, type: 'direct' }],
-  queues: [{ name: LAB.queue, bindings: [{ exchange: LAB.exchange, routingKey: LAB.routingKey }], deliveryLimit: 5, prefetch: 100 }],
+  queues: [{ name: LAB.queue, carries: [], bindings: [{ exchange: LAB.exchange, routingKey: LAB.routingKey }], deliveryLimit: 5, prefetch: 100 }],
   delayQueues: [],
 };
 

@@ -1,4 +1,23 @@
-import { ChargePayment, CommitStock, type MessageContract, RefundPayment, ReleaseStock, ReserveStock } from '@platform/contracts';
+import {
+  ChargePayment,
+  CommitStock,
+  type MessageContract,
+  OrderCancelled,
+  OrderCompleted,
+  OrderPlaced,
+  PaymentCharged,
+  PaymentRefunded,
+  PaymentRejected,
+  RefundPayment,
+  ReleaseStock,
+  ReserveStock,
+  SagaStepTimedOut,
+  SendNotification,
+  StockCommitted,
+  StockReleased,
+  StockReservationRejected,
+  StockReserved,
+} from '@platform/contracts';
 import type { Destination } from './message';
 
 /**
@@ -61,6 +80,11 @@ export interface BindingSpec {
 
 export interface QueueSpec {
   readonly name: string;
+  /**
+   * The messages the bindings bring to this queue. A handler of any other type on it could never
+   * be called: the service refuses to start, naming it.
+   */
+  readonly carries: readonly MessageContract[];
   readonly bindings: readonly BindingSpec[];
   /** Deliveries before the broker dead-letters a message that keeps failing. */
   readonly deliveryLimit: number;
@@ -90,10 +114,18 @@ export interface RabbitTopology {
 
 export interface KafkaTopicSpec {
   readonly topic: string;
+  /** The events written to this log; a consumer group's handler of another type is refused at start-up. */
+  readonly carries: readonly MessageContract[];
 }
 
 /** Saga commands are routed by their type (see Routes.sagaCommand), so a binding names the contract, never a string. */
 const sagaCommand = (contract: MessageContract): BindingSpec => ({ exchange: Exchanges.sagaCommands, routingKey: contract.type });
+/** A participant's command queue: bound to each command it carries, and nothing else. */
+const commandQueue = (name: string, commands: readonly MessageContract[]): Pick<QueueSpec, 'name' | 'carries' | 'bindings'> => ({
+  name,
+  carries: commands,
+  bindings: commands.map(sagaCommand),
+});
 const dispatchOn = (headers: Record<string, string>): BindingSpec => ({
   exchange: Exchanges.notificationDispatch,
   routingKey: '',
@@ -125,55 +157,62 @@ export const rabbitTopology: RabbitTopology = {
   ],
   queues: [
     {
-      name: Queues.inventoryCommands,
-      bindings: [ReserveStock, ReleaseStock, CommitStock].map(sagaCommand),
+      ...commandQueue(Queues.inventoryCommands, [ReserveStock, ReleaseStock, CommitStock]),
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
     {
       name: Queues.inventoryOrderDemand,
+      carries: [OrderPlaced],
       bindings: [{ exchange: Exchanges.orderPlaced, routingKey: '' }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
     {
-      name: Queues.paymentCommands,
-      bindings: [ChargePayment, RefundPayment].map(sagaCommand),
+      ...commandQueue(Queues.paymentCommands, [ChargePayment, RefundPayment]),
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
     {
       name: Queues.orderSagaReplies,
+      // The participants' replies, and the saga's own deadlines back from their delay queue.
+      carries: [StockReserved, StockReservationRejected, PaymentCharged, PaymentRejected, SagaStepTimedOut],
       bindings: [{ exchange: Exchanges.sagaReplies, routingKey: Queues.orderSagaReplies }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
     {
       name: Queues.notificationOrderEvents,
+      // order.* brings completions and cancellations; the reminder delay queue brings each order.placed, late.
+      carries: [OrderCompleted, OrderCancelled, OrderPlaced],
       bindings: [{ exchange: Exchanges.orderEvents, routingKey: 'order.*' }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
     {
       name: Queues.notificationOrderPlaced,
+      carries: [OrderPlaced],
       bindings: [{ exchange: Exchanges.orderPlaced, routingKey: '' }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
     },
     {
       name: Queues.notificationEmail,
+      carries: [SendNotification],
       bindings: [dispatchOn({ channel: 'email', priority: 'normal' })],
       deliveryLimit: 5,
       prefetch: 10,
     },
     {
       name: Queues.notificationSms,
+      carries: [SendNotification],
       bindings: [dispatchOn({ channel: 'sms', priority: 'normal' })],
       deliveryLimit: 5,
       prefetch: 5,
     },
     {
       name: Queues.notificationUrgent,
+      carries: [SendNotification],
       bindings: [dispatchOn({ priority: 'high' })],
       deliveryLimit: 5,
       prefetch: 5,
@@ -213,7 +252,31 @@ export function withDelayQueues(topology: RabbitTopology, delayQueues: readonly 
   return { ...topology, delayQueues: [...topology.delayQueues, ...delayQueues] };
 }
 
-export const kafkaTopics: readonly KafkaTopicSpec[] = Object.values(KafkaTopics).map((topic) => ({ topic }));
+export const kafkaTopics: readonly KafkaTopicSpec[] = [
+  { topic: KafkaTopics.orders, carries: [OrderPlaced, OrderCompleted, OrderCancelled] },
+  { topic: KafkaTopics.payments, carries: [PaymentCharged, PaymentRejected, PaymentRefunded] },
+  { topic: KafkaTopics.inventory, carries: [StockReserved, StockReservationRejected, StockReleased, StockCommitted] },
+];
+
+/**
+ * The message types each subscription can receive: a queue's `carries`, or for a consumer group
+ * those of every topic it reads. The transports refuse a handler of any other type at start-up.
+ */
+export function carriedTypes(
+  topology: RabbitTopology,
+  queues: readonly string[],
+  group: { readonly groupId: string; readonly topics: readonly string[] } | null,
+): ReadonlyMap<string, ReadonlySet<string>> {
+  const carried = new Map<string, ReadonlySet<string>>();
+  for (const queue of queues) {
+    carried.set(queue, new Set(topology.queues.find(({ name }) => name === queue)?.carries.map(({ type }) => type)));
+  }
+  if (group) {
+    const topics = kafkaTopics.filter(({ topic }) => group.topics.includes(topic));
+    carried.set(group.groupId, new Set(topics.flatMap(({ carries }) => carries.map(({ type }) => type))));
+  }
+  return carried;
+}
 
 export function retryQueueOf(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}ms`;

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { SqlDatabase } from '@platform/database';
 import { IdempotentConsumer, RedisSeenCache } from '@platform/idempotency';
 import {
+  carriedTypes,
   createKafka,
   DeadLetterQueues,
   describeError,
@@ -190,7 +191,7 @@ function messageTransports(
 ): BatchTransport[] {
   const transportOptions: BatchTransportOptions = {
     service: options.service,
-    subscriptions: [...(options.rabbitQueues ?? []), ...(options.kafkaGroup ? [options.kafkaGroup.groupId] : [])],
+    carried: carriedTypes(options.rabbitTopology ?? rabbitTopology, options.rabbitQueues ?? [], options.kafkaGroup ?? null),
     inbox,
     outbox,
     logger,

@@ -33,7 +33,7 @@ export function createKafka(options: KafkaClientOptions, logger: Logger): Kafka 
  */
 export async function ensureTopics(
   kafka: Kafka,
-  topics: readonly KafkaTopicSpec[],
+  topics: readonly Pick<KafkaTopicSpec, 'topic'>[],
   partitions: number,
 ): Promise<void> {
   const admin = kafka.admin();

@@ -107,12 +107,17 @@ const message = (messageId: string, overrides: Partial<InboundMessage> = {}): In
   ...overrides,
 });
 
-async function start(controllers: (new () => object)[], subscriptions = ['cinema.commands', 'cinema.audit']) {
+const CARRIED = new Map([
+  ['cinema.commands', new Set([ReserveSeat.type, SellTicket.type])],
+  ['cinema.audit', new Set([ReserveSeat.type, SeatSold.type])],
+]);
+
+async function start(controllers: (new () => object)[], carried: ReadonlyMap<string, ReadonlySet<string>> = CARRIED) {
   const module = await Test.createTestingModule({ controllers }).compile();
   const app = module.createNestApplication({ logger: false });
   const transport = new TestTransport({
     service: 'cinema',
-    subscriptions,
+    carried,
     inbox: inbox as unknown as IdempotentConsumer,
     outbox: outbox as unknown as OutboxWriter,
     logger: pino({ level: 'silent' }),
@@ -220,6 +225,14 @@ describe('the platform transports, through Nest', () => {
   it('refuses to start when a handler consumes a subscription the service does not declare, naming it', async () => {
     await expect(start([StrayController])).rejects.toThrow(
       "a handler of cinema.seat-sold consumes 'cinema.popcorn', which is not a subscription of the cinema service",
+    );
+  });
+
+  it('refuses to start when a handler waits for a type the topology never brings to its subscription, naming it', async () => {
+    const withoutSellTicket = new Map([...CARRIED, ['cinema.commands', new Set([ReserveSeat.type])]]);
+
+    await expect(start([BoxOfficeController, TicketDeskController], withoutSellTicket)).rejects.toThrow(
+      "the handler of cinema.sell-ticket on 'cinema.commands' would never be called: the topology brings no cinema.sell-ticket there",
     );
   });
 

@@ -13,8 +13,12 @@ import { type SubscribedExtras, subscribedPatternOf } from './message-pattern';
 type Handlers = MessageHandlers<MessageContext<SqlTransaction>>;
 
 export interface BatchTransportOptions {
-  /** Every subscription of the service, on either broker: a handler naming another one is a mistake. */
-  readonly subscriptions: readonly string[];
+  /**
+   * Every subscription of the service, on either broker, with the message types the topology
+   * brings to it (see carriedTypes): a handler naming another subscription, or a type its
+   * subscription never receives, is a mistake.
+   */
+  readonly carried: ReadonlyMap<string, ReadonlySet<string>>;
   readonly service: string;
   readonly inbox: IdempotentConsumer;
   /** Where a participant's reply and events go, in the handler's transaction. */
@@ -41,7 +45,8 @@ export abstract class BatchTransport extends Server implements CustomTransportSt
   /**
    * Indexes the handlers Nest registered, or refuses to start, naming the one that is wrong: a
    * pattern that is not `messageFrom(subscription, Contract)`, a subscription the service does
-   * not declare, or two handlers of one type on one subscription.
+   * not declare, a type the topology never brings to that subscription, or two handlers of one
+   * type on one subscription.
    */
   protected indexHandlers(): void {
     const bySubscription = new Map<string, Handlers>();
@@ -52,8 +57,14 @@ export abstract class BatchTransport extends Server implements CustomTransportSt
       if (!pattern || !contract) {
         throw new Error(`the message handler of ${route} must be declared with @EventPattern(...messageFrom(subscription, Contract))`);
       }
-      if (!this.platform.subscriptions.includes(pattern.subscription)) {
+      const carried = this.platform.carried.get(pattern.subscription);
+      if (!carried) {
         throw new Error(`a handler of ${pattern.type} consumes '${pattern.subscription}', which is not a subscription of the ${this.platform.service} service`);
+      }
+      if (!carried.has(pattern.type)) {
+        throw new Error(
+          `the handler of ${pattern.type} on '${pattern.subscription}' would never be called: the topology brings no ${pattern.type} there (add it to what the queue or topic carries)`,
+        );
       }
       if (handler.next) throw new Error(`two handlers for ${pattern.type} on ${pattern.subscription}`);
       const handlers = bySubscription.get(pattern.subscription) ?? new MessageHandlers<MessageContext<SqlTransaction>>();
