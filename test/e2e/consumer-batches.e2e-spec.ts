@@ -7,6 +7,7 @@ import { counterOf } from './support/metrics';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique } from './support/platform';
 import { killAndAwaitRestart, pause } from './support/processes';
 import { deadLettersOf } from './support/dead-letters';
+import { rabbitAttempts } from './support/configuration';
 import { publishRaw } from './support/rabbitmq';
 import { platformUnderTest } from './support/environment';
 
@@ -41,7 +42,7 @@ describe('consumers that handle a batch of messages in one transaction', () => {
     );
     const letter = deadLetters.find((candidate) => candidate.messageId === poison!.messageId)!;
     expect(letter.reason).toMatch(/unique constraint/i);
-    expect(letter.attempts).toBe(4); // its own ladder: the first try and one per retry delay
+    expect(letter.attempts).toBe(rabbitAttempts);
     expect(await counterOf('inventory', 'consumer_batch_splits_total')).toBeGreaterThan(splitsBefore);
     await expectInvariants({ stock, customers, orders });
   });

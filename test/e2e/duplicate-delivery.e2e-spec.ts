@@ -1,6 +1,7 @@
-import { Exchanges } from '@platform/messaging';
+import { OrderCompleted } from '@platform/contracts';
+import { Exchanges, type OutboundMessage, Queues } from '@platform/messaging';
 import { expectInvariants } from './support/invariants';
-import { messagesConsumed } from './support/metrics';
+import { messagesConsumedBy } from './support/metrics';
 import { eventually, http, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 import { remindersChecked } from './support/reminders';
 import { publishAgain, publishedMessagesAbout } from './support/republish';
@@ -17,6 +18,43 @@ async function snapshot(orders: readonly OrderView[], skus: readonly string[], c
     notifications: await Promise.all(orders.map((order) => get(`${urls.notification}/notifications?orderId=${order.id}`))),
   };
 }
+
+type Service = keyof typeof urls;
+/** One consumer: a service's queue or consumer group. */
+type Receiver = `${Service} ${string}`;
+
+/**
+ * Who gets a copy of a message, as the topology routes it. On Kafka the order-activity group reads
+ * every event, and the points group order.completed too. On RabbitMQ each message reaches one
+ * queue, except order.placed, whose fanout copies it to the acknowledgement, inventory's demand,
+ * and the reminder delay queue, which hands it to the order events later.
+ */
+function receiversOf(message: OutboundMessage): Receiver[] {
+  const { destination } = message;
+  if (destination.broker === 'kafka') return ['order order-activity', ...(message.type === OrderCompleted.type ? (['points points'] as const) : [])];
+  switch (destination.exchange) {
+    case Exchanges.sagaCommands:
+      return message.type.startsWith('inventory.') ? [`inventory ${Queues.inventoryCommands}`] : [`payment ${Queues.paymentCommands}`];
+    case Exchanges.sagaReplies:
+      return [`order ${Queues.orderSagaReplies}`];
+    case Exchanges.orderPlaced:
+      return [`notification ${Queues.notificationOrderPlaced}`, `notification ${Queues.notificationOrderEvents}`, `inventory ${Queues.inventoryOrderDemand}`];
+    case Exchanges.orderEvents:
+      return [`notification ${Queues.notificationOrderEvents}`];
+    case Exchanges.notificationDispatch: {
+      const { channel, priority } = destination.routingHeaders ?? {};
+      if (priority === 'high') return [`notification ${Queues.notificationUrgent}`];
+      return [`notification ${channel === 'sms' ? Queues.notificationSms : Queues.notificationEmail}`];
+    }
+    default:
+      throw new Error(`no receivers known for ${message.type} on ${destination.exchange}`);
+  }
+}
+
+const duplicatesSeenBy = (receiver: Receiver) => {
+  const [service, consumer] = receiver.split(' ') as [Service, string];
+  return messagesConsumedBy(service, consumer, ['duplicate', 'duplicate-cached']);
+};
 
 describe('every message delivered twice', () => {
   it('leaves the platform exactly as the single delivery left it', async () => {
@@ -41,25 +79,19 @@ describe('every message delivered twice', () => {
     const messages = (await publishedMessagesAbout(orders.map((order) => order.id))).filter(
       (message) => message.destination.broker === 'kafka' || message.destination.exchange !== Exchanges.sagaTimeouts,
     );
-    // Each RabbitMQ message reaches one queue, except order.placed whose fanout copies it to three:
-    // the acknowledgement, the reminder delay queue and inventory's demand. On Kafka the
-    // order-activity group reads every event, and the points group order.completed too.
-    const copiesOf = (message: (typeof messages)[number]) =>
-      message.destination.broker === 'kafka'
-        ? 1 + Number(message.type === 'order.completed')
-        : message.destination.exchange === Exchanges.orderPlaced
-          ? 3
-          : 1;
-    const expectedCopies = messages.reduce((sum, message) => sum + copiesOf(message), 0);
-    expect(expectedCopies).toBeGreaterThan(15);
-    const duplicatesBefore = await messagesConsumed(['duplicate', 'duplicate-cached']);
+    const copies = new Map<Receiver, number>();
+    for (const receiver of messages.flatMap(receiversOf)) copies.set(receiver, (copies.get(receiver) ?? 0) + 1);
+    expect([...copies.values()].reduce((sum, count) => sum + count, 0)).toBeGreaterThan(15);
+    const receivers = [...copies.keys()];
+    const duplicatesBefore = await Promise.all(receivers.map(duplicatesSeenBy));
 
     await publishAgain(messages);
 
+    // Each consumer recognises every copy it was sent, and nothing else changes.
     await eventually(
-      () => messagesConsumed(['duplicate', 'duplicate-cached']),
-      (duplicates) => duplicates >= duplicatesBefore + expectedCopies,
-      { what: `${expectedCopies} copies to be recognised as duplicates` },
+      () => Promise.all(receivers.map(duplicatesSeenBy)),
+      (seen) => seen.every((count, index) => count >= duplicatesBefore[index] + copies.get(receivers[index])!),
+      { what: `each consumer to recognise its copies as duplicates (${receivers.map((receiver) => `${receiver}: ${copies.get(receiver)}`).join(', ')})` },
     );
     expect(await snapshot(orders, skus, customers)).toEqual(before);
     await expectInvariants({ stock: { [skus[0]]: 6, [skus[1]]: 2 }, customers, orders });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KafkaTopics } from '@platform/messaging';
+import { configured } from './support/configuration';
 import { deadLettersOf } from './support/dead-letters';
 import { expectInvariants } from './support/invariants';
 import { groupMembers, kafka, platformHeaders, produce, readTopics } from './support/kafka';
@@ -20,8 +21,9 @@ describe('Kafka event logs', () => {
     await admin.connect();
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [...Object.values(KafkaTopics), 'orders.dlt', 'payments.dlt', 'inventory.dlt'] });
+      const partitions = configured.KAFKA_TOPIC_PARTITIONS;
       expect(Object.fromEntries(topics.map(({ name, partitions }) => [name, partitions.length]))).toEqual({
-        orders: 3, payments: 3, inventory: 3, 'orders.dlt': 3, 'payments.dlt': 3, 'inventory.dlt': 3,
+        orders: partitions, payments: partitions, inventory: partitions, 'orders.dlt': partitions, 'payments.dlt': partitions, 'inventory.dlt': partitions,
       });
     } finally {
       await admin.disconnect();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaTopics } from '@platform/messaging';
+import { configured } from './support/configuration';
 import { platformHeaders, produce } from './support/kafka';
 import { eventually, http, urls } from './support/platform';
 
@@ -47,7 +48,7 @@ describe('consumer lag monitoring', () => {
     const group = alerting.lag!.groups.find(({ group }) => group === 'points')!;
     expect(group.totalLag).toBeGreaterThan(threshold);
     expect(alerting.paused).toBe(true);
-    expect(alerting.lag!.partitions.filter(({ topic }) => topic === KafkaTopics.orders)).toHaveLength(3);
+    expect(alerting.lag!.partitions.filter(({ topic }) => topic === KafkaTopics.orders)).toHaveLength(configured.KAFKA_TOPIC_PARTITIONS);
     expect(await metric('kafka_consumer_group_lag', 'group="points"')).toBeGreaterThan(threshold);
     expect(await metric('kafka_consumer_lag_alerting', 'group="points"')).toBe(1);
     expect(await metric('kafka_consumer_lag_alerts_total', 'state="fired"')).toBe(firedBefore + 1);

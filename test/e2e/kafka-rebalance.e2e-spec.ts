@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { configured } from './support/configuration';
 import { expectInvariants } from './support/invariants';
 import { groupMembers } from './support/kafka';
 import { eventually, type OrderView, placeOrder, putAccount, putProduct, terminalOrder, unique } from './support/platform';
@@ -22,7 +23,9 @@ async function ready(port: number): Promise<boolean> {
   }
 }
 
-const partitionsPerMember = async () => (await groupMembers('points')).map(({ partitions }) => partitions.length).sort();
+const partitionsPerMember = async () => (await groupMembers('points')).map(({ partitions }) => partitions.length).sort((a, b) => a - b);
+/** The points group reads one topic: one member holds all its partitions, two split them as evenly as they go. */
+const PARTITIONS = configured.KAFKA_TOPIC_PARTITIONS;
 
 describe('two points instances in one consumer group', () => {
   let second: ChildProcess | undefined;
@@ -41,14 +44,15 @@ describe('two points instances in one consumer group', () => {
 
     second = startSecondPoints();
     await eventually(() => ready(SECOND_POINTS_PORT), Boolean, { timeoutMs: 60_000, what: 'the second points instance to be ready' });
-    // The group rebalanced: three partitions, split between two members.
-    await eventually(partitionsPerMember, (counts) => counts.join() === '1,2', { timeoutMs: 60_000, what: 'a rebalance over two members' });
+    // The group rebalanced: its partitions split between two members.
+    const split = [Math.floor(PARTITIONS / 2), Math.ceil(PARTITIONS / 2)].join();
+    await eventually(partitionsPerMember, (counts) => counts.join() === split, { timeoutMs: 60_000, what: 'a rebalance over two members' });
 
     const before = await placeBatch(15, 1);
     // SIGKILL: no leave-group, no final commit; what it had read but not committed is read again by the survivor.
     second.kill('SIGKILL');
     const after = await placeBatch(15, 2);
-    await eventually(partitionsPerMember, (counts) => counts.join() === '3', {
+    await eventually(partitionsPerMember, (counts) => counts.join() === String(PARTITIONS), {
       timeoutMs: 60_000,
       what: 'the survivor to take every partition',
     });

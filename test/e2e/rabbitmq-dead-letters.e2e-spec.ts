@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Exchanges, Queues } from '@platform/messaging';
 import { runProcess } from './support/commands';
+import { rabbitAttempts } from './support/configuration';
 import { messagesConsumedBy } from './support/metrics';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 import { deadLettersOf } from './support/dead-letters';
@@ -48,7 +49,7 @@ describe('RabbitMQ failures and dead letters', () => {
     );
     const letter = deadLetters.find((candidate) => candidate.messageId === failing.messageId)!;
     expect(letter.reason).toMatch(/unique constraint/i);
-    expect(letter.attempts).toBe(4); // the first try and one per retry delay (three by default)
+    expect(letter.attempts).toBe(rabbitAttempts);
     expect((await http('GET', `${urls.inventory}/products/${sku}`)).body).toMatchObject({ available: 5, reserved: 0 });
   });
 

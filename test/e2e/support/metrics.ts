@@ -28,9 +28,3 @@ export async function messagesConsumedBy(service: Service, consumer: string, out
   if (mine.length === 0) throw new Error(`the ${service} service reports no messages_consumed_total for ${consumer}`);
   return sumWithOutcome(mine, outcomes);
 }
-
-/** Sum of `messages_consumed_total` samples, over every service, whose outcome is one of `outcomes`. */
-export async function messagesConsumed(outcomes: readonly string[]): Promise<number> {
-  const perService = await Promise.all((Object.keys(urls) as Service[]).map((service) => samplesOf(service, 'messages_consumed_total')));
-  return sumWithOutcome(perService.flat(), outcomes);
-}
