@@ -42,6 +42,14 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly handlerSeconds = new Histogram({
+    name: 'message_handler_seconds',
+    help: 'Time a message handler ran, by the queue or topic the message came from, its type and result (ok, failed)',
+    labelNames: ['source', 'type', 'result'],
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
   private readonly batchSplits = new Counter({
     name: 'consumer_batch_splits_total',
     help: 'Batches rolled back because one message failed, then handled one message at a time',
@@ -132,6 +140,10 @@ export class PlatformMetrics {
 
   batchHandled(consumer: string, messages: number): void {
     this.batchSizes.observe({ consumer }, messages);
+  }
+
+  handlerRan(source: string, type: string, result: 'ok' | 'failed', seconds: number): void {
+    this.handlerSeconds.observe({ source, type, result }, seconds);
   }
 
   batchSplit(consumer: string): void {

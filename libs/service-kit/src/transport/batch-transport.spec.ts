@@ -7,11 +7,12 @@ import type { IdempotentConsumer, InboxEntry } from '@platform/idempotency';
 import { type InboundMessage, PermanentMessageError, Routes } from '@platform/messaging';
 import { PlatformMetrics } from '@platform/observability';
 import type { OutboxWriter, OutgoingMessage } from '@platform/outbox';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { BatchTransport, type BatchTransportOptions } from './batch-transport';
 import { startMessageTransports } from './connect-transports';
 import type { MessageContext } from './message-context';
+import { MessageTelemetryInterceptor } from './message-telemetry.interceptor';
 import { messageFrom } from './message-pattern';
 import { noReply, withFailure, withSuccess } from '../participant-outcome';
 
@@ -112,6 +113,10 @@ const CARRIED = new Map([
   ['cinema.audit', new Set([ReserveSeat.type, SeatSold.type])],
 ]);
 
+const metrics = new PlatformMetrics('cinema');
+const failuresLogged: unknown[] = [];
+const telemetryLog = { warn: (fields: unknown) => failuresLogged.push(fields) } as unknown as Logger;
+
 async function start(controllers: (new () => object)[], carried: ReadonlyMap<string, ReadonlySet<string>> = CARRIED) {
   const module = await Test.createTestingModule({ controllers }).compile();
   const app = module.createNestApplication({ logger: false });
@@ -121,10 +126,17 @@ async function start(controllers: (new () => object)[], carried: ReadonlyMap<str
     inbox: inbox as unknown as IdempotentConsumer,
     outbox: outbox as unknown as OutboxWriter,
     logger: pino({ level: 'silent' }),
-    metrics: new PlatformMetrics('cinema'),
+    metrics,
   });
-  await startMessageTransports(app, [transport]);
+  await startMessageTransports(app, [transport], [new MessageTelemetryInterceptor(metrics, telemetryLog)]);
   return { app, transport };
+}
+
+/** The count of message_handler_seconds for one source, type and result. */
+async function handlerRuns(type: string, result: 'ok' | 'failed'): Promise<number> {
+  const text = await metrics.registry.metrics();
+  const line = text.split('\n').find((candidate) => candidate.startsWith('message_handler_seconds_count') && candidate.includes(`type="${type}"`) && candidate.includes(`result="${result}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 describe('the platform transports, through Nest', () => {
@@ -163,6 +175,20 @@ describe('the platform transports, through Nest', () => {
 
     await expect(failure).rejects.toBeInstanceOf(PermanentMessageError);
     await expect(failure).rejects.toThrow('seat broken does not exist');
+  });
+
+  it('when handlers run, then the telemetry interceptor times and counts each by result, and logs a failure with the message it was handling', async () => {
+    const [okBefore, failedBefore] = [await handlerRuns(ReserveSeat.type, 'ok'), await handlerRuns(ReserveSeat.type, 'failed')];
+    failuresLogged.splice(0);
+
+    await transport.deliver('cinema.commands', [message('m-11'), message('m-12')]);
+    await expect(transport.deliver('cinema.commands', [message('m-13', { payload: { seat: 'broken', row: 1 } })])).rejects.toThrow();
+
+    expect(await handlerRuns(ReserveSeat.type, 'ok')).toBe(okBefore + 2);
+    expect(await handlerRuns(ReserveSeat.type, 'failed')).toBe(failedBefore + 1);
+    expect(failuresLogged).toEqual([
+      expect.objectContaining({ messageId: 'm-13', type: ReserveSeat.type, source: 'cinema.commands', err: expect.stringContaining('seat broken does not exist') }),
+    ]);
   });
 
   it("when a participant returns its outcome, then the reply goes to the command's reply-to and the events to their logs, in the batch's transaction", async () => {
