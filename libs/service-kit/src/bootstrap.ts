@@ -5,13 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { PlatformMetrics } from '@platform/observability';
-import type { Logger as PinoLogger } from 'pino';
 import { ConfigurationError } from './config';
 import { PlatformRuntime } from './platform.runtime';
-import { PLATFORM_LOGGER } from './platform.options';
 import { startMessageTransports } from './transport/connect-transports';
-import { MessageTelemetryInterceptor } from './transport/message-telemetry.interceptor';
 
 export interface ServiceDefinition<Config extends ListenConfig> {
   readonly service: string;
@@ -86,8 +82,7 @@ export async function runService<Config extends ListenConfig>(definition: Servic
   // the relay, which publishes on the connections the transports open; then the API.
   await app.init();
   const runtime = app.get(PlatformRuntime);
-  const telemetry = new MessageTelemetryInterceptor(app.get(PlatformMetrics), app.get<PinoLogger>(PLATFORM_LOGGER).child({ component: 'consumer' }));
-  await startMessageTransports(app, runtime.transports, [telemetry]);
+  await startMessageTransports(app, runtime.transports);
   runtime.startRelay();
   await app.listen(config.PORT, config.HOST);
   logger.log(`${definition.service} service listening on http://${config.HOST}:${config.PORT}`);

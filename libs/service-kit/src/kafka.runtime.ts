@@ -67,7 +67,7 @@ export type KafkaPhase =
   | 'replaying'
   | 'stopping';
 
-export const KAFKA_MOVES: Readonly<Record<KafkaPhase, readonly KafkaPhase[]>> = {
+const KAFKA_MOVES: Readonly<Record<KafkaPhase, readonly KafkaPhase[]>> = {
   connecting: ['joining', 'stopping'],
   joining: ['consuming', 'stopping'],
   consuming: ['replaying', 'stopping'],
@@ -115,10 +115,6 @@ export class KafkaRuntime {
   /** The transport that handles the group's batches; set before start(). */
   handleBatchesWith(consume: InboundBatchHandler): void {
     this.consume = consume;
-  }
-
-  get currentPhase(): KafkaPhase {
-    return this.phase;
   }
 
   /** Kafka may come up after the service: keeps trying in the background while readiness says no. */

@@ -7,12 +7,11 @@ import type { IdempotentConsumer, InboxEntry } from '@platform/idempotency';
 import { type InboundMessage, PermanentMessageError, Routes } from '@platform/messaging';
 import { PlatformMetrics } from '@platform/observability';
 import type { OutboxWriter, OutgoingMessage } from '@platform/outbox';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { z } from 'zod';
 import { BatchTransport, type BatchTransportOptions } from './batch-transport';
 import { startMessageTransports } from './connect-transports';
 import type { MessageContext } from './message-context';
-import { MessageTelemetryInterceptor } from './message-telemetry.interceptor';
 import { messageFrom } from './message-pattern';
 import { noReply, withFailure, withSuccess } from '../participant-outcome';
 
@@ -114,8 +113,9 @@ const CARRIED = new Map([
 ]);
 
 const metrics = new PlatformMetrics('cinema');
+/** What the transport logs at warn and above, parsed. */
 const failuresLogged: unknown[] = [];
-const telemetryLog = { warn: (fields: unknown) => failuresLogged.push(fields) } as unknown as Logger;
+const logger = pino({ level: 'warn' }, { write: (line: string) => void failuresLogged.push(JSON.parse(line)) });
 
 async function start(controllers: (new () => object)[], carried: ReadonlyMap<string, ReadonlySet<string>> = CARRIED) {
   const module = await Test.createTestingModule({ controllers }).compile();
@@ -125,10 +125,10 @@ async function start(controllers: (new () => object)[], carried: ReadonlyMap<str
     carried,
     inbox: inbox as unknown as IdempotentConsumer,
     outbox: outbox as unknown as OutboxWriter,
-    logger: pino({ level: 'silent' }),
+    logger,
     metrics,
   });
-  await startMessageTransports(app, [transport], [new MessageTelemetryInterceptor(metrics, telemetryLog)]);
+  await startMessageTransports(app, [transport]);
   return { app, transport };
 }
 
@@ -177,7 +177,7 @@ describe('the platform transports, through Nest', () => {
     await expect(failure).rejects.toThrow('seat broken does not exist');
   });
 
-  it('when handlers run, then the telemetry interceptor times and counts each by result, and logs a failure with the message it was handling', async () => {
+  it('when handlers run, then each is timed and counted by result, and a failure is logged with the message it was handling', async () => {
     const [okBefore, failedBefore] = [await handlerRuns(ReserveSeat.type, 'ok'), await handlerRuns(ReserveSeat.type, 'failed')];
     failuresLogged.splice(0);
 

@@ -7,6 +7,7 @@ import type { OutboxWriter } from '@platform/outbox';
 import type { Logger } from 'pino';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ParticipantOutcome } from '../participant-outcome';
+import { HandlerTelemetry } from './handler-telemetry';
 import { MessageContext } from './message-context';
 import { type SubscribedExtras, subscribedPatternOf } from './message-pattern';
 
@@ -31,15 +32,17 @@ export interface BatchTransportOptions {
  * What the RabbitMQ and Kafka transports share. Nest registers every `@EventPattern` handler of
  * the service's controllers with the transport; at listen() they are indexed by subscription,
  * and each batch a consumer hands over is checked against its contracts, then handled in one
- * transaction with its inbox rows (see IdempotentConsumer). Nest's pipes, guards, interceptors
+ * transaction with its inbox rows (see IdempotentConsumer), each handler timed and counted (see HandlerTelemetry). Nest's pipes, guards, interceptors
  * and filters run around each handler, inside that transaction. What a saga participant's handler
  * returns (a ParticipantOutcome) is written to the outbox in the same transaction.
  */
 export abstract class BatchTransport extends Server implements CustomTransportStrategy {
   private bySubscription = new Map<string, Handlers>();
+  private readonly telemetry: HandlerTelemetry;
 
   protected constructor(protected readonly platform: BatchTransportOptions) {
     super();
+    this.telemetry = new HandlerTelemetry(platform.metrics, platform.logger);
   }
 
   /**
@@ -68,10 +71,12 @@ export abstract class BatchTransport extends Server implements CustomTransportSt
       }
       if (handler.next) throw new Error(`two handlers for ${pattern.type} on ${pattern.subscription}`);
       const handlers = bySubscription.get(pattern.subscription) ?? new MessageHandlers<MessageContext<SqlTransaction>>();
-      handlers.on(contract, async (payload, context) => {
-        const outcome = await invoke(handler, payload, context);
-        if (outcome) this.platform.outbox.append(context.tx, outcome.messagesFor(context.message));
-      });
+      handlers.on(contract, (payload, context) =>
+        this.telemetry.around(context.message, async () => {
+          const outcome = await invoke(handler, payload, context);
+          if (outcome) this.platform.outbox.append(context.tx, outcome.messagesFor(context.message));
+        }),
+      );
       bySubscription.set(pattern.subscription, handlers);
     }
     this.bySubscription = bySubscription;

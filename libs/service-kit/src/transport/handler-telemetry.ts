@@ -1,0 +1,37 @@
+import { describeError, type InboundMessage } from '@platform/messaging';
+import type { PlatformMetrics } from '@platform/observability';
+import type { Logger } from 'pino';
+
+/**
+ * Around every message handler: times it, counts it by source, type and result
+ * (`message_handler_seconds`), and logs a failure with the message's identity. What was
+ * committed (handled, or skipped as a duplicate) the transport logs after the batch's commit,
+ * since a handler that ran may still be rolled back with its batch.
+ *
+ * This is what a Nest interceptor does for an HTTP route, and a Nest interceptor would work here
+ * too; but Nest's interceptor chain costs about 50 µs a call (measured: 6 µs per message through
+ * the transport without one, 58 µs with one that does nothing), about 1 ms of CPU per order over
+ * the twenty-odd handlers an order passes through. This costs a few microseconds.
+ */
+export class HandlerTelemetry {
+  constructor(
+    private readonly metrics: PlatformMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async around<T>(message: InboundMessage, handle: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await handle();
+      this.metrics.handlerRan(message.source, message.type, 'ok', (performance.now() - started) / 1_000);
+      return result;
+    } catch (error) {
+      this.metrics.handlerRan(message.source, message.type, 'failed', (performance.now() - started) / 1_000);
+      this.logger.warn(
+        { orderId: message.correlationId, messageId: message.messageId, type: message.type, source: message.source, err: describeError(error) },
+        'message handler failed',
+      );
+      throw error;
+    }
+  }
+}
