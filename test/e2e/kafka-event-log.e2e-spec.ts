@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KafkaTopics } from '@platform/messaging';
+import { KafkaTopics, type RedriveResult } from '@platform/messaging';
 import { configured } from './support/configuration';
 import { deadLettersOf } from './support/dead-letters';
 import { expectInvariants } from './support/invariants';
@@ -140,20 +140,34 @@ describe('Kafka event logs', () => {
       reason: 'simulated: the handler failed 3 times',
     });
 
-    const cli = await promisify(execFile)(
-      process.execPath,
-      [path.resolve(__dirname, '../../dist/tools/ops/dead-letters.js'), 'points', 'redrive', KafkaTopics.orders],
-      { encoding: 'utf8' },
-    );
-    expect(JSON.parse(cli.stdout).redriven).toBeGreaterThanOrEqual(1);
+    // A call sends up to its limit (100) of the group's waiting letters, in partition and offset
+    // order. On a stack reused across runs, older letters may be ahead of this one (poison ones come
+    // back after every redrive), so it calls again while this letter waits, as an operator would
+    // when told there are more.
+    const waiting = async () => (await deadLettersOf('points', KafkaTopics.orders)).map((letter) => letter.messageId);
+    const redriveByCli = async () =>
+      JSON.parse(
+        (
+          await promisify(execFile)(
+            process.execPath,
+            [path.resolve(__dirname, '../../dist/tools/ops/dead-letters.js'), 'points', 'redrive', KafkaTopics.orders],
+            { encoding: 'utf8' },
+          )
+        ).stdout,
+      ) as RedriveResult;
+    let result = await redriveByCli();
+    expect(result.redriven).toBeGreaterThanOrEqual(1);
+    for (let calls = 1; calls < 20 && (await waiting()).includes(messageId); calls += 1) {
+      expect(result.more).toBe(true); // the letter can still wait only if the last call said more wait
+      result = await redriveByCli();
+    }
     await eventually(() => balanceOf(customer), (balance) => balance === 42, { what: 'the re-driven event to be applied' });
     // No longer waiting for a re-drive (`?all=true` would still list it, marked re-driven).
-    expect((await deadLettersOf('points', KafkaTopics.orders)).map((letter) => letter.messageId)).not.toContain(messageId);
+    expect(await waiting()).not.toContain(messageId);
 
-    // A second re-drive sends nothing already sent; the balance stays.
-    const again = await http<{ redriven: number; more: boolean }>('POST', `${urls.points}/admin/dead-letters/${KafkaTopics.orders}/redrive`);
+    // Another re-drive sends nothing already sent; the balance stays.
+    const again = await http<RedriveResult>('POST', `${urls.points}/admin/dead-letters/${KafkaTopics.orders}/redrive`);
     expect(again.status).toBe(200);
-    expect(again.body.more).toBe(false);
     const copies = await readTopics([KafkaTopics.orders], (record) => record.headers['message-id'] === messageId);
     expect(copies).toHaveLength(1);
     expect(await balanceOf(customer)).toBe(42);

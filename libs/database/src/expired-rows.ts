@@ -47,7 +47,7 @@ export class ExpiredRows {
     const statement = `
       DELETE FROM ${table}
        WHERE ctid IN (SELECT ctid FROM ${table}
-                       WHERE ${writtenAt} < now() - make_interval(secs => $1)${condition ? ` AND ${condition}` : ''}
+                       WHERE ${writtenAt} < now() - make_interval(secs => $1)${condition ? ` AND (${condition})` : ''}
                        LIMIT ${CHUNK})`;
     let deleted = 0;
     for (;;) {

@@ -6,7 +6,7 @@ import { describeError, PermanentMessageError } from './errors';
  * letter lies differs: a queue's `<queue>.dlq`, or a topic's `<topic>.dlt` at a partition and offset.
  */
 export const DeadLetterHeaders = {
-  /** Why the consumer gave up: the error, e.g. `PermanentMessageError: the body is not JSON`. */
+  /** Why the consumer gave up: a permanent failure's own words (`the body is not JSON`), any other error with its name. */
   reason: 'x-dead-letter-reason',
   /** How many times it was tried, the first try included. */
   attempts: 'x-dead-letter-attempts',
@@ -19,6 +19,33 @@ export const DeadLetterHeaders = {
   sourceOffset: 'x-dead-letter-source-offset',
   deadLetteredAt: 'x-dead-lettered-at',
 } as const;
+
+/**
+ * The names letters carried before the two brokers shared one vocabulary: RabbitMQ's
+ * `x-attempts` and `x-original-queue`, Kafka's `dlt-*`. Read where the new name is missing, and
+ * removed on redrive, so letters dead-lettered by an earlier version are listed and re-driven too.
+ */
+const EARLIER_NAMES: Readonly<Record<keyof typeof DeadLetterHeaders, readonly string[]>> = {
+  reason: ['dlt-error'],
+  attempts: ['x-attempts', 'dlt-attempts'],
+  consumer: ['dlt-consumer-group'],
+  source: ['x-original-queue', 'dlt-original-topic'],
+  sourcePartition: ['dlt-original-partition'],
+  sourceOffset: ['dlt-original-offset'],
+  deadLetteredAt: ['dlt-failed-at'],
+};
+
+/** A dead-letter header's value, under its name or an earlier one; undefined when the letter has neither. */
+export function deadLetterHeader(read: (name: string) => string | undefined, header: keyof typeof DeadLetterHeaders): string | undefined {
+  for (const name of [DeadLetterHeaders[header], ...EARLIER_NAMES[header]]) {
+    const value = read(name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Every header a consumer adds when it dead-letters, under today's names and earlier ones: a re-driven copy drops them all. */
+export const ALL_DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set([...Object.values(DeadLetterHeaders), ...Object.values(EARLIER_NAMES).flat()]);
 
 /** Where a letter failed, and where it lies now. */
 export type DeadLetterPlace = { readonly queue: string } | { readonly topic: string; readonly partition: number | null; readonly offset: string | null };

@@ -9,15 +9,18 @@ export const SENT_OUTBOX_ROWS: ExpiringRows = { table: 'outbox_message', written
 const INTERVAL_MS = 60_000;
 
 /**
- * The outbox's housekeeping, once a minute: SENT rows past their retention are deleted, and rows
- * for a broker this service has no publisher for are swept to the relay (`relayUnservedRows`).
- * Each worker claims only its own broker's rows, so such a row (a service writing to a broker it
- * was not configured with) would otherwise sit PENDING unnoticed; swept, it fails, using up its
- * attempts until it is parked as FAILED where an operator sees it.
+ * The outbox's housekeeping, once a minute and one job after the other (so it holds one
+ * connection at a time): SENT rows past their retention are deleted, then rows for a broker this
+ * service has no publisher for are swept to the relay (`relayUnservedRows`). Each worker claims
+ * only its own broker's rows, so such a row (a service writing to a broker it was not configured
+ * with) would otherwise sit PENDING unnoticed; swept, it fails, using up its attempts until it is
+ * parked as FAILED where an operator sees it.
  */
 export class OutboxJanitor {
   private readonly expired: ExpiredRows;
   private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> = Promise.resolve();
+  private running = false;
 
   constructor(
     pool: Pool,
@@ -25,18 +28,19 @@ export class OutboxJanitor {
     private readonly relayUnservedRows: () => Promise<unknown>,
     private readonly logger: Logger,
   ) {
-    this.expired = new ExpiredRows(async (text, values) => (await pool.query(text, values)).rowCount ?? 0, SENT_OUTBOX_ROWS, retentionMs, logger, INTERVAL_MS);
+    this.expired = new ExpiredRows(async (text, values) => (await pool.query(text, values)).rowCount ?? 0, SENT_OUTBOX_ROWS, retentionMs, logger);
   }
 
   start(): void {
-    this.expired.start();
-    this.scheduleSweep();
+    this.running = true;
+    this.scheduleRound();
   }
 
-  stop(): void {
-    this.expired.stop();
+  /** Resolves once a round under way has ended: the pool may be closed after it. */
+  async stop(): Promise<void> {
+    this.running = false;
     clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.round;
   }
 
   /** Deletes every SENT row past the retention; returns how many. */
@@ -44,12 +48,23 @@ export class OutboxJanitor {
     return this.expired.deleteExpired();
   }
 
-  private scheduleSweep(): void {
-    this.timer = setTimeout(() => void this.sweep().finally(() => this.timer && this.scheduleSweep()), INTERVAL_MS);
+  private scheduleRound(): void {
+    this.timer = setTimeout(() => {
+      this.round = this.cleanUp().finally(() => {
+        if (this.running) this.scheduleRound();
+      });
+    }, INTERVAL_MS);
     this.timer.unref();
   }
 
-  private async sweep(): Promise<void> {
+  private async cleanUp(): Promise<void> {
+    try {
+      const deleted = await this.deleteExpired();
+      if (deleted > 0) this.logger.info({ deleted }, 'deleted sent outbox rows past their retention');
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'deleting sent outbox rows failed; trying again later');
+    }
+    if (!this.running) return;
     try {
       await this.relayUnservedRows();
     } catch (error) {

@@ -97,7 +97,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.janitor.stop();
+    await this.janitor.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     this.retryTimer = null;
     this.wakeups.close();

@@ -98,6 +98,7 @@ export class KafkaRuntime {
   private lastReplayUntil: readonly TopicPartitionOffset[] = [];
   /** The group's batches go here: the Kafka transport's handlers. */
   private consume: InboundBatchHandler | null = null;
+  private stopped: Promise<void> | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -119,12 +120,19 @@ export class KafkaRuntime {
 
   /** Kafka may come up after the service: keeps trying in the background while readiness says no. */
   start(): void {
+    if (this.group && !this.consume) throw new Error(`nothing handles the batches of the consumer group ${this.group.groupId}`);
     this.track(this.connectUntilStopped());
     this.lagMonitor?.start();
   }
 
-  async stop(): Promise<void> {
-    if (!this.moveTo('stopping')) return;
+  /** A second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopNow();
+    return this.stopped;
+  }
+
+  private async stopNow(): Promise<void> {
+    this.moveTo('stopping');
     // A replay's outcome went to its caller; the others log their own.
     await Promise.allSettled([...this.underWay]);
     await this.lagMonitor?.stop().catch((error: unknown) => this.logShutdownError('kafka lag monitor', error));
@@ -247,6 +255,7 @@ export class KafkaRuntime {
     try {
       if (await this.startConsumer()) this.moveTo('consuming');
     } catch (error) {
+      if (this.isStopping) return;
       this.logger.error({ err: describeError(error) }, 'the consumer could not rejoin after the replay; retrying in the background');
       if (this.moveTo('joining')) this.track(this.joinUntilStopped());
     }
@@ -299,6 +308,7 @@ export class KafkaRuntime {
           this.logger.info({ group: this.group.groupId }, 'kafka consumer joined its group');
         }
       } catch (error) {
+        if (this.isStopping) return; // the join was cut short by stop(): nothing to retry
         this.logger.warn({ err: describeError(error), attempt, group: this.group?.groupId }, 'kafka consumer could not start; retrying');
         await pauseFor(attempt);
       }

@@ -33,6 +33,7 @@ describe('the platform resources as providers', () => {
       .useValue(redis)
       .compile();
     const report = await checkReadiness(module.get(PlatformRuntime).readinessChecks());
+    await module.close();
 
     expect(queries).toEqual(['SELECT 1']);
     expect(report).toEqual({

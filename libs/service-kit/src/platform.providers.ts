@@ -76,13 +76,16 @@ export function platformProviders(): Provider[] {
   ];
 }
 
-/** The relay's connections: one per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for LISTEN, one for gauges, one for operator queries. */
+/**
+ * The relay's connections: one per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for
+ * LISTEN, one for the outbox janitor, one for gauges and readiness, one for operator queries.
+ */
 function relayPool(options: PlatformOptions, logger: Logger): Pool {
   const { config, service } = options;
   const brokers = Number(options.rabbitmq) + Number(options.kafka);
   const pool = new Pool({
     connectionString: config.DATABASE_URL,
-    max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 3,
+    max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 4,
     connectionTimeoutMillis: 5_000,
     application_name: `${service}-relay`,
     // pg closes a connection idle for 10 s by default; at a few orders a second the relay then

@@ -25,8 +25,9 @@ import type { BatchTransport } from './transport/batch-transport';
 /**
  * Starts and stops a service's messaging resources (see platformProviders), in order: the
  * transports consume each subscription with the service's @EventPattern handlers, the outbox
- * relay publishes on the connections they open; at shutdown, consumers stop before the relay,
- * the relay before the connections it publishes on. It also answers readiness, and replays.
+ * relay publishes on the connections they open; at shutdown, the Kafka consumer stops before the
+ * relay, the relay before the connections it publishes on (RabbitMQ's consumers close with their
+ * connection). It also answers readiness, and replays.
  */
 @Injectable()
 export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -3,10 +3,17 @@ import { kafkaConfigShape, loadConfig, serviceConfigSchema } from '@platform/ser
 
 /**
  * What the services under test are configured with, read by their own schema from the variables
- * they were started with (the suites' environment: `npm start`'s shell, or the e2e stack's, which
- * the global setup puts in process.env). Tests compare with these, never with a default copied by hand.
+ * they were started with: the e2e stack's, which the global setup puts in process.env, or, with
+ * `npm start`'s platform, the shell's both were started from. Tests compare with these, never with
+ * a default copied by hand.
  */
-export const configured = loadConfig('e2e', serviceConfigSchema('e2e', 3000).extend(kafkaConfigShape), process.env);
+export const configured = loadConfig(
+  'e2e',
+  serviceConfigSchema('e2e', 3000)
+    .pick({ RABBITMQ_RETRY_DELAYS_MS: true, RABBITMQ_PREFETCH_PER_QUEUE: true })
+    .extend({ KAFKA_TOPIC_PARTITIONS: kafkaConfigShape.KAFKA_TOPIC_PARTITIONS }),
+  process.env,
+);
 
 /** Tries a RabbitMQ consumer gives a failing message before dead-lettering it: the first, and one per retry delay. */
 export const rabbitAttempts = configured.RABBITMQ_RETRY_DELAYS_MS.length + 1;

@@ -38,8 +38,8 @@ export default async function globalSetup(): Promise<void> {
     const up = SERVICES.filter((_, index) => running[index]).map(({ name }) => name);
     throw new Error(`only some services answer (${up.join(', ')}): run npm start to finish starting the platform, or npm stop to let the tests start their own`);
   }
-  Object.assign(process.env, instanceEnvironment('e2e'));
-  globalThis.e2eStack = await startStack(log, {
+  // The suites read the stack's settings (addresses, retry delays, timeouts) from process.env, as its services do.
+  const settings = {
     PAYMENT_TIMEOUT_MS: String(E2E_PAYMENT_TIMEOUT_MS),
     RABBITMQ_RETRY_DELAYS_MS: E2E_RETRY_DELAYS_MS.join(','),
     ORDER_REMINDER_DELAY_MS: String(E2E_ORDER_REMINDER_DELAY_MS),
@@ -49,5 +49,7 @@ export default async function globalSetup(): Promise<void> {
     // The stuck-saga test waits this long for a saga to count as stuck.
     SAGA_STUCK_AFTER_MS: '4000',
     SAGA_STUCK_CHECK_INTERVAL_MS: '500',
-  });
+  };
+  Object.assign(process.env, instanceEnvironment('e2e'), settings);
+  globalThis.e2eStack = await startStack(log, settings);
 }

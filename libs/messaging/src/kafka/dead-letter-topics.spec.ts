@@ -87,6 +87,34 @@ describe('a dead letter as the operator sees it', () => {
     });
   });
 
+  it('when an earlier version dead-lettered it (dlt-* headers), then it reads the same, and its re-driven copy drops those headers too', () => {
+    const earlier = letter('3', {
+      headers: {
+        'message-id': Buffer.from('m-1'),
+        'dlt-error': Buffer.from('PermanentMessageError: payload breaks its contract'),
+        'dlt-attempts': Buffer.from('3'),
+        'dlt-original-topic': Buffer.from('orders'),
+        'dlt-original-partition': Buffer.from('2'),
+        'dlt-original-offset': Buffer.from('41'),
+        'dlt-consumer-group': Buffer.from('points'),
+        'dlt-failed-at': Buffer.from('2026-01-01T00:00:00.000Z'),
+      },
+    });
+
+    expect(describeDeadLetter('orders', 0, earlier, 0)).toMatchObject({
+      reason: 'PermanentMessageError: payload breaks its contract',
+      attempts: 3,
+      consumer: 'points',
+      deadLetteredAt: '2026-01-01T00:00:00.000Z',
+      failedOn: { topic: 'orders', partition: 2, offset: '41' },
+    });
+    expect(redrivenCopy('orders.dlt', { partition: 0, message: earlier }).headers).toEqual({
+      'message-id': Buffer.from('m-1'),
+      'redriven-from': 'orders.dlt:0:3',
+      'redriven-for-group': 'points',
+    });
+  });
+
   it('when its body is not JSON, then the payload is the raw text', () => {
     expect(describeDeadLetter('orders', 0, letter('0', { value: Buffer.from('not json {') }), 0).payload).toBe('not json {');
   });
@@ -158,5 +186,9 @@ describe('what a redrive sends, and where its cursor goes', () => {
       { partition: 1, offset: '0' },
     ]);
     expect(plan.leftOver).toBe(true);
+  });
+
+  it.each([0, -1, 1.5])('when the limit is %s, then it refuses: a redrive sends at least one letter', (limit) => {
+    expect(() => planRedrive([ours(0, '1')], isOurs, limit)).toThrow(RangeError);
   });
 });

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type DeadLetter, DeadLetterHeaders, type DeadLetterListing, type DeadLetterStore, numberOrNull, type RedriveResult } from '../dead-letters';
+import {
+  ALL_DEAD_LETTER_HEADER_NAMES,
+  type DeadLetter,
+  deadLetterHeader,
+  type DeadLetterHeaders,
+  type DeadLetterListing,
+  type DeadLetterStore,
+  numberOrNull,
+  type RedriveResult,
+} from '../dead-letters';
 import { describeError } from '../errors';
 import { decodePayload, MessageHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
@@ -19,6 +28,18 @@ export interface OffsetRange {
 export interface ReadLetter {
   readonly partition: number;
   readonly message: KafkaMessage;
+}
+
+/** Stop reading once `count` letters that `of` counts have been read. */
+interface ReadUntil {
+  readonly count: number;
+  readonly of: (letter: ReadLetter) => boolean;
+}
+
+interface PartialRead {
+  readonly letters: readonly ReadLetter[];
+  /** Every range was read to its end. */
+  readonly complete: boolean;
 }
 
 /**
@@ -75,19 +96,20 @@ export function readRanges(
 /** A letter as the operator sees it; `redriveStartOffset` is where the next redrive starts on its partition. */
 export function describeDeadLetter(topic: string, partition: number, message: KafkaMessage, redriveStartOffset: number): DeadLetter {
   const header = (name: string) => readHeader(message.headers, name) ?? null;
+  const failure = (name: keyof typeof DeadLetterHeaders) => deadLetterHeader((raw) => readHeader(message.headers, raw), name) ?? null;
   const body = decodePayload(message.value);
   return {
     messageId: header(MessageHeaders.messageId),
     type: header(MessageHeaders.type),
     correlationId: header(MessageHeaders.correlationId),
-    reason: header(DeadLetterHeaders.reason) ?? 'unknown',
-    attempts: numberOrNull(header(DeadLetterHeaders.attempts)),
-    deadLetteredAt: header(DeadLetterHeaders.deadLetteredAt),
-    consumer: header(DeadLetterHeaders.consumer),
+    reason: failure('reason') ?? 'unknown',
+    attempts: numberOrNull(failure('attempts')),
+    deadLetteredAt: failure('deadLetteredAt'),
+    consumer: failure('consumer'),
     failedOn: {
-      topic: header(DeadLetterHeaders.source) ?? topic,
-      partition: numberOrNull(header(DeadLetterHeaders.sourcePartition)),
-      offset: header(DeadLetterHeaders.sourceOffset),
+      topic: failure('source') ?? topic,
+      partition: numberOrNull(failure('sourcePartition')),
+      offset: failure('sourceOffset'),
     },
     heldIn: { topic: deadLetterTopicOf(topic), partition, offset: message.offset },
     redriven: Number(message.offset) < redriveStartOffset,
@@ -101,10 +123,9 @@ export function describeDeadLetter(topic: string, partition: number, message: Ka
  * so it starts over; and where it came from, for whoever follows it through the logs.
  */
 export function redrivenCopy(deadLetterTopic: string, { partition, message }: ReadLetter): Message {
-  const deadLetterHeaderNames = new Set<string>(Object.values(DeadLetterHeaders));
-  const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !deadLetterHeaderNames.has(name)));
+  const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !ALL_DEAD_LETTER_HEADER_NAMES.has(name)));
   headers[REDRIVEN_FROM_HEADER] = `${deadLetterTopic}:${partition}:${message.offset}`;
-  const group = readHeader(message.headers, DeadLetterHeaders.consumer);
+  const group = deadLetterHeader((raw) => readHeader(message.headers, raw), 'consumer');
   if (group) headers[REDRIVEN_FOR_GROUP_HEADER] = group;
   return { key: message.key, value: message.value, headers };
 }
@@ -125,6 +146,7 @@ export interface RedrivePlan {
  * they are their own redrive's business.
  */
 export function planRedrive(read: readonly ReadLetter[], isOurs: (letter: ReadLetter) => boolean, limit: number): RedrivePlan {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a redrive sends at least one letter (limit ${limit})`);
   const inOrder = [...read].sort((a, b) => a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset));
   const ours = inOrder.filter(isOurs);
   const send = ours.slice(0, limit);
@@ -170,7 +192,7 @@ export class DeadLetterTopics implements DeadLetterStore {
   private reading = false;
 
   private isOurs({ message }: ReadLetter): boolean {
-    return readHeader(message.headers, DeadLetterHeaders.consumer) === this.consumerGroup;
+    return deadLetterHeader((raw) => readHeader(message.headers, raw), 'consumer') === this.consumerGroup;
   }
 
   /**
@@ -192,7 +214,7 @@ export class DeadLetterTopics implements DeadLetterStore {
           includeRedriven ? Number(partition.low) : (starts.get(partition.partition) ?? Number(partition.low)),
           Number(partition.high) - (includeRedriven ? limit : DEAD_LETTER_READ_WINDOW),
         );
-      const letters = (await this.read(admin, deadLetterTopic, readRanges(bounds, from), Number.POSITIVE_INFINITY)).filter((letter) =>
+      const letters = (await this.read(admin, deadLetterTopic, readRanges(bounds, from))).letters.filter((letter) =>
         this.isOurs(letter),
       );
       return letters
@@ -226,13 +248,15 @@ export class DeadLetterTopics implements DeadLetterStore {
       const cursor = await this.redriveCursor(admin, deadLetterTopic);
       const ranges = readRanges(bounds, (partition) => redriveStart(partition, cursor.get(partition.partition)), DEAD_LETTER_READ_WINDOW);
       const beyondWindow = [...ranges].some(([partition, { to }]) => to < Number(bounds.find((bound) => bound.partition === partition)!.high));
-      const read = await this.read(admin, deadLetterTopic, ranges, Number.POSITIVE_INFINITY);
-      if (read.length === 0) return { redriven: 0, more: beyondWindow };
-      const plan = planRedrive(read, (letter) => this.isOurs(letter), limit);
+      // Reading stops once `limit` of this group's letters are in: a call costs what it sends, not the whole window.
+      const isOurs = (letter: ReadLetter) => this.isOurs(letter);
+      const read = await this.read(admin, deadLetterTopic, ranges, { count: limit, of: isOurs });
+      if (read.letters.length === 0) return { redriven: 0, more: beyondWindow };
+      const plan = planRedrive(read.letters, isOurs, limit);
 
       if (plan.send.length > 0) await this.produce(topic, plan.send.map((letter) => redrivenCopy(deadLetterTopic, letter)));
       await admin.setOffsets({ groupId: redriveGroupOf(deadLetterTopic, this.consumerGroup), topic: deadLetterTopic, partitions: [...plan.cursor] });
-      const result = { redriven: plan.send.length, more: beyondWindow || plan.leftOver };
+      const result = { redriven: plan.send.length, more: beyondWindow || !read.complete || plan.leftOver };
       this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, ...result }, 'kafka dead letters re-driven');
       return result;
     });
@@ -282,21 +306,26 @@ export class DeadLetterTopics implements DeadLetterStore {
     }
   }
 
-  /** Reads the given ranges, stopping early after `limit` letters; then removes its throwaway group. */
-  private async read(admin: Admin, deadLetterTopic: string, ranges: ReadonlyMap<number, OffsetRange>, limit: number): Promise<ReadLetter[]> {
-    if (ranges.size === 0 || limit <= 0) return [];
+  /**
+   * Reads the given ranges, or stops once `until.count` letters that `until.of` counts are in;
+   * then removes its throwaway group. Each partition is read in order, so what was read of it is
+   * a prefix of its range; `complete` says every range was read to its end.
+   */
+  private async read(admin: Admin, deadLetterTopic: string, ranges: ReadonlyMap<number, OffsetRange>, until?: ReadUntil): Promise<PartialRead> {
+    if (ranges.size === 0) return { letters: [], complete: true };
     const groupId = `${deadLetterTopic}.browse-${randomUUID()}`;
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
     try {
-      return await this.consume(consumer, deadLetterTopic, ranges, limit);
+      return await this.consume(consumer, deadLetterTopic, ranges, until);
     } finally {
       await this.discard(admin, consumer, groupId);
     }
   }
 
-  private async consume(consumer: Consumer, deadLetterTopic: string, ranges: ReadonlyMap<number, OffsetRange>, limit: number): Promise<ReadLetter[]> {
+  private async consume(consumer: Consumer, deadLetterTopic: string, ranges: ReadonlyMap<number, OffsetRange>, until?: ReadUntil): Promise<PartialRead> {
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 30_000;
     const letters: ReadLetter[] = [];
+    let counted = 0;
     const unfinished = new Set(ranges.keys());
     let starting: Promise<void> = Promise.resolve();
     await consumer.connect();
@@ -332,9 +361,13 @@ export class DeadLetterTopics implements DeadLetterStore {
               if (settled || !range || !unfinished.has(partition)) return;
               keepWaiting();
               const offset = Number(message.offset);
-              if (offset >= range.from && offset < range.to && letters.length < limit) letters.push({ partition, message });
+              if (offset >= range.from && offset < range.to) {
+                const letter = { partition, message };
+                letters.push(letter);
+                if (until?.of(letter)) counted += 1;
+              }
               if (offset >= range.to - 1) unfinished.delete(partition);
-              if (unfinished.size === 0 || letters.length >= limit) finish();
+              if (unfinished.size === 0 || (until && counted >= until.count)) finish();
             },
           })
           .then(() => {
@@ -343,7 +376,7 @@ export class DeadLetterTopics implements DeadLetterStore {
           });
         starting.catch(finish);
       });
-      return letters;
+      return { letters, complete: unfinished.size === 0 };
     } finally {
       // A consumer disconnected while it is still joining its group crashes, and kafkajs then
       // restarts it, in a group nobody deletes. Whether run() failed was reported above.

@@ -1,5 +1,14 @@
 import type * as amqp from 'amqplib';
-import { type DeadLetter, DeadLetterHeaders, type DeadLetterListing, type DeadLetterStore, numberOrNull, type RedriveResult } from '../dead-letters';
+import {
+  ALL_DEAD_LETTER_HEADER_NAMES,
+  type DeadLetter,
+  deadLetterHeader,
+  type DeadLetterHeaders,
+  type DeadLetterListing,
+  type DeadLetterStore,
+  numberOrNull,
+  type RedriveResult,
+} from '../dead-letters';
 import { decodePayload } from '../message';
 import { deadLetterQueueOf } from '../topology';
 import type { RabbitConnection } from './rabbit-connection';
@@ -36,9 +45,13 @@ export class DeadLetterQueues implements DeadLetterStore {
       channel.on('return', (message: amqp.ConsumeMessage) => returned.add(String(message.properties.messageId)));
       const { messageCount } = await channel.checkQueue(deadLetterQueueOf(queue));
       let redriven = 0;
+      let emptied = false;
       while (redriven < Math.min(limit, messageCount)) {
         const message = await channel.get(deadLetterQueueOf(queue));
-        if (!message) break;
+        if (!message) {
+          emptied = true; // someone else took the rest meanwhile
+          break;
+        }
         const headers = withoutFailureHeaders(message.properties.headers ?? {});
         channel.publish('', queue, message.content, { ...message.properties, persistent: true, mandatory: true, headers });
         await channel.waitForConfirms();
@@ -49,23 +62,23 @@ export class DeadLetterQueues implements DeadLetterStore {
         channel.ack(message);
         redriven += 1;
       }
-      return { redriven, more: messageCount > redriven };
+      return { redriven, more: !emptied && messageCount > redriven };
     });
   }
 }
 
 function describe(queue: string, message: amqp.GetMessage): DeadLetter {
   const headers = message.properties.headers ?? {};
-  const header = (name: string) => (headers[name] === undefined ? null : String(headers[name]));
+  const header = (name: keyof typeof DeadLetterHeaders) => deadLetterHeader((raw) => (headers[raw] === undefined ? undefined : String(headers[raw])), name) ?? null;
   const body = decodePayload(message.content);
   return {
     messageId: message.properties.messageId === undefined ? null : String(message.properties.messageId),
     type: message.properties.type === undefined ? null : String(message.properties.type),
     correlationId: message.properties.correlationId === undefined ? null : String(message.properties.correlationId),
-    reason: header(DeadLetterHeaders.reason) ?? latestDeathReason(headers) ?? 'unknown',
-    attempts: numberOrNull(headers[DeadLetterHeaders.attempts]),
-    deadLetteredAt: header(DeadLetterHeaders.deadLetteredAt),
-    consumer: header(DeadLetterHeaders.consumer),
+    reason: header('reason') ?? latestDeathReason(headers) ?? 'unknown',
+    attempts: numberOrNull(header('attempts')),
+    deadLetteredAt: header('deadLetteredAt'),
+    consumer: header('consumer'),
     failedOn: { queue },
     heldIn: { queue: deadLetterQueueOf(queue) },
     redriven: false,
@@ -82,7 +95,7 @@ function latestDeathReason(headers: Record<string, unknown>): string | undefined
 /** A re-driven message starts over: a fresh retry ladder, no old verdicts. */
 function withoutFailureHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const kept = { ...headers };
-  for (const name of [...Object.values(DeadLetterHeaders), ...Object.values(RetryHeaders)]) delete kept[name];
+  for (const name of [...ALL_DEAD_LETTER_HEADER_NAMES, ...Object.values(RetryHeaders)]) delete kept[name];
   for (const name of ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-delivery-count']) delete kept[name];
   return kept;
 }

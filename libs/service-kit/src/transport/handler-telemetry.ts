@@ -1,12 +1,13 @@
-import { describeError, type InboundMessage } from '@platform/messaging';
+import { describeError, type InboundMessage, isTransientError } from '@platform/messaging';
 import type { PlatformMetrics } from '@platform/observability';
 import type { Logger } from 'pino';
 
 /**
  * Around every message handler: times it, counts it by source, type and result
- * (`message_handler_seconds`), and logs a failure with the message's identity. What was
- * committed (handled, or skipped as a duplicate) the transport logs after the batch's commit,
- * since a handler that ran may still be rolled back with its batch.
+ * (`message_handler_seconds`), and logs a failure with the message's identity. It counts handler
+ * runs, not commits: a handler that ran may still be rolled back with its batch (and run again
+ * when the batch is split); what was committed, handled or skipped as a duplicate, the transport
+ * logs after the batch's commit.
  *
  * This is what a Nest interceptor does for an HTTP route, and a Nest interceptor would work here
  * too; but Nest's interceptor chain costs about 50 µs a call (measured: 6 µs per message through
@@ -27,7 +28,8 @@ export class HandlerTelemetry {
       return result;
     } catch (error) {
       this.metrics.handlerRan(message.source, message.type, 'failed', (performance.now() - started) / 1_000);
-      this.logger.warn(
+      // A transient failure (the database away) is retried in place, and the consumer says so at each try.
+      this.logger[isTransientError(error) ? 'debug' : 'warn'](
         { orderId: message.correlationId, messageId: message.messageId, type: message.type, source: message.source, err: describeError(error) },
         'message handler failed',
       );
