@@ -22,6 +22,7 @@ const CHUNK = 5_000;
  */
 export class ExpiredRows {
   private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly run: StatementRunner,
@@ -32,13 +33,17 @@ export class ExpiredRows {
   ) {}
 
   start(): void {
-    this.timer = setTimeout(() => void this.cleanUp().finally(() => this.timer && this.start()), this.intervalMs);
+    this.timer = setTimeout(() => {
+      this.round = this.cleanUp().finally(() => this.timer && this.start());
+    }, this.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Resolves once a clean-up under way has ended, so the connections it uses may be closed after. */
+  async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    await this.round;
   }
 
   /** Deletes every expired row, chunk by chunk; returns how many. */

@@ -84,7 +84,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     await this.kafka?.stop();
     await this.relay.stop();
-    this.inboxRetention?.stop();
+    await this.inboxRetention?.stop();
     await this.rabbit?.stop();
     await this.kafka?.disconnectProducer();
     await this.relayPool.end();

@@ -44,8 +44,8 @@ export class IdempotencyKeys implements OnApplicationBootstrap, OnApplicationShu
     this.expired.start();
   }
 
-  onApplicationShutdown(): void {
-    this.expired.stop();
+  onApplicationShutdown(): Promise<void> {
+    return this.expired.stop();
   }
 
   async find(customerId: string, key: string): Promise<KeyUse | null> {
