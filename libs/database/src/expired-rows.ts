@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { RepeatingTask } from './repeating-task';
 
 /** Runs one statement and says how many rows it changed. */
 export type StatementRunner = (text: string, values: unknown[]) => Promise<number>;
@@ -21,29 +22,25 @@ const CHUNK = 5_000;
  * and never wait on the old ones being deleted.
  */
 export class ExpiredRows {
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> = Promise.resolve();
+  private readonly repeating: RepeatingTask;
 
   constructor(
     private readonly run: StatementRunner,
     private readonly rows: ExpiringRows,
     private readonly retentionMs: number,
     private readonly logger: Logger,
-    private readonly intervalMs = 3_600_000,
-  ) {}
+    intervalMs = 3_600_000,
+  ) {
+    this.repeating = new RepeatingTask(intervalMs, () => this.cleanUp());
+  }
 
   start(): void {
-    this.timer = setTimeout(() => {
-      this.round = this.cleanUp().finally(() => this.timer && this.start());
-    }, this.intervalMs);
-    this.timer.unref();
+    this.repeating.start();
   }
 
   /** Resolves once a clean-up under way has ended, so the connections it uses may be closed after. */
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.round;
+  stop(): Promise<void> {
+    return this.repeating.stop();
   }
 
   /** Deletes every expired row, chunk by chunk; returns how many. */

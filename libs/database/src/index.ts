@@ -6,4 +6,5 @@ export * from './rows-at-commit';
 export * from './group-commit';
 export * from './exact-integers';
 export * from './expired-rows';
+export * from './repeating-task';
 export * from './custom-plans';

@@ -1,4 +1,4 @@
-import { ExpiredRows, type ExpiringRows } from '@platform/database';
+import { ExpiredRows, type ExpiringRows, RepeatingTask } from '@platform/database';
 import { describeError } from '@platform/messaging';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -18,8 +18,7 @@ const INTERVAL_MS = 60_000;
  */
 export class OutboxJanitor {
   private readonly expired: ExpiredRows;
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> = Promise.resolve();
+  private readonly repeating = new RepeatingTask(INTERVAL_MS, () => this.cleanUp());
   private running = false;
 
   constructor(
@@ -28,33 +27,24 @@ export class OutboxJanitor {
     private readonly relayUnservedRows: () => Promise<unknown>,
     private readonly logger: Logger,
   ) {
+    // Only its deleteExpired() is used: the janitor's own round runs it, then the sweep.
     this.expired = new ExpiredRows(async (text, values) => (await pool.query(text, values)).rowCount ?? 0, SENT_OUTBOX_ROWS, retentionMs, logger);
   }
 
   start(): void {
     this.running = true;
-    this.scheduleRound();
+    this.repeating.start();
   }
 
   /** Resolves once a round under way has ended: the pool may be closed after it. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
-    await this.round;
+    return this.repeating.stop();
   }
 
   /** Deletes every SENT row past the retention; returns how many. */
   deleteExpired(): Promise<number> {
     return this.expired.deleteExpired();
-  }
-
-  private scheduleRound(): void {
-    this.timer = setTimeout(() => {
-      this.round = this.cleanUp().finally(() => {
-        if (this.running) this.scheduleRound();
-      });
-    }, INTERVAL_MS);
-    this.timer.unref();
   }
 
   private async cleanUp(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { RepeatingTask } from '@platform/database';
 import { describeError } from '@platform/messaging';
 import { PlatformMetrics } from '@platform/observability';
 import { PLATFORM_LOGGER, WebhookAlertSink } from '@platform/service-kit';
@@ -36,7 +37,7 @@ const SHOWN_IN_ALERT = 20;
  */
 @Injectable()
 export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly checks: RepeatingTask;
   private stuck = 0;
   private alerting = false;
   private readonly webhook: WebhookAlertSink<StuckSagasAlert> | undefined;
@@ -49,17 +50,17 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {
     this.webhook = config.LAG_ALERT_WEBHOOK_URL ? new WebhookAlertSink(config.LAG_ALERT_WEBHOOK_URL) : undefined;
+    this.checks = new RepeatingTask(config.SAGA_STUCK_CHECK_INTERVAL_MS, () => this.check());
   }
 
   onApplicationBootstrap(): void {
     this.metrics.gaugeOnScrape('saga_stuck_instances', 'Sagas RUNNING unchanged for longer than SAGA_STUCK_AFTER_MS', async () => this.stuck);
     this.metrics.gaugeOnScrape('saga_stuck_alerting', '1 while the stuck-sagas alert is raised', async () => (this.alerting ? 1 : 0));
-    this.schedule();
+    this.checks.start();
   }
 
-  onApplicationShutdown(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+  onApplicationShutdown(): Promise<void> {
+    return this.checks.stop();
   }
 
   /** The sagas stuck for longer than `olderThanMs`, longest first, with how many there are in all. */
@@ -74,11 +75,6 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
       count: Number(rows[0]?.total ?? 0),
       sagas: rows.map((row) => ({ sagaId: row.id, step: this.saga.stepName(row.current_step), since: row.updated_at.toISOString() })),
     };
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => void this.check().finally(() => this.timer && this.schedule()), this.config.SAGA_STUCK_CHECK_INTERVAL_MS);
-    this.timer.unref();
   }
 
   private async check(): Promise<void> {
