@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { answers } from './infrastructure';
-import { LOG_DIR, SERVICES, type ServiceSpec, serviceDatabaseUrl, serviceEntry, servicePort } from './stack.config';
+import { type AppSpec, CONSOLE, LOG_DIR, SERVICES, serviceDatabaseUrl, serviceEntry, servicePort } from './stack.config';
 
 export interface RunningService {
-  readonly spec: ServiceSpec;
+  readonly spec: AppSpec;
   readonly url: string;
   readonly logFile: string;
   /** The current process; absent when the service was already running and is only reused. */
@@ -23,7 +23,7 @@ class SupervisedService implements RunningService {
   private restartDelayMs = 500;
 
   constructor(
-    readonly spec: ServiceSpec,
+    readonly spec: AppSpec,
     readonly url: string,
     readonly logFile: string,
     private readonly env: NodeJS.ProcessEnv,
@@ -78,34 +78,42 @@ export async function isReady(url: string): Promise<boolean> {
 }
 
 /**
- * Starts the services that are not already answering, each writing its JSON log to
- * .run/logs/<service>.log, and waits until every one reports ready.
+ * Starts the console and the services that are not already answering, each writing its JSON log
+ * to .run/logs/<name>.log, and waits until every one reports ready. The services export their
+ * spans to the console unless OTEL_EXPORTER_OTLP_ENDPOINT says otherwise.
  */
 export async function startServices(
   log: (line: string) => void,
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<RunningService[]> {
   mkdirSync(LOG_DIR, { recursive: true });
-  const running: RunningService[] = [];
+  const env = { ...process.env, ...extraEnv };
+  const urlOf = (spec: AppSpec) => `http://127.0.0.1:${servicePort(spec, env)}`;
+  const consoleEnv = { ...env, ...Object.fromEntries(SERVICES.map((spec) => [`${spec.name.toUpperCase()}_URL`, urlOf(spec)])) };
+  const console = await startOne(CONSOLE, urlOf(CONSOLE), consoleEnv, log);
+  await waitUntilReady(console);
+  const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: urlOf(CONSOLE), ...env };
+  const running: RunningService[] = [console];
   for (const spec of SERVICES) {
-    const port = servicePort(spec);
-    const url = `http://127.0.0.1:${port}`;
-    const logFile = path.join(LOG_DIR, `${spec.name}.log`);
-    if (await isReady(url)) {
-      log(`${spec.name} is already running on ${url}; reusing it`);
-      running.push({ spec, url, logFile });
-      continue;
-    }
-    if (await answers('127.0.0.1', port)) {
-      throw new Error(`port ${port} is taken by something that is not a ready ${spec.name} service`);
-    }
-    const entry = serviceEntry(spec);
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
-    const env = { ...process.env, ...extraEnv, PORT: String(port), DATABASE_URL: serviceDatabaseUrl(spec) };
-    running.push(new SupervisedService(spec, url, logFile, env, log));
+    running.push(await startOne(spec, urlOf(spec), { ...tracingEnv, DATABASE_URL: serviceDatabaseUrl(spec, env) }, log));
   }
   await Promise.all(running.map((service) => waitUntilReady(service)));
   return running;
+}
+
+async function startOne(spec: AppSpec, url: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<RunningService> {
+  const logFile = path.join(LOG_DIR, `${spec.name}.log`);
+  if (await isReady(url)) {
+    log(`${spec.name} is already running on ${url}; reusing it`);
+    return { spec, url, logFile };
+  }
+  const port = Number(new URL(url).port);
+  if (await answers('127.0.0.1', port)) {
+    throw new Error(`port ${port} is taken by something that is not a ready ${spec.name}`);
+  }
+  const entry = serviceEntry(spec);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
+  return new SupervisedService(spec, url, logFile, { ...env, PORT: String(port) }, log);
 }
 
 async function waitUntilReady(service: RunningService, timeoutMs = 120_000): Promise<void> {

@@ -19,7 +19,17 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'order', port: 3000 },
 ];
 
-export function serviceEntry(service: ServiceSpec): string {
+/** The operations console: started before the services, so it receives their spans from the first. */
+export interface ConsoleSpec {
+  readonly name: 'console';
+  readonly port: number;
+}
+
+export const CONSOLE: ConsoleSpec = { name: 'console', port: 3005 };
+
+export type AppSpec = ServiceSpec | ConsoleSpec;
+
+export function serviceEntry(service: AppSpec): string {
   return path.join(ROOT, 'dist', 'apps', service.name, 'src', 'main.js');
 }
 
@@ -42,19 +52,20 @@ export function serviceDatabaseUrl(service: Pick<ServiceSpec, 'name'>, env: Node
  * The environment of a separate instance of the platform on the same servers, so that what it
  * declares, stores and publishes is never seen by `npm start`'s: its own HTTP ports (3100-3104),
  * databases, RabbitMQ vhost, Redis database and Kafka broker (a second one, on its own port and
- * storage, because a topic or consumer group on a shared broker would be shared). The e2e stack
+ * storage, because a topic or consumer group on a shared broker would be shared), and its own
+ * console (3105). The e2e stack
  * runs as "e2e".
  */
 export function instanceEnvironment(instance: string): NodeJS.ProcessEnv {
   return {
     PLATFORM_INSTANCE: instance,
-    ...Object.fromEntries(SERVICES.map((service) => [`${service.name.toUpperCase()}_PORT`, String(service.port + 100)])),
+    ...Object.fromEntries([...SERVICES, CONSOLE].map((service) => [`${service.name.toUpperCase()}_PORT`, String(service.port + 100)])),
     RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:5672/${instance}`,
     REDIS_URL: 'redis://127.0.0.1:6379/1',
     KAFKA_BROKERS: '127.0.0.1:19092',
   };
 }
 
-export function servicePort(service: ServiceSpec, env: NodeJS.ProcessEnv = process.env): number {
+export function servicePort(service: AppSpec, env: NodeJS.ProcessEnv = process.env): number {
   return Number(env[`${service.name.toUpperCase()}_PORT`] ?? service.port);
 }

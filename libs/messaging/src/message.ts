@@ -14,6 +14,9 @@ export interface MessageMetadata {
   readonly causationId?: string;
   /** Where a reply to this command should be routed. */
   readonly replyTo?: string;
+  /** The W3C trace context of the span that wrote the message, so its handling joins the same trace. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 export type Broker = 'rabbitmq' | 'kafka';
@@ -51,6 +54,8 @@ export const MessageHeaders = {
   occurredAt: 'occurred-at',
   causationId: 'causation-id',
   replyTo: 'reply-to',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 export function metadataHeaders(message: MessageMetadata): Record<string, string> {
@@ -63,6 +68,8 @@ export function metadataHeaders(message: MessageMetadata): Record<string, string
   };
   if (message.causationId) headers[MessageHeaders.causationId] = message.causationId;
   if (message.replyTo) headers[MessageHeaders.replyTo] = message.replyTo;
+  if (message.traceparent) headers[MessageHeaders.traceparent] = message.traceparent;
+  if (message.tracestate) headers[MessageHeaders.tracestate] = message.tracestate;
   return headers;
 }
 
@@ -92,6 +99,8 @@ export function metadataFromHeaders(
     occurredAt: occurredAt ?? new Date(0).toISOString(),
     causationId: read(MessageHeaders.causationId),
     replyTo: read(MessageHeaders.replyTo),
+    traceparent: read(MessageHeaders.traceparent),
+    tracestate: read(MessageHeaders.tracestate),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Broker, Destination, MessagePublisher, OutboundMessage, PublishRes
 import { describeError, RetryPolicy } from '@platform/messaging';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { inRelayPublishSpan } from '@platform/tracing';
 import { OutboxJanitor } from './outbox-janitor';
 import { OutboxListener } from './outbox-listener';
 import { type OutboxRecord, OutboxStore, type RelayedBatch, type RowFailure } from './outbox-store';
@@ -144,8 +145,9 @@ export class OutboxRelay {
     await Promise.all(
       [...byBroker].map(async ([broker, indexes]) => {
         const publisher = this.publishers.get(broker);
+        const messages = indexes.map((index) => toOutboundMessage(rows[index]));
         const brokerResults: PublishResult[] = publisher
-          ? await publisher.publish(indexes.map((index) => toOutboundMessage(rows[index])))
+          ? await inRelayPublishSpan(broker, messages, () => publisher.publish(messages))
           : indexes.map(() => ({ ok: false, error: `this service has no ${broker} publisher` }));
         indexes.forEach((rowIndex, i) => (results[rowIndex] = brokerResults[i]));
         const okCount = brokerResults.filter((result) => result.ok).length;
@@ -235,6 +237,8 @@ export function toOutboundMessage(row: OutboxRecord): OutboundMessage {
     occurredAt: row.created_at.toISOString(),
     causationId: row.headers.causationId,
     replyTo: row.headers.replyTo,
+    traceparent: row.headers.traceparent,
+    tracestate: row.headers.tracestate,
     destination,
     payload: row.payload,
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageContract, PayloadOf } from '@platform/contracts';
 import { RowsAtCommit, sql, type SqlTransaction } from '@platform/database';
 import type { Destination } from '@platform/messaging';
+import { currentTraceHeaders, type TraceHeaders } from '@platform/tracing';
 
 /** The PostgreSQL channel the relay listens on; NOTIFY is delivered when the writing transaction commits. */
 export const OUTBOX_CHANNEL = 'outbox_message_inserted';
@@ -19,7 +20,7 @@ export interface OutboxRow {
 }
 
 /** What a row keeps besides the payload, to rebuild the message's metadata and route. */
-export type OutboxHeaders = {
+export type OutboxHeaders = TraceHeaders & {
   causationId?: string;
   replyTo?: string;
   /** For a headers exchange: the headers it routes on. */
@@ -83,7 +84,8 @@ export class OutboxWriter {
 function toRow(message: OutgoingMessage): OutboxRow {
   const payload = message.contract.schema.parse(message.payload) as object;
   const { destination } = message;
-  const headers: OutboxHeaders = {};
+  // The trace of the request or handler writing the row goes with it through the relay and the broker.
+  const headers: OutboxHeaders = currentTraceHeaders();
   if (message.causationId) headers.causationId = message.causationId;
   if (message.replyTo) headers.replyTo = message.replyTo;
   if (destination.broker === 'rabbitmq' && destination.routingHeaders) {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SERVICES, type ServiceSpec, servicePort } from '../../../tools/stack/stack.config';
+import { type AppSpec, CONSOLE, SERVICES, servicePort } from '../../../tools/stack/stack.config';
 
-const urlOf = (name: ServiceSpec['name']) => `http://127.0.0.1:${servicePort(SERVICES.find((service) => service.name === name)!)}`;
+const urlOf = (name: AppSpec['name']) => `http://127.0.0.1:${servicePort([...SERVICES, CONSOLE].find((service) => service.name === name)!)}`;
 
 /**
- * The services' base URLs: the ports docs/CONTRACT.md publishes (3000-3004) on `npm start`'s
- * platform, those of the e2e instance (3100-3104) when the suites run their own.
+ * The services' and the console's base URLs: the ports docs/CONTRACT.md publishes (3000-3005) on
+ * `npm start`'s platform, those of the e2e instance (3100-3105) when the suites run their own.
  */
 export const urls = {
   order: urlOf('order'),
@@ -13,6 +13,7 @@ export const urls = {
   payment: urlOf('payment'),
   notification: urlOf('notification'),
   points: urlOf('points'),
+  console: urlOf('console'),
 };
 
 export interface HttpResult<T = unknown> {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ZodValidationPipe } from '@platform/service-kit';
+import { tagCurrentSpanWithOrder } from '@platform/tracing';
 import type { Response } from 'express';
 import type { OrderView } from './order.view';
 import { OrdersService } from './orders.service';
@@ -21,6 +22,7 @@ export class OrdersHttpController {
   ): Promise<OrderView> {
     const idempotencyKey = idempotencyKeyPipe.transform(idempotencyKeyHeader);
     const order = await this.orders.place(body, idempotencyKey);
+    tagCurrentSpanWithOrder(order.id);
     response.location(`/orders/${order.id}`);
     return order;
   }

@@ -1,9 +1,11 @@
 import { describeError, type InboundMessage, isTransientError } from '@platform/messaging';
 import type { PlatformMetrics } from '@platform/observability';
+import { inConsumerSpan } from '@platform/tracing';
 import type { Logger } from 'pino';
 
 /**
- * Around every message handler: times it, counts it by source, type and result
+ * Around every message handler: runs it in a consumer span that continues the trace of the
+ * span that wrote the message, times it, counts it by source, type and result
  * (`message_handler_seconds`), and logs a failure with the message's identity. It counts handler
  * runs, not commits: a handler that ran may still be rolled back with its batch (and run again
  * when the batch is split); what was committed, handled or skipped as a duplicate, the transport
@@ -20,7 +22,14 @@ export class HandlerTelemetry {
     private readonly logger: Logger,
   ) {}
 
-  async around<T>(message: InboundMessage, handle: () => Promise<T>): Promise<T> {
+  around<T>(message: InboundMessage, handle: () => Promise<T>): Promise<T> {
+    const where = message.position
+      ? { broker: 'kafka' as const, source: message.source, partition: message.position.partition, offset: message.position.offset }
+      : { broker: 'rabbitmq' as const, source: message.source };
+    return inConsumerSpan(message, where, () => this.timed(message, handle));
+  }
+
+  private async timed<T>(message: InboundMessage, handle: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       const result = await handle();

@@ -1,0 +1,2 @@
+export * from './message-spans';
+export * from './start-tracing';

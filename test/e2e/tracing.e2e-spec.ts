@@ -1,0 +1,67 @@
+import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
+
+interface TraceSpan {
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  name: string;
+  kind: string;
+  startTime: string;
+  durationMs: number;
+  attributes: Record<string, string | number | boolean>;
+}
+interface OrderTrace {
+  traceId: string | null;
+  spans: TraceSpan[];
+  linkedSpans: (TraceSpan & { traceId: string })[];
+}
+
+const traceOf = async (orderId: string) => (await http<OrderTrace>('GET', `${urls.console}/api/orders/${orderId}/trace`)).body;
+const FIVE_SERVICES = ['inventory', 'notification', 'order', 'payment', 'points'];
+
+describe('one order, one trace', () => {
+  it('follows a completed order from the POST through every command, reply and event on both brokers, in all five services', async () => {
+    const sku = unique('lamp');
+    const customer = unique('customer');
+    await putProduct(sku, 2_500, 5);
+    await putAccount(customer, 100_000);
+    const placed = await placeOrder(customer, [{ sku, quantity: 2 }]);
+    expect(placed.status).toBe(202);
+    expect((await terminalOrder(placed.body.id)).status).toBe('COMPLETED');
+
+    // Spans are exported in batches about once a second; the points ledger and the notification come last.
+    const trace = await eventually(
+      () => traceOf(placed.body.id),
+      (seen) => FIVE_SERVICES.every((service) => seen.spans.some((span) => span.service === service && span.kind === 'CONSUMER')),
+      { what: `consumer spans of order ${placed.body.id} from all five services`, timeoutMs: 20_000, intervalMs: 250 },
+    );
+
+    expect(trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+    // The trace starts at the POST: one root, the request, and every other span descends from it.
+    const roots = trace.spans.filter((span) => span.parentSpanId === null);
+    expect(roots).toEqual([expect.objectContaining({ service: 'order', kind: 'SERVER', name: 'POST /orders' })]);
+    const ids = new Set(trace.spans.map((span) => span.spanId));
+    const orphans = trace.spans.filter((span) => span.parentSpanId !== null && !ids.has(span.parentSpanId));
+    expect(orphans).toEqual([]);
+
+    const handled = trace.spans.filter((span) => span.kind === 'CONSUMER');
+    const handledWhere = (type: string) =>
+      handled.filter((span) => span.attributes['message.type'] === type).map((span) => `${span.service} via ${span.attributes['messaging.system']}`);
+    // Commands and replies on RabbitMQ, the order's events on Kafka (and to notification on RabbitMQ): all in the one trace.
+    expect(handledWhere('inventory.reserve-stock')).toEqual(['inventory via rabbitmq']);
+    expect(handledWhere('payment.charge')).toEqual(['payment via rabbitmq']);
+    expect(handledWhere('payment.charged')).toContain('order via rabbitmq');
+    expect(handledWhere('order.completed')).toEqual(expect.arrayContaining(['points via kafka', 'notification via rabbitmq']));
+    expect(handled.every((span) => span.attributes['order.id'] === placed.body.id)).toBe(true);
+
+    // The relay's publishes are spans of their own, linked to the spans that wrote the rows.
+    expect(trace.linkedSpans.length).toBeGreaterThan(0);
+    expect(trace.linkedSpans.every((span) => span.kind === 'PRODUCER' && span.traceId !== trace.traceId)).toBe(true);
+    expect(new Set(trace.linkedSpans.map((span) => span.attributes['messaging.system']))).toEqual(new Set(['rabbitmq', 'kafka']));
+  });
+
+  it('answers an order no span has named yet with no trace rather than an error', async () => {
+    const trace = await traceOf('00000000-0000-4000-8000-000000000000');
+    expect(trace).toEqual({ traceId: null, spans: [], linkedSpans: [] });
+  });
+});
