@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ExpiredRows, sql, type SqlDatabase, type SqlTransaction } from '@platform/database';
 import { INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
-import { type DeadLetterQueues, describeError, type RabbitConnection, type ResetFrom, type TopicPartitionOffset } from '@platform/messaging';
-import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
-import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
+import { type DeadLetterQueues, type RabbitConnection, type ResetFrom, type TopicPartitionOffset } from '@platform/messaging';
+import type { ReadinessCheck } from '@platform/observability';
+import { OutboxAdmin, OutboxBacklogMonitor, OutboxRelay } from '@platform/outbox';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -37,7 +37,6 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_DATABASE) private readonly database: ServiceDatabase,
-    private readonly metrics: PlatformMetrics,
     @Inject(RELAY_POOL) private readonly relayPool: Pool,
     @Inject(CONSUMER_DATABASE) private readonly consumerDatabase: SqlDatabase,
     @Inject(REDIS) private readonly redis: Redis,
@@ -48,6 +47,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(MESSAGE_TRANSPORTS) readonly transports: readonly BatchTransport[],
     private readonly relay: OutboxRelay,
     readonly outboxAdmin: OutboxAdmin,
+    private readonly outboxBacklog: OutboxBacklogMonitor,
     @Inject(DEAD_LETTER_QUEUES) readonly deadLetterQueues: DeadLetterQueues | null,
   ) {}
 
@@ -59,21 +59,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.logger.child({ component: 'inbox-retention' }),
     );
     this.inboxRetention.start();
-    this.metrics.gaugeOnScrape(
-      'outbox_pending_messages',
-      'Outbox rows not yet published (-1 while the database does not answer)',
-      async () => {
-        try {
-          const { rows } = await this.relayPool.query<{ count: string }>(
-            "SELECT count(*) FROM outbox_message WHERE status = 'PENDING'",
-          );
-          return Number(rows[0].count);
-        } catch (error) {
-          this.logger.debug({ err: describeError(error) }, 'outbox backlog unknown: the database did not answer');
-          return -1;
-        }
-      },
-    );
+    this.outboxBacklog.start();
   }
 
   /** Once the transports have opened the broker connections it publishes on (see runService). */
@@ -85,6 +71,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.kafka?.stop();
     await this.relay.stop();
     await this.inboxRetention?.stop();
+    await this.outboxBacklog.stop();
     await this.rabbit?.stop();
     await this.kafka?.disconnectProducer();
     await this.relayPool.end();
