@@ -2,11 +2,12 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { ExpiredRows, sql, type SqlDatabase, type SqlTransaction } from '@platform/database';
 import { INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
 import { type DeadLetterQueues, type RabbitConnection, type ResetFrom, type TopicPartitionOffset } from '@platform/messaging';
-import type { ReadinessCheck } from '@platform/observability';
+import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
 import { OutboxAdmin, OutboxBacklogMonitor, OutboxRelay } from '@platform/outbox';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { DeadLetterDepthMonitor, type DeadLetterSources } from './dead-letter-depth';
 import type { KafkaRuntime, Replay } from './kafka.runtime';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import {
@@ -32,11 +33,13 @@ import type { BatchTransport } from './transport/batch-transport';
 @Injectable()
 export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   private inboxRetention: ExpiredRows | null = null;
+  private deadLetterDepth: DeadLetterDepthMonitor | null = null;
 
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_DATABASE) private readonly database: ServiceDatabase,
+    private readonly metrics: PlatformMetrics,
     @Inject(RELAY_POOL) private readonly relayPool: Pool,
     @Inject(CONSUMER_DATABASE) private readonly consumerDatabase: SqlDatabase,
     @Inject(REDIS) private readonly redis: Redis,
@@ -60,6 +63,17 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     );
     this.inboxRetention.start();
     this.outboxBacklog.start();
+    this.deadLetterDepth = new DeadLetterDepthMonitor(this.deadLetterSources(), this.metrics, this.logger.child({ component: 'dead-letter-depth' }));
+    this.deadLetterDepth.start();
+  }
+
+  /** The same queues and topics as the dead-letters admin endpoints: those the service consumes. */
+  private deadLetterSources(): DeadLetterSources[] {
+    const brokers: DeadLetterSources[] = [];
+    if (this.deadLetterQueues) brokers.push({ broker: 'rabbitmq', store: this.deadLetterQueues, sources: this.options.rabbitQueues ?? [] });
+    const topics = this.kafka?.deadLetters;
+    if (topics) brokers.push({ broker: 'kafka', store: topics, sources: this.options.kafkaGroup?.topics ?? [] });
+    return brokers;
   }
 
   /** Once the transports have opened the broker connections it publishes on (see runService). */
@@ -68,6 +82,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.deadLetterDepth?.stop();
     await this.kafka?.stop();
     await this.relay.stop();
     await this.inboxRetention?.stop();
