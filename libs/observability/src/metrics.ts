@@ -246,7 +246,7 @@ export class PlatformMetrics {
     this.deadLetterDepth.set({ broker, source }, count);
   }
 
-  /** A gauge whose value is read when Prometheus scrapes, e.g. the outbox backlog. */
+  /** A gauge whose value is read when Prometheus scrapes, e.g. the stuck-sagas count the monitor keeps. */
   gaugeOnScrape(name: string, help: string, read: () => Promise<number>): void {
     new Gauge({
       name,
