@@ -13,6 +13,9 @@ import { OrdersService } from './orders/orders.service';
 import { PlaceOrderSagaService } from './place-order-saga/place-order-saga.service';
 import { SagaRepliesMessageController } from './place-order-saga/saga-replies.message.controller';
 import { SagasAdminController } from './place-order-saga/sagas.admin.controller';
+import { RunningSagasGauge } from './place-order-saga/running-sagas.gauge';
+import { SagaBrowser } from './place-order-saga/saga-browser';
+import { SagaMetrics } from './place-order-saga/saga.metrics';
 import { StuckSagasMonitor } from './place-order-saga/stuck-sagas.monitor';
 
 @Module({})
@@ -35,7 +38,7 @@ export class OrderModule {
         }),
       ],
       controllers: [OrdersHttpController, OrderActivityHttpController, SagasAdminController, SagaRepliesMessageController, OrderActivityMessageController],
-      providers: [{ provide: ORDER_CONFIG, useValue: config }, OrdersService, IdempotencyKeys, PlaceOrderSagaService, StuckSagasMonitor, OrderActivityService],
+      providers: [{ provide: ORDER_CONFIG, useValue: config }, OrdersService, IdempotencyKeys, PlaceOrderSagaService, SagaMetrics, RunningSagasGauge, StuckSagasMonitor, SagaBrowser, OrderActivityService],
     };
   }
 }

@@ -49,20 +49,20 @@ export class SqlDatabase {
   /**
    * Runs `work` in one transaction and commits it, or rolls it back if `work` (or a commit
    * hook) throws. The connection is discarded rather than reused after an error it may not
-   * have survived.
+   * have survived. The after-commit hooks run once it is back in the pool.
    */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.connect();
     let broken: Error | undefined;
+    const tx = new SqlTransaction(client);
+    let result: T;
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
       await client.query(`BEGIN; ${PLAN_EVERY_EXECUTION}`);
-      const tx = new SqlTransaction(client);
-      const result = await work(tx);
+      result = await work(tx);
       await tx.runCommitHooks();
       await client.query('COMMIT');
-      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken ??= rollbackError as Error));
       throw error;
@@ -70,6 +70,8 @@ export class SqlDatabase {
       client.off('error', onError);
       client.release(broken);
     }
+    tx.runAfterCommitHooks();
+    return result;
   }
 
   /** A single statement outside any transaction (health checks, gauges). */

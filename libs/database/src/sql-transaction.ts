@@ -21,6 +21,7 @@ export function prepared(statement: SqlStatement): QueryConfig {
  */
 export class SqlTransaction {
   private readonly commitHooks: (() => Promise<void>)[] = [];
+  private readonly committedHooks: (() => void)[] = [];
 
   constructor(private readonly client: PoolClient) {}
 
@@ -42,5 +43,19 @@ export class SqlTransaction {
   /** Called by SqlDatabase: runs the hooks, including any a hook registers. */
   async runCommitHooks(): Promise<void> {
     for (let index = 0; index < this.commitHooks.length; index += 1) await this.commitHooks[index]();
+  }
+
+  /**
+   * Registers work to run once the transaction has committed, and never if it rolls back: what
+   * must only count what happened, such as metrics. It runs after COMMIT has answered, so it must
+   * not throw: the caller would take a committed transaction for a failed one.
+   */
+  afterCommit(hook: () => void): void {
+    this.committedHooks.push(hook);
+  }
+
+  /** Called by SqlDatabase once COMMIT has succeeded. */
+  runAfterCommitHooks(): void {
+    for (const hook of this.committedHooks) hook();
   }
 }

@@ -95,6 +95,8 @@ export interface DeadLetterStore {
    * they had been processed after all).
    */
   redrive(source: string, limit: number): Promise<RedriveResult>;
+  /** How many letters of `source` wait for a redrive, read from the broker's counts: cheap enough for a gauge. */
+  waiting(source: string): Promise<number>;
 }
 
 /** A header's value as a number, or null when it is missing or not a number. */

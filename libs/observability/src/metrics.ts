@@ -104,6 +104,45 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly httpRequestSeconds = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: "Time from a request's arrival to the end of its answer, by method, route pattern ('unmatched' when no route took it) and status",
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly outboxPending = new Gauge({
+    name: 'outbox_pending_messages',
+    help: 'Outbox rows not yet published, as of the last backlog check',
+    registers: [this.registry],
+  });
+
+  private readonly outboxOldestAge = new Gauge({
+    name: 'outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest outbox row not yet published (0 when there is none), as of the last backlog check',
+    registers: [this.registry],
+  });
+
+  private readonly outboxBacklogAlerting = new Gauge({
+    name: 'outbox_backlog_alerting',
+    help: '1 while the oldest unpublished outbox row is older than OUTBOX_AGE_ALERT_SECONDS',
+    registers: [this.registry],
+  });
+
+  private readonly outboxBacklogAlerts = new Counter({
+    name: 'outbox_backlog_alerts_total',
+    help: 'Outbox backlog alerts raised',
+    registers: [this.registry],
+  });
+
+  private readonly deadLetterDepth = new Gauge({
+    name: 'dead_letter_messages',
+    help: 'Dead letters waiting, by broker and the queue or topic they failed on (a topic: letters past the redrive cursor)',
+    labelNames: ['broker', 'source'],
+    registers: [this.registry],
+  });
+
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     // The event-loop delay monitor wakes the process once per `eventLoopMonitoringPrecision`. At
@@ -183,7 +222,31 @@ export class PlatformMetrics {
     this.lagAlerts.inc({ group, state });
   }
 
-  /** A gauge whose value is read when Prometheus scrapes, e.g. the outbox backlog. */
+  /** Labelled children, kept, as for handlerRan: every HTTP request observes one. */
+  private readonly httpRequestSecondsBy = new Map<string, { observe(seconds: number): void }>();
+
+  httpRequestEnded(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method}\n${route}\n${status}`;
+    let child = this.httpRequestSecondsBy.get(key);
+    if (!child) this.httpRequestSecondsBy.set(key, (child = this.httpRequestSeconds.labels({ method, route, status })));
+    child.observe(seconds);
+  }
+
+  outboxBacklog(pending: number, oldestAgeSeconds: number): void {
+    this.outboxPending.set(pending);
+    this.outboxOldestAge.set(oldestAgeSeconds);
+  }
+
+  outboxBacklogAlert(alerting: boolean): void {
+    if (alerting) this.outboxBacklogAlerts.inc();
+    this.outboxBacklogAlerting.set(alerting ? 1 : 0);
+  }
+
+  deadLetters(broker: string, source: string, count: number): void {
+    this.deadLetterDepth.set({ broker, source }, count);
+  }
+
+  /** A gauge whose value is read when Prometheus scrapes, e.g. the stuck-sagas count the monitor keeps. */
   gaugeOnScrape(name: string, help: string, read: () => Promise<number>): void {
     new Gauge({
       name,

@@ -4,3 +4,4 @@ export * from './outbox-store';
 export * from './outbox-listener';
 export * from './outbox-janitor';
 export * from './outbox-admin';
+export * from './outbox-backlog';

@@ -5,7 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { PlatformMetrics } from '@platform/observability';
 import { ConfigurationError } from './config';
+import { timeHttpRequests } from './http-request-metrics';
 import { PlatformRuntime } from './platform.runtime';
 import { startMessageTransports } from './transport/connect-transports';
 
@@ -67,6 +69,8 @@ export async function runService<Config extends ListenConfig>(definition: Servic
   // process.exit after the shutdown hooks, not a re-raised signal: the 'exit' event flushes the buffered log.
   app.enableShutdownHooks(undefined, { useProcessExit: true });
   app.disable('x-powered-by');
+  // First, so the requests the middleware below refuses are timed too.
+  app.use(timeHttpRequests(app.get(PlatformMetrics)));
   app.use(helmet());
   // A larger body is answered 413 before it is read, whatever its type; no valid request comes close.
   app.use(refuseLargeBodies);

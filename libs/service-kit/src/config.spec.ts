@@ -35,6 +35,12 @@ describe('service configuration', () => {
     expect(message).toMatch(/PORT: must be a whole number between 1 and 65535 \(got "eighty"\)/);
   });
 
+  it('when the outbox age alert is not a positive whole number of seconds, then start-up is refused naming it', () => {
+    expect(loadConfig('order', schema, {}).OUTBOX_AGE_ALERT_SECONDS).toBe(30);
+    expect(refusal({ OUTBOX_AGE_ALERT_SECONDS: '0' })).toMatch(/OUTBOX_AGE_ALERT_SECONDS: must be a whole number between 1 and 604800 \(got "0"\)/);
+    expect(refusal({ OUTBOX_AGE_ALERT_SECONDS: '30s' })).toContain('OUTBOX_AGE_ALERT_SECONDS:');
+  });
+
   it('names every bad variable at once', () => {
     const message = refusal({ RABBITMQ_URL: 'http://rabbit', KAFKA_BROKERS: 'localhost', LOG_LEVEL: 'loud', PORT: '70000' });
 

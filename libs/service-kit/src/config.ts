@@ -90,6 +90,8 @@ export function serviceConfigSchema(service: string, port: number) {
     OUTBOX_POLL_INTERVAL_MS: envInt(30_000, 10, 600_000),
     OUTBOX_MAX_ATTEMPTS: envInt(10, 1, 1_000),
     OUTBOX_RETENTION_HOURS: envInt(24, 1, 24 * 365),
+    /** The outbox backlog alert is raised while the oldest unpublished message is older than this. */
+    OUTBOX_AGE_ALERT_SECONDS: envInt(30, 1, 7 * 86_400),
     INBOX_CACHE_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400),
     /** How long an inbox row is kept: as long as a copy of its message may still arrive. */
     INBOX_RETENTION_HOURS: envInt(168, 1, 24 * 365),

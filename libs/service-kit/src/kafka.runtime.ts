@@ -138,6 +138,7 @@ export class KafkaRuntime {
     await this.lagMonitor?.stop().catch((error: unknown) => this.logShutdownError('kafka lag monitor', error));
     await this.stopConsumer().catch((error: unknown) => this.logShutdownError('kafka consumer', error));
     await this.probe.disconnect().catch((error: unknown) => this.logShutdownError('kafka readiness probe', error));
+    await this.deadLetters?.close().catch((error: unknown) => this.logShutdownError('kafka dead-letter counts', error));
   }
 
   /** After the outbox relay has stopped, so nothing is published on a closed producer. */

@@ -16,7 +16,7 @@ import {
   withDelayQueues,
 } from '@platform/messaging';
 import { PlatformMetrics } from '@platform/observability';
-import { OutboxAdmin, OutboxRelay, OutboxWriter } from '@platform/outbox';
+import { OutboxAdmin, OutboxBacklogMonitor, OutboxRelay, OutboxWriter } from '@platform/outbox';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -73,6 +73,12 @@ export function platformProviders(): Provider[] {
     },
     { provide: OutboxRelay, inject: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, RELAY_POOL, RABBIT_CONNECTION, KAFKA_RUNTIME], useFactory: outboxRelay },
     { provide: OutboxAdmin, inject: [RELAY_POOL], useFactory: (pool: Pool) => new OutboxAdmin(pool) },
+    {
+      provide: OutboxBacklogMonitor,
+      inject: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, RELAY_POOL],
+      useFactory: (options: PlatformOptions, logger: Logger, metrics: PlatformMetrics, pool: Pool) =>
+        new OutboxBacklogMonitor(pool, { maxAgeSeconds: options.config.OUTBOX_AGE_ALERT_SECONDS }, metrics, logger.child({ component: 'outbox-backlog' })),
+    },
   ];
 }
 

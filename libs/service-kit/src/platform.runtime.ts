@@ -1,12 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ExpiredRows, sql, type SqlDatabase, type SqlTransaction } from '@platform/database';
 import { INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
-import { type DeadLetterQueues, describeError, type RabbitConnection, type ResetFrom, type TopicPartitionOffset } from '@platform/messaging';
+import { type DeadLetterQueues, type RabbitConnection, type ResetFrom, type TopicPartitionOffset } from '@platform/messaging';
 import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
-import { OutboxAdmin, OutboxRelay } from '@platform/outbox';
+import { OutboxAdmin, OutboxBacklogMonitor, OutboxRelay } from '@platform/outbox';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { DeadLetterDepthMonitor, type DeadLetterSources } from './dead-letter-depth';
 import type { KafkaRuntime, Replay } from './kafka.runtime';
 import { PLATFORM_LOGGER, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import {
@@ -32,6 +33,7 @@ import type { BatchTransport } from './transport/batch-transport';
 @Injectable()
 export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   private inboxRetention: ExpiredRows | null = null;
+  private deadLetterDepth: DeadLetterDepthMonitor | null = null;
 
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
@@ -48,6 +50,7 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(MESSAGE_TRANSPORTS) readonly transports: readonly BatchTransport[],
     private readonly relay: OutboxRelay,
     readonly outboxAdmin: OutboxAdmin,
+    private readonly outboxBacklog: OutboxBacklogMonitor,
     @Inject(DEAD_LETTER_QUEUES) readonly deadLetterQueues: DeadLetterQueues | null,
   ) {}
 
@@ -59,21 +62,18 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
       this.logger.child({ component: 'inbox-retention' }),
     );
     this.inboxRetention.start();
-    this.metrics.gaugeOnScrape(
-      'outbox_pending_messages',
-      'Outbox rows not yet published (-1 while the database does not answer)',
-      async () => {
-        try {
-          const { rows } = await this.relayPool.query<{ count: string }>(
-            "SELECT count(*) FROM outbox_message WHERE status = 'PENDING'",
-          );
-          return Number(rows[0].count);
-        } catch (error) {
-          this.logger.debug({ err: describeError(error) }, 'outbox backlog unknown: the database did not answer');
-          return -1;
-        }
-      },
-    );
+    this.outboxBacklog.start();
+    this.deadLetterDepth = new DeadLetterDepthMonitor(this.deadLetterSources(), this.metrics, this.logger.child({ component: 'dead-letter-depth' }));
+    this.deadLetterDepth.start();
+  }
+
+  /** The same queues and topics as the dead-letters admin endpoints: those the service consumes. */
+  private deadLetterSources(): DeadLetterSources[] {
+    const brokers: DeadLetterSources[] = [];
+    if (this.deadLetterQueues) brokers.push({ broker: 'rabbitmq', store: this.deadLetterQueues, sources: this.options.rabbitQueues ?? [] });
+    const topics = this.kafka?.deadLetters;
+    if (topics) brokers.push({ broker: 'kafka', store: topics, sources: this.options.kafkaGroup?.topics ?? [] });
+    return brokers;
   }
 
   /** Once the transports have opened the broker connections it publishes on (see runService). */
@@ -82,9 +82,11 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.deadLetterDepth?.stop();
     await this.kafka?.stop();
     await this.relay.stop();
     await this.inboxRetention?.stop();
+    await this.outboxBacklog.stop();
     await this.rabbit?.stop();
     await this.kafka?.disconnectProducer();
     await this.relayPool.end();

@@ -8,6 +8,7 @@ import { ApiDatabase, PLATFORM_LOGGER } from '@platform/service-kit';
 import type { Logger } from 'pino';
 import { OrderDatabase } from '../order.database';
 import { PlaceOrderSagaService } from '../place-order-saga/place-order-saga.service';
+import { SagaMetrics } from '../place-order-saga/saga.metrics';
 import { toOrderView, type OrderView } from './order.view';
 import { IdempotencyKeys, IdempotencyKeyTaken } from './idempotency-keys';
 import type { PlaceOrderRequest } from './place-order.request';
@@ -35,6 +36,7 @@ export class OrdersService {
     private readonly saga: PlaceOrderSagaService,
     private readonly outbox: OutboxWriter,
     private readonly idempotencyKeys: IdempotencyKeys,
+    private readonly metrics: SagaMetrics,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -83,6 +85,7 @@ export class OrdersService {
       }
       throw error;
     }
+    this.metrics.orderPlaced();
     this.logger.info({ orderId, customerId: request.customerId, lines: request.items.length }, 'order placed');
     return placed;
   }

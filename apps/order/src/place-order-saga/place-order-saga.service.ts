@@ -14,6 +14,7 @@ import {
 import { ORDER_CONFIG, type OrderConfig } from '../order.config';
 import type { OrderTransaction } from '../order.database';
 import { placeOrderSaga, type PlaceOrderSagaData } from './place-order.saga';
+import { SagaMetrics } from './saga.metrics';
 import { SqlSagaStore } from './sql-saga.store';
 
 /**
@@ -29,6 +30,7 @@ export class PlaceOrderSagaService {
 
   constructor(
     private readonly outbox: OutboxWriter,
+    private readonly metrics: SagaMetrics,
     @Inject(ORDER_CONFIG) config: OrderConfig,
   ) {
     this.saga = placeOrderSaga({ paymentTimeoutMs: config.PAYMENT_TIMEOUT_MS });
@@ -154,10 +156,11 @@ export class PlaceOrderSagaService {
   /**
    * The orders a transaction ended, in one UPDATE just before it commits. A terminal status is
    * written once: only a PENDING order can end. updated_at is the clock at this statement, not the
-   * transaction's start, so it says when the order really ended.
+   * transaction's start, so it says when the order really ended; the same statement returns how
+   * long each saga ran (an order and its saga start in one transaction), observed once it commits.
    */
   private readonly orderEndings = new RowsAtCommit<OrderEnding>(async (tx, endings) => {
-    const ended = await tx.query<{ id: string }>(sql`
+    const ended = await tx.query<{ id: string; seconds: number }>(sql`
       UPDATE orders o
          SET status = e.status::order_status,
              cancellation_reason = e.reason,
@@ -170,12 +173,18 @@ export class PlaceOrderSagaService {
                     ${endings.map((ending) => (ending.items ? JSON.stringify(ending.items) : null))}::text[])
              AS e(id, status, reason, total_cents, items)
        WHERE o.id = e.id AND o.status = 'PENDING'
-      RETURNING o.id`);
+      RETURNING o.id, extract(epoch FROM o.updated_at - o.created_at)::float8 AS seconds`);
+    const secondsOf = new Map(ended.map(({ id, seconds }) => [id, seconds]));
     if (ended.length !== endings.length) {
-      const done = new Set(ended.map(({ id }) => id));
-      const disagreeing = endings.map(({ orderId }) => orderId).filter((id) => !done.has(id.toLowerCase()));
+      const disagreeing = endings.map(({ orderId }) => orderId).filter((id) => !secondsOf.has(id.toLowerCase()));
       throw new Error(`orders ${disagreeing.join(', ')} are not PENDING; their sagas and their statuses disagree`);
     }
+    tx.afterCommit(() => {
+      for (const ending of endings) {
+        const reason = ending.status === 'CANCELLED' ? ending.cancellationReason : '';
+        this.metrics.sagaEnded(ending.status, reason, secondsOf.get(ending.orderId.toLowerCase()) ?? 0);
+      }
+    });
   });
 }
 

@@ -3,6 +3,8 @@ import { AdminEndpoint, ApiDatabase, ZodValidationPipe } from '@platform/service
 import { z } from 'zod';
 import { orderIdParam } from '../orders/place-order.request';
 import { PlaceOrderSagaService } from './place-order-saga.service';
+import { type SagaSummary, SagaBrowser } from './saga-browser';
+import { type SagaBrowserFilter, SagaBrowserQuery } from './saga-browser.query';
 import { type StuckSaga, StuckSagasMonitor } from './stuck-sagas.monitor';
 
 const olderThanMsQuery = z.coerce
@@ -11,14 +13,22 @@ const olderThanMsQuery = z.coerce
   .min(0, { error: 'must be a number of milliseconds' })
   .optional();
 
-/** The operator's view of the sagas: which are stuck, and a way to end one. */
+/** The operator's view of the sagas: a browser, which are stuck, and a way to end one. */
 @Controller('admin/sagas')
 export class SagasAdminController {
   constructor(
     private readonly stuckSagas: StuckSagasMonitor,
+    private readonly browser: SagaBrowser,
     private readonly saga: PlaceOrderSagaService,
     private readonly database: ApiDatabase,
   ) {}
+
+  /** Sagas by order, customer or state (RUNNING, STUCK, COMPLETED, CANCELLED), newest first, `limit` of them (50; up to 200). */
+  @Get()
+  @AdminEndpoint()
+  async list(@Query(new ZodValidationPipe(SagaBrowserQuery, 'query')) filter: SagaBrowserFilter): Promise<{ sagas: SagaSummary[] }> {
+    return { sagas: await this.browser.find(filter) };
+  }
 
   /** Sagas RUNNING and unchanged for longer than `olderThanMs` (default SAGA_STUCK_AFTER_MS), longest first. */
   @Get('stuck')

@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { describeDeadLetter, planRedrive, readRanges, redrivenCopy, redriveStart } from './dead-letter-topics';
+import { describeDeadLetter, planRedrive, readRanges, redrivenCopy, redriveStart, waitingLetters } from './dead-letter-topics';
 
 const letter = (offset: string, overrides: { key?: Buffer | null; value?: Buffer | null; headers?: IHeaders } = {}): KafkaMessage => ({
   key: Buffer.from('order-1'),
@@ -39,6 +39,26 @@ describe('where a redrive resumes', () => {
     ['the cursor is past the end (the topic was recreated)', 30],
   ])('when %s, then it starts at the beginning of the log', (_, cursor) => {
     expect(redriveStart(bounds, cursor)).toBe(10);
+  });
+});
+
+describe('how many letters wait for a redrive', () => {
+  const bounds = [
+    { partition: 0, low: '10', high: '20' },
+    { partition: 1, low: '0', high: '5' },
+    { partition: 2, low: '7', high: '7' },
+  ];
+
+  it('when a partition has a cursor, then the letters from it to the end wait; without one, the whole log', () => {
+    expect(waitingLetters(bounds, new Map([[0, 15]]))).toBe(5 + 5);
+  });
+
+  it('when every partition was re-driven to its end, then none wait', () => {
+    expect(waitingLetters(bounds, new Map([[0, 20], [1, 5], [2, 7]]))).toBe(0);
+  });
+
+  it('when retention deleted what a cursor points to, then what the log still holds waits', () => {
+    expect(waitingLetters(bounds, new Map([[0, 4], [1, 5], [2, 7]]))).toBe(10);
   });
 });
 

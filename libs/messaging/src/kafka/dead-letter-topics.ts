@@ -69,6 +69,15 @@ export function redriveStart({ low, high }: PartitionBounds, cursor: number | un
 }
 
 /**
+ * Letters past the redrive cursor, over all partitions: those a redrive has not reached yet. The
+ * topic holds the letters of every group reading it, so other groups' letters count too; telling
+ * them apart would mean reading them.
+ */
+export function waitingLetters(bounds: readonly PartitionBounds[], cursor: ReadonlyMap<number, number>): number {
+  return bounds.reduce((sum, partition) => sum + Number(partition.high) - redriveStart(partition, cursor.get(partition.partition)), 0);
+}
+
+/**
  * Letters one list or redrive call reads of a partition at most: a list looks at this many at the
  * newest end, a redrive sends on at most this many from its cursor (the next call goes on). So a
  * dead-letter topic of millions costs an operator's call seconds, not the service's memory.
@@ -187,9 +196,14 @@ export class DeadLetterTopics implements DeadLetterStore {
     private readonly consumerGroup: string,
     private readonly logger: Logger,
     private readonly options: DeadLetterTopicsOptions = {},
-  ) {}
+  ) {
+    this.counter = kafka.admin();
+  }
 
   private reading = false;
+  /** Kept connected for waiting(), which a gauge calls every few seconds; the other calls connect their own. */
+  private readonly counter: Admin;
+  private counterConnected = false;
 
   private isOurs({ message }: ReadLetter): boolean {
     return deadLetterHeader((raw) => readHeader(message.headers, raw), 'consumer') === this.consumerGroup;
@@ -260,6 +274,24 @@ export class DeadLetterTopics implements DeadLetterStore {
       this.logger.info({ topic, deadLetterTopic, group: this.consumerGroup, ...result }, 'kafka dead letters re-driven');
       return result;
     });
+  }
+
+  /** Two offset requests, no letter read: see waitingLetters for what is counted. */
+  async waiting(topic: string): Promise<number> {
+    if (!this.counterConnected) {
+      await this.counter.connect();
+      this.counterConnected = true;
+    }
+    const deadLetterTopic = deadLetterTopicOf(topic);
+    const bounds = await this.counter.fetchTopicOffsets(deadLetterTopic);
+    return waitingLetters(bounds, await this.redriveCursor(this.counter, deadLetterTopic));
+  }
+
+  /** Closes the connection waiting() keeps. */
+  async close(): Promise<void> {
+    if (!this.counterConnected) return;
+    this.counterConnected = false;
+    await this.counter.disconnect();
   }
 
   /**

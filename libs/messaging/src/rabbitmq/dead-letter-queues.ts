@@ -38,6 +38,11 @@ export class DeadLetterQueues implements DeadLetterStore {
     });
   }
 
+  /** A re-driven letter leaves the queue, so every letter in it waits. */
+  waiting(queue: string): Promise<number> {
+    return this.connection.withChannel(async (channel) => (await channel.checkQueue(deadLetterQueueOf(queue))).messageCount);
+  }
+
   /** Only the letters present when it starts are moved, so one that fails again at once is not moved round and round. */
   redrive(queue: string, limit: number): Promise<RedriveResult> {
     return this.connection.withChannel(async (channel) => {

@@ -1,0 +1,52 @@
+import { Pool } from 'pg';
+import { SqlDatabase } from './sql-database';
+
+jest.mock('pg', () => ({ ...jest.requireActual<object>('pg'), Pool: jest.fn() }));
+
+/** A pool of one fake connection that records the statements it is sent. */
+function databaseWhere(commitFails = false): { database: SqlDatabase; sent: string[] } {
+  const sent: string[] = [];
+  const client = {
+    query: async (text: string) => {
+      sent.push(text.startsWith('BEGIN') ? 'BEGIN' : text);
+      if (text === 'COMMIT' && commitFails) throw new Error('connection lost');
+      return { rows: [], rowCount: 0 };
+    },
+    on: () => undefined,
+    off: () => undefined,
+    release: () => sent.push('released'),
+  };
+  jest.mocked(Pool).mockImplementation(() => ({ connect: async () => client, on: () => undefined }) as unknown as Pool);
+  return { database: new SqlDatabase({ name: 'test', connectionString: 'postgresql://test', maxConnections: 1, acquireTimeoutMs: 10 }), sent };
+}
+
+describe('after-commit hooks', () => {
+  it('when the transaction commits, then they run after COMMIT, with the connection back in the pool', async () => {
+    const { database, sent } = databaseWhere();
+
+    await database.transaction(async (tx) => tx.afterCommit(() => sent.push('hook')));
+
+    expect(sent).toEqual(['BEGIN', 'COMMIT', 'released', 'hook']);
+  });
+
+  it('when the work fails, then they never run', async () => {
+    const { database, sent } = databaseWhere();
+
+    await expect(
+      database.transaction(async (tx) => {
+        tx.afterCommit(() => sent.push('hook'));
+        throw new Error('no stock');
+      }),
+    ).rejects.toThrow('no stock');
+
+    expect(sent).toEqual(['BEGIN', 'ROLLBACK', 'released']);
+  });
+
+  it('when COMMIT fails, then they never run', async () => {
+    const { database, sent } = databaseWhere(true);
+
+    await expect(database.transaction(async (tx) => tx.afterCommit(() => sent.push('hook')))).rejects.toThrow('connection lost');
+
+    expect(sent).not.toContain('hook');
+  });
+});
