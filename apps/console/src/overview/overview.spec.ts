@@ -8,7 +8,7 @@ orders_placed_total ${placed}
 orders_ended_total{outcome="COMPLETED"} ${completed}
 orders_ended_total{outcome="CANCELLED"} 1
 saga_instances{state="AWAITING_PAYMENT"} 4
-sagas_stuck 1
+saga_stuck_instances 1
 saga_duration_seconds_bucket{le="0.1",outcome="COMPLETED",reason=""} ${fastSagas}
 saga_duration_seconds_bucket{le="1",outcome="COMPLETED",reason=""} ${fastSagas + slowSagas}
 saga_duration_seconds_bucket{le="+Inf",outcome="COMPLETED",reason=""} ${fastSagas + slowSagas}

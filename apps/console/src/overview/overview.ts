@@ -69,7 +69,7 @@ export function overviewOf(latest: Scrape, previous: Scrape | undefined, minuteA
       completedTotal: sumOf(order, 'orders_ended_total', { outcome: 'COMPLETED' }),
       cancelledTotal: sumOf(order, 'orders_ended_total', { outcome: 'CANCELLED' }),
       running: sumOf(order, 'saga_instances'),
-      stuck: sumOf(order, 'sagas_stuck'),
+      stuck: sumOf(order, 'saga_stuck_instances'),
     },
     latency: { p50Ms: quantileMs(0.5), p90Ms: quantileMs(0.9), p99Ms: quantileMs(0.99) },
     outbox: latest.services.map(({ name, samples }) => ({
