@@ -170,7 +170,7 @@ export function lineChart(values, { width = 220, height = 56, format = String, l
   const chart = svg('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
   chart.append(svg('title', {}, label ? `${label}, last ${values.length} samples` : `last ${values.length} samples`));
   chart.append(svg('line', { class: 'chart-axis', x1: 0, y1: bottom, x2: plotWidth, y2: bottom }));
-  chart.append(svg('text', { class: 'chart-scale', x: 0, y: 8 }, `max ${format(numbers.length ? Math.max(...numbers) : 0)}`));
+  if (numbers.length > 0) chart.append(svg('text', { class: 'chart-scale', x: 0, y: 8 }, `max ${format(Math.max(...numbers))}`));
   if (values.length === 0) {
     chart.append(svg('text', { class: 'chart-empty', x: plotWidth / 2, y: height / 2 + 4, 'text-anchor': 'middle' }, 'no samples yet'));
     return chart;
