@@ -20,13 +20,23 @@ const STOCK_PER_PRODUCT = 1_000_000;
 const CREDIT_LIMIT_CENTS = 1_000_000_000_000;
 const PARALLEL_SETUP_REQUESTS = 16;
 
-export function benchCatalogue(products: number, customers: number): Catalogue {
-  const name = (prefix: string, index: number) => `${prefix}-${String(index).padStart(4, '0')}`;
+/** Names `<prefix>-sku-0000` and `<prefix>-customer-0000`; the benchmark reuses its names run after run. */
+export function benchCatalogue(products: number, customers: number, prefix = 'bench'): Catalogue {
+  const name = (kind: string, index: number) => `${prefix}-${kind}-${String(index).padStart(4, '0')}`;
   return {
-    skus: Array.from({ length: products }, (_, index) => name('bench-sku', index)),
-    customerIds: Array.from({ length: customers }, (_, index) => name('bench-customer', index)),
+    skus: Array.from({ length: products }, (_, index) => name('sku', index)),
+    customerIds: Array.from({ length: customers }, (_, index) => name('customer', index)),
   };
 }
+
+/** The stock of each product and the credit limit of each account, by their index in the catalogue. */
+export interface Shelves {
+  readonly stockOf: (productIndex: number) => number;
+  readonly creditLimitOf: (customerIndex: number) => number;
+}
+
+/** Every product and every account more than a run can use up. */
+export const FULL_SHELVES: Shelves = { stockOf: () => STOCK_PER_PRODUCT, creditLimitOf: () => CREDIT_LIMIT_CENTS };
 
 /** A small price per product, 1.00 to 9.99, so a customer's credit lasts for many runs. */
 const priceOf = (index: number) => 100 + ((index * 337) % 900);
@@ -35,14 +45,23 @@ const priceOf = (index: number) => 100 + ((index * 337) % 900);
  * Creates the products and accounts, or resets them: PUT sets the available stock and the credit
  * limit again, so every run starts from the same shelves whatever earlier runs bought.
  */
-export async function stockCatalogue(client: HttpClient, urls: { inventory: string; payment: string }, catalogue: Catalogue, apiKey?: string): Promise<void> {
+export async function stockCatalogue(
+  client: HttpClient,
+  urls: { inventory: string; payment: string },
+  catalogue: Catalogue,
+  apiKey?: string,
+  shelves: Shelves = FULL_SHELVES,
+): Promise<void> {
   const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
   const puts = [
     ...catalogue.skus.map((sku, index) => ({
       url: `${urls.inventory}/products/${sku}`,
-      body: { name: `Bench product ${index}`, priceCents: priceOf(index), stock: STOCK_PER_PRODUCT },
+      body: { name: `Bench product ${index}`, priceCents: priceOf(index), stock: shelves.stockOf(index) },
     })),
-    ...catalogue.customerIds.map((customerId) => ({ url: `${urls.payment}/accounts/${customerId}`, body: { creditLimitCents: CREDIT_LIMIT_CENTS } })),
+    ...catalogue.customerIds.map((customerId, index) => ({
+      url: `${urls.payment}/accounts/${customerId}`,
+      body: { creditLimitCents: shelves.creditLimitOf(index) },
+    })),
   ];
   let next = 0;
   const worker = async () => {

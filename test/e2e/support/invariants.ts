@@ -1,3 +1,4 @@
+import { committedUnits, earnedPoints, owedCents, TERMINAL_STATUSES } from '../../../tools/contract/invariants';
 import { eventually, http, type OrderView, urls } from './platform';
 
 interface Product {
@@ -27,20 +28,16 @@ export interface Scenario {
 }
 
 const get = async <T>(url: string) => (await http<T>('GET', url)).body;
-const completed = (orders: readonly OrderView[]) => orders.filter((order) => order.status === 'COMPLETED');
 
 /**
  * Checks docs/CONTRACT.md's invariants for the products, customers and orders of one test, waiting
  * for the asynchronous parts (commit of reservations, points, notifications) to settle.
  */
 export async function expectInvariants({ stock, customers, orders }: Scenario): Promise<void> {
-  for (const order of orders) expect(['COMPLETED', 'CANCELLED']).toContain(order.status);
+  for (const order of orders) expect(TERMINAL_STATUSES).toContain(order.status);
 
   for (const [sku, initial] of Object.entries(stock)) {
-    const committed = completed(orders)
-      .flatMap((order) => order.items)
-      .filter((line) => line.sku === sku)
-      .reduce((sum, line) => sum + line.quantity, 0);
+    const committed = committedUnits(orders, sku);
     const product = await eventually(
       () => get<Product>(`${urls.inventory}/products/${sku}`),
       (current) => current.reserved === 0,
@@ -51,7 +48,7 @@ export async function expectInvariants({ stock, customers, orders }: Scenario): 
 
   for (const customerId of customers) {
     const theirs = orders.filter((order) => order.customerId === customerId);
-    const owed = completed(theirs).reduce((sum, order) => sum + (order.totalCents ?? 0), 0);
+    const owed = owedCents(theirs);
     const payments = (await Promise.all(theirs.map((order) => get<Payment[]>(`${urls.payment}/payments?orderId=${order.id}`)))).flat();
     const charged = payments.filter((payment) => payment.status === 'CHARGED');
     const account = await get<Account>(`${urls.payment}/accounts/${customerId}`);
@@ -60,7 +57,7 @@ export async function expectInvariants({ stock, customers, orders }: Scenario): 
     expect(charged.reduce((sum, payment) => sum + payment.amountCents, 0)).toBe(owed);
     expect(new Set(charged.map((payment) => payment.orderId)).size).toBe(charged.length);
 
-    const expectedPoints = completed(theirs).reduce((sum, order) => sum + Math.floor((order.totalCents ?? 0) / 100), 0);
+    const expectedPoints = earnedPoints(theirs);
     await eventually(
       () => get<{ balance: number }>(`${urls.points}/points/${customerId}`),
       (points) => points.balance === expectedPoints,
