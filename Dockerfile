@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for all five services: the SERVICE environment variable picks the one a container runs.
+# One image for the five services and the operations console: the SERVICE environment variable picks the one a
+# container runs.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -30,8 +31,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 # Schemas, migrations and prisma.config.ts files; the messaging.prisma symlinks resolve inside this folder.
 COPY prisma ./prisma
+# The console's pages: it finds them from dist/apps/console/src as ../../../../apps/console/public.
+COPY apps/console/public ./apps/console/public
 COPY --chmod=0755 docker/service-entrypoint.sh ./docker/service-entrypoint.sh
 # Files stay owned by root: the service user can read them but not change them.
 USER node
-EXPOSE 3000 3001 3002 3003 3004
+EXPOSE 3000 3001 3002 3003 3004 3005
 ENTRYPOINT ["/app/docker/service-entrypoint.sh"]

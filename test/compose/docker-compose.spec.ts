@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import { consoleConfigSchema } from '../../apps/console/src/console.config';
 import { inventoryConfigSchema } from '../../apps/inventory/src/inventory.config';
 import { notificationConfigSchema } from '../../apps/notification/src/notification.config';
 import { orderConfigSchema } from '../../apps/order/src/order.config';
@@ -19,18 +20,44 @@ const configSchemas: Record<string, z.ZodObject> = {
   payment: paymentConfigSchema,
   notification: notificationConfigSchema,
   points: pointsConfigSchema,
+  console: consoleConfigSchema,
 };
+
+/** The services behind the console: each has its own database and brokers, and the console reads them over HTTP. */
+const SERVICES = ['order', 'inventory', 'payment', 'notification', 'points'];
 
 /** Read by docker/service-entrypoint.sh, not by the service's config. */
 const ENTRYPOINT_VARIABLES = ['SERVICE'];
 
+/**
+ * Read by the OpenTelemetry SDK (libs/tracing), not by the service's config: the standard names an app that
+ * traces may be given. A short list on purpose, so that a misspelled OTEL_ name is still reported.
+ */
+const OTEL_VARIABLES = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+];
+
+/** An app traces when its main.ts loads its tracing.ts (startTracing) first. */
+const traces = (name: string) =>
+  existsSync(path.join(ROOT, `apps/${name}/src/tracing.ts`)) && /^import '\.\/tracing';$/m.test(read(`apps/${name}/src/main.ts`));
+
 interface ComposeService {
   image?: string;
+  command?: string | string[];
+  volumes?: (string | { type: string; source: string; target: string })[];
+  restart?: string;
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: (string | number | { target: number; published?: string | number; host_ip?: string })[];
   depends_on?: string[] | Record<string, { condition: string }>;
   healthcheck?: { test?: string | string[] };
 }
+
+/** Where the collector receives OTLP/HTTP (docker/otel-collector.yaml). */
+const COLLECTOR_OTLP_HTTP_PORT = 4318;
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
 
@@ -50,8 +77,10 @@ function environmentOf(service: ComposeService): Record<string, string> {
   );
 }
 
-function strayVariables(environment: Record<string, string>, schema: z.ZodObject): string[] {
-  return Object.keys(environment).filter((key) => !(key in schema.shape) && !ENTRYPOINT_VARIABLES.includes(key));
+function strayVariables(environment: Record<string, string>, schema: z.ZodObject, traced: boolean): string[] {
+  return Object.keys(environment).filter(
+    (key) => !(key in schema.shape) && !ENTRYPOINT_VARIABLES.includes(key) && !(traced && OTEL_VARIABLES.includes(key)),
+  );
 }
 
 function configurationProblems(environment: Record<string, string>, schema: z.ZodObject): string[] {
@@ -92,16 +121,17 @@ describe('docker-compose.yml', () => {
     expect(compose.services.kafka?.image).toBe(`apache/kafka:${pomVersion}`);
   });
 
-  it('defines exactly the five application services next to the infrastructure', () => {
+  it('defines exactly the five services and the console next to the infrastructure and the tracing', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      [...Object.keys(configSchemas), 'kafka', 'postgres', 'rabbitmq', 'redis'].sort(),
+      [...Object.keys(configSchemas), 'jaeger', 'kafka', 'otel-collector', 'postgres', 'rabbitmq', 'redis'].sort(),
     );
   });
 
-  describe.each(Object.keys(configSchemas))('the %s service', (name) => {
+  describe.each(Object.keys(configSchemas))('the %s app', (name) => {
     const schema = configSchemas[name];
     const service = compose.services[name] ?? {};
     const environment = environmentOf(service);
+    const isService = SERVICES.includes(name);
 
     it('has an environment that its config schema accepts', () => {
       expect(configurationProblems(environment, schema)).toEqual([]);
@@ -112,23 +142,16 @@ describe('docker-compose.yml', () => {
       expect(environment.HOST).toBe('0.0.0.0');
     });
 
-    it('sets only variables its config schema reads (no stray or misspelled name)', () => {
-      expect(strayVariables(environment, schema)).toEqual([]);
+    it('sets only variables its config schema reads, or OpenTelemetry\'s when it traces (no stray or misspelled name)', () => {
+      expect(strayVariables(environment, schema, traces(name))).toEqual([]);
     });
 
     it('leaves no setting at a default that points at the loopback interface', () => {
       expect(loopbackDefaultsLeft(environment, schema)).toEqual([]);
     });
 
-    it('tells the entrypoint which service to run', () => {
+    it('tells the entrypoint which app to run', () => {
       expect(environment.SERVICE).toBe(name);
-    });
-
-    it('uses its own database on the postgres container, which the init script creates', () => {
-      const url = new URL(environment.DATABASE_URL);
-      expect(url.hostname).toBe('postgres');
-      expect(url.pathname).toBe(`/${name}_service`);
-      expect(read('docker/postgres/create-databases.sql')).toMatch(new RegExp(`CREATE DATABASE ${name}_service;`));
     });
 
     it('publishes its contract port, the default of its PORT', () => {
@@ -141,12 +164,122 @@ describe('docker-compose.yml', () => {
       expect(JSON.stringify(service.healthcheck?.test)).toContain('/health/ready');
     });
 
-    it('starts only after every broker and database it uses is healthy', () => {
-      const uses = ['postgres', 'rabbitmq', 'redis', ...('KAFKA_BROKERS' in schema.shape ? ['kafka'] : [])];
-      expect(service.depends_on).toEqual(
-        Object.fromEntries(uses.map((dependency) => [dependency, { condition: 'service_healthy' }])),
+    it('is restarted unless stopped', () => {
+      expect(service.restart).toBe('unless-stopped');
+    });
+
+    it('sends its spans to the OpenTelemetry Collector when it traces', () => {
+      if (traces(name)) {
+        expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://otel-collector:${COLLECTOR_OTLP_HTTP_PORT}`);
+      } else {
+        expect(Object.keys(environment).filter((key) => key.startsWith('OTEL_'))).toEqual([]);
+      }
+    });
+
+    if (isService) {
+      it('traces (its main.ts loads its tracing.ts first)', () => {
+        expect(traces(name)).toBe(true);
+      });
+
+      it('uses its own database on the postgres container, which the init script creates', () => {
+        const url = new URL(environment.DATABASE_URL);
+        expect(url.hostname).toBe('postgres');
+        expect(url.pathname).toBe(`/${name}_service`);
+        expect(read('docker/postgres/create-databases.sql')).toMatch(new RegExp(`CREATE DATABASE ${name}_service;`));
+      });
+
+      it('starts only after every broker and database it uses is healthy', () => {
+        const uses = ['postgres', 'rabbitmq', 'redis', ...('KAFKA_BROKERS' in schema.shape ? ['kafka'] : [])];
+        expect(service.depends_on).toEqual(
+          Object.fromEntries(uses.map((dependency) => [dependency, { condition: 'service_healthy' }])),
+        );
+        for (const dependency of uses) expect(compose.services[dependency]?.healthcheck?.test).toBeDefined();
+      });
+    } else {
+      it('has no database and no broker, and waits for nothing: it starts on its own', () => {
+        expect(Object.keys(schema.shape).filter((key) => /DATABASE|RABBITMQ|REDIS|KAFKA/.test(key))).toEqual([]);
+        expect(service.depends_on).toBeUndefined();
+      });
+
+      it('reads every service at its container and contract port', () => {
+        for (const serviceName of SERVICES) {
+          const port = (configSchemas[serviceName].parse({}) as { PORT: number }).PORT;
+          expect(environment[`${serviceName.toUpperCase()}_URL`]).toBe(`http://${serviceName}:${port}`);
+        }
+      });
+
+      it('reads the services\' admin endpoints with the key compose gives them', () => {
+        for (const serviceName of SERVICES) expect(environment.API_KEY).toBe(environmentOf(compose.services[serviceName]).API_KEY);
+      });
+    }
+  });
+
+  describe('the entrypoint and the image', () => {
+    const entrypoint = read('docker/service-entrypoint.sh');
+    const dockerfile = read('Dockerfile');
+
+    it('runs the console without migrations', () => {
+      expect(entrypoint).toMatch(/^\s*console\)\s*;;/m);
+      expect(existsSync(path.join(ROOT, 'prisma/console'))).toBe(false);
+    });
+
+    it('carries the console\'s pages where the compiled console looks for them, and exposes its port', () => {
+      // dist/apps/console/src/../../../../apps/console/public, from WORKDIR /app.
+      expect(dockerfile).toMatch(/^COPY apps\/console\/public \.\/apps\/console\/public$/m);
+      expect(dockerfile).toMatch(/^EXPOSE (\d+ )*3005( \d+)*$/m);
+    });
+  });
+
+  describe('tracing', () => {
+    const collector = compose.services['otel-collector'] ?? {};
+    const jaeger = compose.services.jaeger ?? {};
+    const config = parse(read('docker/otel-collector.yaml')) as {
+      receivers: { otlp?: { protocols?: { http?: { endpoint?: string } } } };
+      processors: Record<string, unknown>;
+      exporters: Record<string, { endpoint?: string; encoding?: string; tls?: { insecure?: boolean } }>;
+      service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
+    };
+    const consolePort = (consoleConfigSchema.parse({}) as { PORT: number }).PORT;
+
+    it('runs a pinned OpenTelemetry Collector and a pinned Jaeger', () => {
+      expect(collector.image).toMatch(/^otel\/opentelemetry-collector(-contrib)?:\d+\.\d+\.\d+$/);
+      expect(jaeger.image).toMatch(/^jaegertracing\/(all-in-one|jaeger):\d+\.\d+\.\d+$/);
+    });
+
+    it('gives the collector docker/otel-collector.yaml as its configuration', () => {
+      const mount = collector.volumes?.find((volume) => typeof volume === 'string' && volume.startsWith('./docker/otel-collector.yaml:'));
+      expect(mount).toBeDefined();
+      const target = (mount as string).split(':')[1];
+      expect([collector.command].flat()).toContain(`--config=${target}`);
+    });
+
+    it('receives OTLP/HTTP on every interface of the collector\'s container, on the port the services send to', () => {
+      expect(config.receivers.otlp?.protocols?.http?.endpoint).toBe(`0.0.0.0:${COLLECTOR_OTLP_HTTP_PORT}`);
+    });
+
+    it('sends the spans to the console as OTLP JSON, the only encoding it reads', () => {
+      expect(config.exporters['otlphttp/console']).toEqual(
+        expect.objectContaining({ endpoint: `http://console:${consolePort}`, encoding: 'json' }),
       );
-      for (const dependency of uses) expect(compose.services[dependency]?.healthcheck?.test).toBeDefined();
+    });
+
+    it('sends the spans to Jaeger over OTLP/gRPC inside the compose network', () => {
+      expect(config.exporters['otlp/jaeger']).toEqual(
+        expect.objectContaining({ endpoint: 'jaeger:4317', tls: expect.objectContaining({ insecure: true }) }),
+      );
+    });
+
+    it('has one traces pipeline, batched, from the OTLP receiver to both', () => {
+      expect(Object.keys(config.service.pipelines)).toEqual(['traces']);
+      const pipeline = config.service.pipelines.traces;
+      expect(pipeline.receivers).toEqual(['otlp']);
+      expect(pipeline.processors).toEqual(['batch']);
+      expect('batch' in config.processors).toBe(true);
+      expect([...pipeline.exporters].sort()).toEqual(['otlp/jaeger', 'otlphttp/console']);
+    });
+
+    it('publishes Jaeger\'s UI on the host\'s loopback only', () => {
+      expect(jaeger.ports).toEqual(['127.0.0.1:16686:16686']);
     });
   });
 
@@ -163,7 +296,7 @@ describe('docker-compose.yml', () => {
     };
 
     it('when every variable is right, then no check complains', () => {
-      expect(strayVariables(order, orderConfigSchema)).toEqual([]);
+      expect(strayVariables(order, orderConfigSchema, true)).toEqual([]);
       expect(configurationProblems(order, orderConfigSchema)).toEqual([]);
       expect(loopbackDefaultsLeft(order, orderConfigSchema)).toEqual([]);
     });
@@ -171,7 +304,7 @@ describe('docker-compose.yml', () => {
     it('when a variable name is misspelled, then it is reported as stray and the real one as left at its default', () => {
       const { DATABASE_URL, ...rest } = order;
       const misspelled = { ...rest, DATABSE_URL: DATABASE_URL };
-      expect(strayVariables(misspelled, orderConfigSchema)).toEqual(['DATABSE_URL']);
+      expect(strayVariables(misspelled, orderConfigSchema, true)).toEqual(['DATABSE_URL']);
       expect(loopbackDefaultsLeft(misspelled, orderConfigSchema)).toEqual(['DATABASE_URL']);
     });
 
@@ -183,8 +316,27 @@ describe('docker-compose.yml', () => {
 
     it('when a Kafka variable is set on a service without Kafka, then it is reported as stray', () => {
       const { KAFKA_BROKERS, ...notification } = { ...order, SERVICE: 'notification', PORT: '3003' };
-      expect(strayVariables(notification, notificationConfigSchema)).toEqual([]);
-      expect(strayVariables({ ...notification, KAFKA_BROKERS }, notificationConfigSchema)).toEqual(['KAFKA_BROKERS']);
+      expect(strayVariables(notification, notificationConfigSchema, true)).toEqual([]);
+      expect(strayVariables({ ...notification, KAFKA_BROKERS }, notificationConfigSchema, true)).toEqual(['KAFKA_BROKERS']);
+    });
+
+    it('when an app traces, then the standard OpenTelemetry variables pass and any other OTEL_ name is stray', () => {
+      const traced = { ...order, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_TRACES_SAMPLER: 'always_on' };
+      expect(strayVariables(traced, orderConfigSchema, true)).toEqual([]);
+      expect(strayVariables({ ...traced, OTEL_EXPORTER_OTLP_ENDPIONT: 'x', OTEL_ANYTHING: 'x' }, orderConfigSchema, true)).toEqual([
+        'OTEL_EXPORTER_OTLP_ENDPIONT',
+        'OTEL_ANYTHING',
+      ]);
+    });
+
+    it('when an app does not trace, then an OpenTelemetry variable set on it is stray', () => {
+      const consoleEnvironment = { SERVICE: 'console', PORT: '3005', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' };
+      expect(strayVariables(consoleEnvironment, consoleConfigSchema, false)).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+    });
+
+    it('tells an app that traces from one that does not', () => {
+      expect(traces('order')).toBe(true);
+      expect(traces('console')).toBe(false);
     });
   });
 });
