@@ -149,6 +149,8 @@ async function waitUntilTerminal(orderIds: readonly string[], orders: OrderDatab
   const startedAt = Date.now();
   const deadline = startedAt + timeoutSeconds * 1000;
   let waitingFor = await orders.notEnded(orderIds);
+  const runningAfterBurst = waitingFor.length;
+  log(`the burst is over: ${orderIds.length - runningAfterBurst} of ${orderIds.length} already terminal, ${runningAfterBurst} sagas still running`);
   let previous = { at: startedAt, terminal: orderIds.length - waitingFor.length };
   while (waitingFor.length > 0 && Date.now() < deadline) {
     await sleep(PROGRESS_EVERY_MS);
@@ -160,7 +162,9 @@ async function waitUntilTerminal(orderIds: readonly string[], orders: OrderDatab
     previous = { at: now, terminal };
   }
   const tookMs = Date.now() - startedAt;
-  if (waitingFor.length === 0) log(`every accepted order is terminal, ${seconds(tookMs)} after the burst (${Math.round(orderIds.length / (tookMs / 1000))} orders/s on average)`);
+  if (waitingFor.length === 0) {
+    log(`every accepted order is terminal, ${seconds(tookMs)} after the burst (the backlog drained at ${Math.round(runningAfterBurst / (tookMs / 1000))} orders/s)`);
+  }
   else log(`${waitingFor.length} orders still not terminal after ${timeoutSeconds} s`);
   return waitingFor;
 }
