@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SERVICES, type ServiceSpec, serviceDatabaseUrl, servicePort } from '../../tools/stack/stack.config';
+import { CONSOLE, SERVICES, type ServiceSpec, serviceDatabaseUrl, servicePort } from '../../tools/stack/stack.config';
 import type { HttpClient } from './http-client';
 import type { ProcessCpu, ProcessEntry } from './process-cpu';
 
@@ -47,15 +47,16 @@ export async function assertPlatformReady(client: HttpClient, services: readonly
  * process also belongs to the group of its nearest recognised ancestor, so helpers a server forks
  * (RabbitMQ's erl_child_setup, every PostgreSQL backend) count with it.
  */
-export const PROCESS_GROUPS = ['order', 'inventory', 'payment', 'notification', 'points', 'postgresql', 'rabbitmq', 'kafka', 'redis'] as const;
+export const PROCESS_GROUPS = ['order', 'inventory', 'payment', 'notification', 'points', 'console', 'postgresql', 'rabbitmq', 'kafka', 'redis'] as const;
 export type ProcessGroup = (typeof PROCESS_GROUPS)[number];
 
 const program = (argv: readonly string[]) => path.basename(argv[0].split(' ')[0]);
 
 function recognise(argv: readonly string[]): ProcessGroup | undefined {
   // `node [flags] .../dist/apps/<service>/src/main.js`, as `npm start` runs each service.
-  const service = SERVICES.find(({ name }) => argv.some((arg) => arg.endsWith(`apps/${name}/src/main.js`)));
-  if (service) return service.name;
+  // The console counts too: with tracing on, it is where every span is received.
+  const app = [...SERVICES, CONSOLE].find(({ name }) => argv.some((arg) => arg.endsWith(`apps/${name}/src/main.js`)));
+  if (app) return app.name;
   // The postmaster keeps its name; a backend renames itself "postgres: 15/main: <user> <database> ...".
   if (program(argv) === 'postgres' || argv[0].startsWith('postgres:')) return 'postgresql';
   if (program(argv) === 'beam.smp' && argv.includes('rabbit')) return 'rabbitmq';

@@ -43,6 +43,7 @@ const GROUP_COLUMNS: readonly [keyof CpuSeconds, string][] = [
   ['payment', 'payment'],
   ['notification', 'notification'],
   ['points', 'points'],
+  ['console', 'console'],
   ['postgresql', 'PostgreSQL'],
   ['rabbitmq', 'RabbitMQ'],
   ['kafka', 'Kafka'],
