@@ -236,7 +236,7 @@ describe('docker-compose.yml', () => {
     const config = parse(read('docker/otel-collector.yaml')) as {
       receivers: { otlp?: { protocols?: { http?: { endpoint?: string } } } };
       processors: Record<string, unknown>;
-      exporters: Record<string, { endpoint?: string; encoding?: string; tls?: { insecure?: boolean } }>;
+      exporters: Record<string, { endpoint?: string; encoding?: string; tls?: { insecure?: boolean }; headers?: Record<string, string> }>;
       service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
     };
     const consolePort = (consoleConfigSchema.parse({}) as { PORT: number }).PORT;
@@ -261,6 +261,13 @@ describe('docker-compose.yml', () => {
       expect(config.exporters['otlphttp/console']).toEqual(
         expect.objectContaining({ endpoint: `http://console:${consolePort}`, encoding: 'json' }),
       );
+    });
+
+    it("sends the console the services' admin key, which its span receiver wants", () => {
+      expect(config.exporters['otlphttp/console'].headers).toEqual({ 'x-api-key': '${env:API_KEY}' });
+      const keyOf = (service: string) => (compose.services[service]?.environment as Record<string, string> | undefined)?.API_KEY;
+      expect(keyOf('otel-collector')).toBeDefined();
+      expect(keyOf('otel-collector')).toBe(keyOf('console'));
     });
 
     it('sends the spans to Jaeger over OTLP/gRPC inside the compose network', () => {

@@ -60,6 +60,29 @@ describe('one order, one trace', () => {
     expect(new Set(trace.linkedSpans.map((span) => span.attributes['messaging.system']))).toEqual(new Set(['rabbitmq', 'kafka']));
   });
 
+  it('keeps each order in its own trace when many are placed at once and share the API\'s transactions', async () => {
+    const sku = unique('mug');
+    const customer = unique('customer');
+    await putProduct(sku, 1_000, 1_000);
+    await putAccount(customer, 10_000_000);
+    // More than the API's lanes (API_DB_POOL_SIZE, 8): orders queue and commit together, several to a transaction.
+    const placed = await Promise.all(Array.from({ length: 40 }, () => placeOrder(customer, [{ sku, quantity: 1 }])));
+    expect(placed.map(({ status }) => status)).toEqual(placed.map(() => 202));
+    const ids = placed.map(({ body }) => body.id);
+    for (const id of ids) expect((await terminalOrder(id)).status).toBe('COMPLETED');
+
+    for (const id of ids) {
+      const trace = await eventually(
+        () => traceOf(id),
+        (seen) => seen.spans.some((span) => span.service === 'points' && span.kind === 'CONSUMER'),
+        { what: `the points span of order ${id}`, timeoutMs: 20_000, intervalMs: 250 },
+      );
+      const ordersNamed = new Set(trace.spans.map((span) => span.attributes['order.id']).filter((orderId) => orderId !== undefined));
+      expect({ id, ordersNamed: [...ordersNamed] }).toEqual({ id, ordersNamed: [id] });
+      expect(trace.spans.filter((span) => span.parentSpanId === null)).toHaveLength(1);
+    }
+  });
+
   it('answers an order no span has named yet with no trace rather than an error', async () => {
     const trace = await traceOf('00000000-0000-4000-8000-000000000000');
     expect(trace).toEqual({ traceId: null, spans: [], linkedSpans: [] });

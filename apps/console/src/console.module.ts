@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createLogger } from '@platform/observability';
 import { LoggerModule } from 'nestjs-pino';
+import { ConsoleAdminGuard } from './console-admin.guard';
 import { CONSOLE_CONFIG, type ConsoleConfig } from './console.config';
 import { OperationsController } from './operations/operations.controller';
 import { ServicesClient } from './operations/services-client';
@@ -25,6 +26,7 @@ export class ConsoleModule {
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
         { provide: SpanStore, useFactory: () => new SpanStore(config.CONSOLE_MAX_SPANS) },
+        ConsoleAdminGuard,
         ServicesClient,
         ServiceWatch,
       ],

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { GroupCommit } from './group-commit';
 import { DatabaseBusyError } from './postgres-errors';
 import type { SqlDatabase } from './sql-database';
@@ -97,5 +98,18 @@ describe('GroupCommit', () => {
 
     await Promise.all(all);
     expect(database.committed).toEqual([['a'], ['b', 'c'], ['d', 'e']]);
+  });
+
+  it("runs each unit in its own caller's async context, even in a transaction a lane started for another caller", async () => {
+    const database = new RecordingDatabase();
+    const group = new GroupCommit(database as unknown as SqlDatabase, { lanes: 1, maxBatch: 10, maxWaitMs: 10_000 });
+    const request = new AsyncLocalStorage<string>();
+    const seenBy = (name: string) => async () => `${name} ran in ${request.getStore() ?? 'no request'}`;
+    database.held = true;
+    const first = request.run('request a', () => group.run(seenBy('a')));
+    const queued = ['b', 'c'].map((name) => request.run(`request ${name}`, () => group.run(seenBy(name))));
+    database.letGo();
+
+    expect(await Promise.all([first, ...queued])).toEqual(['a ran in request a', 'b ran in request b', 'c ran in request c']);
   });
 });

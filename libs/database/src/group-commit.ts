@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { DatabaseBusyError, isDatabaseUnavailable } from './postgres-errors';
 import type { SqlDatabase } from './sql-database';
 import type { SqlTransaction } from './sql-transaction';
@@ -29,20 +30,29 @@ interface Waiting<T> {
  * again in a transaction of its own, so one bad unit fails alone and the others commit once.
  * A unit must therefore be safe to run twice: everything it decides (ids, answers) is decided
  * before it runs, or again the same way.
+ *
+ * Each unit runs in its caller's async context, wherever the lane that takes it was started:
+ * what a request keeps in AsyncLocalStorage (its trace, which the outbox rows it writes carry on)
+ * follows its own work into a shared transaction, and never another request's.
  */
 export class GroupCommit {
   private readonly queue: Waiting<unknown>[] = [];
   private busyLanes = 0;
 
+  /** A lane's transaction belongs to no caller: it runs in the context this was built in. */
+  private readonly commitOutsideAnyCaller: (batch: readonly Waiting<unknown>[]) => Promise<void>;
+
   constructor(
     private readonly database: SqlDatabase,
     private readonly options: GroupCommitOptions,
-  ) {}
+  ) {
+    this.commitOutsideAnyCaller = AsyncResource.bind((batch: readonly Waiting<unknown>[]) => this.commit(batch));
+  }
 
   run<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const unit = {
-        work,
+        work: AsyncResource.bind(work),
         resolve,
         reject,
         // The caller answers 503 rather than hang while every lane is stuck (a lock, a slow disk).
@@ -63,7 +73,7 @@ export class GroupCommit {
       const batch = this.queue.splice(0, this.options.maxBatch);
       for (const unit of batch) clearTimeout(unit.deadline);
       this.busyLanes += 1;
-      void this.commit(batch).finally(() => {
+      void this.commitOutsideAnyCaller(batch).finally(() => {
         this.busyLanes -= 1;
         this.startLanes();
       });

@@ -4,7 +4,7 @@ import { SqlDatabase } from './sql-database';
 jest.mock('pg', () => ({ ...jest.requireActual<object>('pg'), Pool: jest.fn() }));
 
 /** A pool of one fake connection that records the statements it is sent. */
-function databaseWhere(commitFails = false): { database: SqlDatabase; sent: string[] } {
+function databaseWhere(commitFails = false, onAfterCommitError?: (error: unknown) => void): { database: SqlDatabase; sent: string[] } {
   const sent: string[] = [];
   const client = {
     query: async (text: string) => {
@@ -17,7 +17,7 @@ function databaseWhere(commitFails = false): { database: SqlDatabase; sent: stri
     release: () => sent.push('released'),
   };
   jest.mocked(Pool).mockImplementation(() => ({ connect: async () => client, on: () => undefined }) as unknown as Pool);
-  return { database: new SqlDatabase({ name: 'test', connectionString: 'postgresql://test', maxConnections: 1, acquireTimeoutMs: 10 }), sent };
+  return { database: new SqlDatabase({ name: 'test', connectionString: 'postgresql://test', maxConnections: 1, acquireTimeoutMs: 10, onAfterCommitError }), sent };
 }
 
 describe('after-commit hooks', () => {
@@ -48,5 +48,22 @@ describe('after-commit hooks', () => {
     await expect(database.transaction(async (tx) => tx.afterCommit(() => sent.push('hook')))).rejects.toThrow('connection lost');
 
     expect(sent).not.toContain('hook');
+  });
+
+  it('when a hook throws, then the committed transaction still answers its result, the failure is reported, and the other hooks run', async () => {
+    const reported: unknown[] = [];
+    const { database, sent } = databaseWhere(false, (error) => reported.push(error));
+
+    const result = await database.transaction(async (tx) => {
+      tx.afterCommit(() => {
+        throw new Error('metrics registry gone');
+      });
+      tx.afterCommit(() => sent.push('second hook'));
+      return 'order placed';
+    });
+
+    expect(result).toBe('order placed');
+    expect(sent).toEqual(['BEGIN', 'COMMIT', 'released', 'second hook']);
+    expect(reported).toEqual([new Error('metrics registry gone')]);
   });
 });

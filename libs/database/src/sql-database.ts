@@ -14,6 +14,11 @@ export interface SqlDatabaseOptions {
   /** Cancels a statement that runs longer than this, so a stuck query cannot hold a connection for ever. */
   readonly statementTimeoutMs?: number;
   readonly onIdleError?: (error: Error) => void;
+  /**
+   * An after-commit hook threw. The transaction committed all the same, so the caller still gets
+   * its result; this is where the failure is seen (by default, a process warning).
+   */
+  readonly onAfterCommitError?: (error: unknown) => void;
 }
 
 /**
@@ -70,7 +75,7 @@ export class SqlDatabase {
       client.off('error', onError);
       client.release(broken);
     }
-    tx.runAfterCommitHooks();
+    tx.runAfterCommitHooks(this.options.onAfterCommitError ?? ((error) => process.emitWarning(error as Error)));
     return result;
   }
 

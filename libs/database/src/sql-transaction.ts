@@ -47,15 +47,22 @@ export class SqlTransaction {
 
   /**
    * Registers work to run once the transaction has committed, and never if it rolls back: what
-   * must only count what happened, such as metrics. It runs after COMMIT has answered, so it must
-   * not throw: the caller would take a committed transaction for a failed one.
+   * must only count what happened, such as metrics. It runs after COMMIT has answered, so a hook
+   * that throws is reported, not thrown: the caller would take a committed transaction for a
+   * failed one, and run it again.
    */
   afterCommit(hook: () => void): void {
     this.committedHooks.push(hook);
   }
 
-  /** Called by SqlDatabase once COMMIT has succeeded. */
-  runAfterCommitHooks(): void {
-    for (const hook of this.committedHooks) hook();
+  /** Called by SqlDatabase once COMMIT has succeeded; every hook runs, whichever throws. */
+  runAfterCommitHooks(report: (error: unknown) => void): void {
+    for (const hook of this.committedHooks) {
+      try {
+        hook();
+      } catch (error) {
+        report(error);
+      }
+    }
   }
 }

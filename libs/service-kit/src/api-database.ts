@@ -25,6 +25,7 @@ export class ApiDatabase extends SqlDatabase implements OnApplicationShutdown {
       acquireTimeoutMs: options.config.API_DB_ACQUIRE_TIMEOUT_MS,
       statementTimeoutMs: 10_000,
       onIdleError: (error) => logger.warn({ err: describeError(error) }, 'idle API connection failed'),
+      onAfterCommitError: (error) => logger.error({ err: describeError(error) }, 'an after-commit hook failed (the transaction committed)'),
     });
     this.groupCommit = new GroupCommit(this, {
       lanes: options.config.API_DB_POOL_SIZE,

@@ -128,6 +128,7 @@ function consumerDatabase(options: PlatformOptions, logger: Logger): SqlDatabase
     acquireTimeoutMs: 10_000,
     statementTimeoutMs: 60_000,
     onIdleError: (error) => logger.warn({ err: describeError(error) }, 'idle consumer connection failed'),
+    onAfterCommitError: (error) => logger.error({ err: describeError(error) }, 'an after-commit hook failed (the transaction committed)'),
   });
 }
 

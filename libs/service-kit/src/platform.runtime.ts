@@ -4,6 +4,7 @@ import { INBOX_ROWS, RedisSeenCache } from '@platform/idempotency';
 import { type DeadLetterQueues, type RabbitConnection, type ResetFrom, type TopicPartitionOffset } from '@platform/messaging';
 import { type ReadinessCheck, PlatformMetrics } from '@platform/observability';
 import { OutboxAdmin, OutboxBacklogMonitor, OutboxRelay } from '@platform/outbox';
+import { stopTracing } from '@platform/tracing';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -93,6 +94,8 @@ export class PlatformRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.consumerDatabase.end();
     this.redis.disconnect();
     await this.database.$disconnect();
+    // Last: the spans of everything above, the shutdown's own included, are exported before the process exits.
+    await stopTracing();
   }
 
   readinessChecks(): ReadinessCheck[] {

@@ -1,2 +1,3 @@
 export * from './message-spans';
 export * from './start-tracing';
+export * from './tracing-settings';

@@ -88,7 +88,7 @@ export async function inRelayPublishSpan<T>(
   return context.with(trace.setSpan(ROOT_CONTEXT, span), () => endWith(span, publish));
 }
 
-/** Names the order on the span running now, so the order can be found by id (the POST's own span). */
+/** Names the order on the span running now (in a controller, Nest's handler span), so its trace can be found by the order id. */
 export function tagCurrentSpanWithOrder(orderId: string): void {
   trace.getActiveSpan()?.setAttribute('order.id', orderId);
 }

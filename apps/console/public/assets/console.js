@@ -12,8 +12,17 @@ export class HttpError extends Error {
   }
 }
 
+/** Where the admin key the operator typed (on the dead-letters page) is kept, for this tab only. */
+export const ADMIN_KEY_STORAGE = 'console.apiKey';
+
+/**
+ * The operator routes (sagas, dead letters) need the admin key when the platform has one: it is
+ * sent with every request once the operator has typed it in.
+ */
 export async function fetchJson(url, options = {}) {
-  const response = await fetch(url, { ...options, headers: { accept: 'application/json', ...(options.headers ?? {}) } });
+  const key = sessionStorage.getItem(ADMIN_KEY_STORAGE);
+  const headers = { accept: 'application/json', ...(key ? { 'X-API-Key': key } : {}), ...(options.headers ?? {}) };
+  const response = await fetch(url, { ...options, headers });
   const text = await response.text();
   let body;
   try {

@@ -13,10 +13,10 @@
  *   redrive-result         inside its store: "re-drove N" (data-redriven, data-more) or the error (data-error)
  *   connection             the stream's state; data-state="live|polling|offline"
  */
-import { fetchJson, fill, formatCount, formatDateTime, h, HttpError, showConnection, subscribeOverview } from './console.js';
+import { ADMIN_KEY_STORAGE, fetchJson, fill, formatCount, formatDateTime, h, HttpError, showConnection, subscribeOverview } from './console.js';
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
-const KEY_STORAGE = 'console.apiKey';
+const KEY_STORAGE = ADMIN_KEY_STORAGE;
 const storeKey = (store) => `${store.service}\u0000${store.source}`;
 /** The last re-drive answer per store, kept across refreshes. */
 const results = new Map();

@@ -9,7 +9,7 @@
  *   saga-empty       shown when nothing matches
  *   connection       the stream's state; data-state="live|polling|offline"
  */
-import { fetchJson, fill, formatMs, formatTime, h, showConnection, subscribeOverview } from './console.js';
+import { fetchJson, fill, formatMs, formatTime, HttpError, h, showConnection, subscribeOverview } from './console.js';
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const form = $('saga-search');
@@ -35,7 +35,8 @@ async function load() {
     const { sagas } = await fetchJson(`/api/sagas?${query()}`);
     render(sagas);
   } catch (error) {
-    $('saga-summary').textContent = `could not load sagas: ${error.message}`;
+    const hint = error instanceof HttpError && error.status === 401 ? ' (enter the admin key on the Dead letters page)' : '';
+    $('saga-summary').textContent = `could not load sagas: ${error.message}${hint}`;
   } finally {
     inFlight = false;
   }

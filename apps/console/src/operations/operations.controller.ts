@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Headers, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ConsoleAdminEndpoint } from '../console-admin.guard';
 import { SERVICE_NAMES, type ServiceName } from '../overview/overview';
 import { ServiceWatch } from '../overview/service-watch';
 import { ServicesClient } from './services-client';
@@ -16,6 +17,7 @@ export class OperationsController {
 
   /** Passed on to the order service's saga browser, whose 400s name the bad fields. */
   @Get('sagas')
+  @ConsoleAdminEndpoint()
   sagas(@Query() query: Record<string, string>): Promise<unknown> {
     const search = new URLSearchParams();
     for (const name of ['orderId', 'customerId', 'state', 'limit']) if (query[name]) search.set(name, query[name]);
@@ -30,6 +32,7 @@ export class OperationsController {
 
   /** Every dead-letter queue and topic the services report, with its newest letters. */
   @Get('dead-letters')
+  @ConsoleAdminEndpoint()
   async deadLetters(): Promise<{ stores: unknown[] }> {
     const { deadLetters } = await this.watch.overview();
     const stores = await Promise.all(
@@ -44,9 +47,10 @@ export class OperationsController {
     return { stores };
   }
 
-  /** An operator's action: it carries the operator's key (X-API-Key), not the console's. */
+  /** An operator's action: it carries the operator's key (X-API-Key) on to the service, not the console's. */
   @Post('dead-letters/:service/:source/redrive')
   @HttpCode(200)
+  @ConsoleAdminEndpoint()
   redrive(
     @Param('service') service: string,
     @Param('source') source: string,

@@ -21,7 +21,8 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
   private history: HistoryPoint[] = [];
   private current: Overview | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> = Promise.resolve();
+  /** The round of scrapes under way, if any: a page asking meanwhile waits for it rather than start another. */
+  private round: Promise<void> | undefined;
   readonly overviews = new Subject<Overview>();
 
   constructor(
@@ -31,7 +32,7 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     const tick = () => {
-      this.round = this.refresh().finally(() => {
+      void this.refreshOnce().finally(() => {
         if (this.timer) this.timer = setTimeout(tick, this.config.CONSOLE_SCRAPE_INTERVAL_MS);
       });
     };
@@ -47,8 +48,15 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
 
   /** The latest overview; the first call waits for the first round of scrapes. */
   async overview(): Promise<Overview> {
-    if (!this.current) await this.refresh();
+    if (!this.current) await this.refreshOnce();
     return this.current as Overview;
+  }
+
+  private refreshOnce(): Promise<void> {
+    this.round ??= this.refresh()
+      .catch((error: Error) => this.logger.error(`a round of scrapes failed: ${error.message}`))
+      .finally(() => (this.round = undefined));
+    return this.round;
   }
 
   private async refresh(): Promise<void> {

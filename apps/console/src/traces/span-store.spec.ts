@@ -1,4 +1,4 @@
-import { readOtlpJson, type SpanRecord } from './otlp-json';
+import { MalformedTraceRequest, readOtlpJson, type SpanRecord } from './otlp-json';
 import { SpanStore } from './span-store';
 
 const span = (traceId: string, spanId: string, extra: Partial<SpanRecord> = {}): SpanRecord => ({
@@ -62,11 +62,23 @@ describe('reading OTLP/HTTP JSON', () => {
     });
   });
 
-  it('refuses a body that is not an OTLP trace request', () => {
+  it('refuses a body that is not an OTLP trace request, naming the field', () => {
+    expect(() => readOtlpJson({ spans: [] })).toThrow(MalformedTraceRequest);
     expect(() => readOtlpJson({ spans: [] })).toThrow('resourceSpans');
     expect(() => readOtlpJson({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'aa', spanId: 'bb', startTimeUnixNano: 'soon' }] }] }] })).toThrow(
-      'whole number of nanoseconds',
+      'resourceSpans.0.scopeSpans.0.spans.0.startTimeUnixNano',
     );
+    for (const broken of [
+      { resourceSpans: [null] },
+      { resourceSpans: [{ scopeSpans: 5 }] },
+      { resourceSpans: [{ scopeSpans: [{ spans: [null] }] }] },
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 123 }] }] }] },
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: {} }] }] }] },
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ links: 'x' }] }] }] },
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: [{ key: 'k', value: { arrayValue: { values: {} } } }] }] }] }] },
+    ]) {
+      expect(() => readOtlpJson(broken)).toThrow(MalformedTraceRequest);
+    }
   });
 });
 
@@ -92,6 +104,19 @@ describe('the span store', () => {
     store.add([span('t2', 'c', { attributes: { 'order.id': 'o-2' } }), span('t2', 'd')]);
     expect(store.orderTrace('o-1')).toBeNull();
     expect(store.orderTrace('o-2')?.spans).toHaveLength(2);
+    expect(store.size).toEqual({ traces: 1, spans: 2 });
+  });
+
+  it('takes back the links of an evicted relay span, also to traces that never arrived (not sampled)', () => {
+    const store = new SpanStore(2);
+    store.add([span('relay', 'r', { kind: 'PRODUCER', links: [{ traceId: 't1', spanId: 'a' }, { traceId: 'unsampled', spanId: 'x' }] })]);
+    store.add([span('t1', 'a', { attributes: { 'order.id': 'o-1' } })]);
+    expect(store.orderTrace('o-1')?.linkedSpans.map((each) => each.spanId)).toEqual(['r']);
+    expect(store.linkTargets).toBe(2);
+
+    store.add([span('t3', 'c'), span('t3', 'd')]); // evicts the relay's trace and t1
+
+    expect(store.linkTargets).toBe(0);
     expect(store.size).toEqual({ traces: 1, spans: 2 });
   });
 });

@@ -3,6 +3,8 @@ import type { SpanRecord } from './otlp-json';
 interface StoredTrace {
   spans: SpanRecord[];
   orderIds: Set<string>;
+  /** The traces this one's spans link to, so eviction can take the links back. */
+  linksTo: Set<string>;
 }
 
 export interface OrderTrace {
@@ -34,7 +36,7 @@ export class SpanStore {
     for (const span of spans) {
       let stored = this.traces.get(span.traceId);
       if (!stored) {
-        stored = { spans: [], orderIds: new Set() };
+        stored = { spans: [], orderIds: new Set(), linksTo: new Set() };
         this.traces.set(span.traceId, stored);
       }
       stored.spans.push(span);
@@ -50,6 +52,7 @@ export class SpanStore {
         const linking = this.linksInto.get(link.traceId) ?? [];
         if (!linking.includes(span)) linking.push(span);
         this.linksInto.set(link.traceId, linking);
+        stored.linksTo.add(link.traceId);
       }
     }
     this.evictOldest();
@@ -60,10 +63,14 @@ export class SpanStore {
     const stored = traceId && this.traces.get(traceId);
     if (!traceId || !stored) return null;
     const spans = [...stored.spans].sort((a, b) => a.startMs - b.startMs);
-    const linkedSpans = (this.linksInto.get(traceId) ?? []).filter((span) => this.traces.has(span.traceId));
+    const linkedSpans = [...(this.linksInto.get(traceId) ?? [])];
     return { traceId, spans, linkedSpans: linkedSpans.sort((a, b) => a.startMs - b.startMs) };
   }
 
+  /**
+   * Drops whole traces, oldest first, and every index entry that points into them: the links they
+   * made (a relay span links into many orders' traces, sampled or not) and those made to them.
+   */
   private evictOldest(): void {
     for (const [traceId, stored] of this.traces) {
       if (this.spanCount <= this.maxSpans) return;
@@ -71,6 +78,16 @@ export class SpanStore {
       this.linksInto.delete(traceId);
       this.spanCount -= stored.spans.length;
       for (const orderId of stored.orderIds) this.traceOfOrder.delete(orderId);
+      for (const target of stored.linksTo) {
+        const remaining = (this.linksInto.get(target) ?? []).filter((span) => span.traceId !== traceId);
+        if (remaining.length > 0) this.linksInto.set(target, remaining);
+        else this.linksInto.delete(target);
+      }
     }
+  }
+
+  /** How many traces some stored span links to: bounded by what is stored, evicted with it. */
+  get linkTargets(): number {
+    return this.linksInto.size;
   }
 }

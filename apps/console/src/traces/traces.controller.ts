@@ -1,4 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ConsoleAdminEndpoint } from '../console-admin.guard';
 import { MalformedTraceRequest, readOtlpJson, type SpanRecord } from './otlp-json';
 import { SpanStore } from './span-store';
 
@@ -18,9 +19,13 @@ export interface TraceSpan {
 export class TracesController {
   constructor(@Inject(SpanStore) private readonly spans: SpanStore) {}
 
-  /** The OTLP/HTTP traces endpoint: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:3005 sends here. */
+  /**
+   * The OTLP/HTTP traces endpoint: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:3005 sends here.
+   * Guarded as an operator route: whoever may post spans may claim an order's trace.
+   */
   @Post('v1/traces')
   @HttpCode(200)
+  @ConsoleAdminEndpoint()
   receive(@Body() body: unknown): { partialSuccess: Record<string, never> } {
     try {
       this.spans.add(readOtlpJson(body));

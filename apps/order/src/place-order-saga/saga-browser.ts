@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SqlStatement } from '@platform/database';
-import { ApiDatabase } from '@platform/service-kit';
 import { ORDER_CONFIG, type OrderConfig } from '../order.config';
+import { OrderDatabase } from '../order.database';
 import { PlaceOrderSagaService } from './place-order-saga.service';
 import type { SagaBrowserFilter, SagaBrowserState } from './saga-browser.query';
 
@@ -65,18 +65,21 @@ export function sagaBrowserStatement(filter: SagaBrowserFilter, stuckAfterSecond
   return { text, values };
 }
 
-/** The operator's saga browser: sagas by order, customer or state, newest first. */
+/**
+ * The operator's saga browser: sagas by order, customer or state, newest first. It reads through
+ * the service's Prisma pool, not the API's connections, which are kept for POST /orders.
+ */
 @Injectable()
 export class SagaBrowser {
   constructor(
-    private readonly database: ApiDatabase,
+    private readonly database: OrderDatabase,
     private readonly saga: PlaceOrderSagaService,
     @Inject(ORDER_CONFIG) private readonly config: OrderConfig,
   ) {}
 
   async find(filter: SagaBrowserFilter): Promise<SagaSummary[]> {
     const { text, values } = sagaBrowserStatement(filter, this.config.SAGA_STUCK_AFTER_MS / 1_000);
-    const rows = await this.database.query<SagaRow>(text, values);
+    const rows = await this.database.$queryRawUnsafe<SagaRow[]>(text, ...values);
     return rows.map((row) => ({
       orderId: row.id,
       customerId: row.customer_id,
