@@ -63,6 +63,9 @@ describe('the console in a browser: one order', () => {
     for (const service of FIVE_SERVICES) {
       expect(await page.getAttribute(`[data-testid="service-ready-${service}"]`, 'data-ready')).toBe('true');
     }
+    for (const dependency of ['postgresql', 'rabbitmq', 'kafka', 'redis']) {
+      expect(await page.getAttribute(`[data-testid="dependency-ready-${dependency}"]`, 'data-up')).toBe('true');
+    }
     await screenshot(page, 'console-overview');
 
     expect(errors).toEqual([]);

@@ -8,6 +8,7 @@
  *   rate-placed, rate-completed, rate-cancelled, sagas-running   cards; data-value holds the number shown
  *   latency-p50, latency-p90, latency-p99
  *   service-ready-<name>       one per service; data-ready="true|false", data-live="true|false"
+ *   dependency-ready-<name>    one per broker or database (postgresql, rabbitmq, kafka, redis); data-up="true|false"
  *   outbox-row                 one per service; data-service, data-alerting="true|false"
  *   lag-alert                  present only while some partition's lag is alerting
  *   lag-row                    one per group/topic/partition; data-alerting="true|false"
@@ -58,6 +59,23 @@ function render(overview) {
         h('span', { class: 'dot' }),
         service.name,
         h('span', { class: 'muted small' }, service.ready ? ' ready' : service.live ? ' not ready' : ' down'),
+      ),
+    ),
+  );
+
+  fill(
+    $('dependencies'),
+    overview.dependencies.map((dependency) =>
+      h(
+        'li',
+        {
+          class: dependency.up ? 'ready' : 'not-ready',
+          title: dependency.up ? 'every service that uses it reaches it' : `not reached by ${dependency.downFor.join(', ')}`,
+          dataset: { testid: `dependency-ready-${dependency.name}`, up: String(dependency.up) },
+        },
+        h('span', { class: 'dot' }),
+        dependency.name,
+        h('span', { class: 'muted small' }, dependency.up ? ' up' : ` down for ${dependency.downFor.join(', ')}`),
       ),
     ),
   );

@@ -22,7 +22,7 @@ dead_letter_messages{broker="rabbitmq",source="order.saga-replies"} 3
 
 const scrape = (at: number, metrics: string): Scrape => ({
   at,
-  services: [{ name: 'order', url: 'http://127.0.0.1:3000', live: true, ready: true, samples: readPrometheusText(metrics) }],
+  services: [{ name: 'order', url: 'http://127.0.0.1:3000', live: true, ready: true, checks: { database: 'up', kafka: 'down', 'kafka-consumer-group points': 'down' }, samples: readPrometheusText(metrics) }],
 });
 
 describe('the overview', () => {
@@ -47,6 +47,11 @@ describe('the overview', () => {
     expect(overview.lag).toEqual([{ service: 'order', group: 'points', topic: 'orders', partition: 2, lag: 250, alerting: true }]);
     expect(overview.deadLetters).toEqual([{ service: 'order', broker: 'rabbitmq', source: 'order.saga-replies', depth: 3 }]);
     expect(overview.history).toHaveLength(1);
+    // Brokers and databases as the services see them; a consumer group's own check is not a dependency.
+    expect(overview.dependencies).toEqual([
+      { name: 'postgresql', up: true, downFor: [] },
+      { name: 'kafka', up: false, downFor: ['order'] },
+    ]);
   });
 
   it('counts a counter that went down (a restarted service) as no progress', () => {

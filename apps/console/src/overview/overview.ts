@@ -3,15 +3,20 @@ import { bucketsOf, quantileBetween, type Sample, sumOf } from './prometheus-tex
 export const SERVICE_NAMES = ['order', 'inventory', 'payment', 'notification', 'points'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** What one round of scrapes read of every service: its health, and its /metrics. */
+/** The dependencies a service's /health/ready checks, by the name it reports them under, and how the overview names them. */
+const DEPENDENCIES: Readonly<Record<string, string>> = { database: 'postgresql', rabbitmq: 'rabbitmq', kafka: 'kafka', redis: 'redis' };
+
+/** What one round of scrapes read of every service: its health (with each dependency's check), and its /metrics. */
 export interface Scrape {
   at: number;
-  services: { name: ServiceName; url: string; live: boolean; ready: boolean; samples: Sample[] }[];
+  services: { name: ServiceName; url: string; live: boolean; ready: boolean; checks: Record<string, 'up' | 'down'>; samples: Sample[] }[];
 }
 
 export interface Overview {
   at: string;
   services: { name: ServiceName; url: string; live: boolean; ready: boolean }[];
+  /** Each broker and database, as the services that use it see it: up when every one of them reaches it. */
+  dependencies: { name: string; up: boolean; downFor: ServiceName[] }[];
   orders: {
     placedPerSecond: number;
     completedPerSecond: number;
@@ -61,6 +66,7 @@ export function overviewOf(latest: Scrape, previous: Scrape | undefined, minuteA
   const overview: Omit<Overview, 'history'> = {
     at: new Date(latest.at).toISOString(),
     services: latest.services.map(({ name, url, live, ready }) => ({ name, url, live, ready })),
+    dependencies: dependenciesOf(latest),
     orders: {
       placedPerSecond: rate('orders_placed_total'),
       completedPerSecond: rate('orders_ended_total', { outcome: 'COMPLETED' }),
@@ -112,6 +118,20 @@ export function overviewOf(latest: Scrape, previous: Scrape | undefined, minuteA
     p99Ms: overview.latency.p99Ms,
   };
   return { ...overview, history: [...history, point] };
+}
+
+function dependenciesOf(scrape: Scrape): Overview['dependencies'] {
+  const seen = new Map<string, ServiceName[]>();
+  for (const service of scrape.services) {
+    for (const [check, status] of Object.entries(service.checks)) {
+      const dependency = DEPENDENCIES[check];
+      if (!dependency) continue;
+      const downFor = seen.get(dependency) ?? [];
+      if (status === 'down') downFor.push(service.name);
+      seen.set(dependency, downFor);
+    }
+  }
+  return [...seen].map(([name, downFor]) => ({ name, up: downFor.length === 0, downFor }));
 }
 
 function samplesOf(scrape: Scrape, service: ServiceName): Sample[] {

@@ -73,14 +73,20 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
 
   private async scrape(name: ServiceName): Promise<Scrape['services'][number]> {
     const url = this.services.urls[name];
-    const [live, ready, metrics] = await Promise.all([
+    const [live, readiness, metrics] = await Promise.all([
       this.services.get(name, '/health/live').then((answer) => answer.status === 200, () => false),
-      this.services.get(name, '/health/ready').then((answer) => answer.status === 200, () => false),
+      this.services.get(name, '/health/ready').catch(() => ({ status: 0, body: null })),
       this.services.text(name, '/metrics').catch((error: Error) => {
         this.logger.debug(`${name} /metrics unread: ${error.message}`);
         return '';
       }),
     ]);
-    return { name, url, live, ready, samples: readPrometheusText(metrics) };
+    return { name, url, live, ready: readiness.status === 200, checks: checksOf(readiness.body), samples: readPrometheusText(metrics) };
   }
+}
+
+/** The per-dependency part of a readiness report (a service shows it to operators, the console being one). */
+function checksOf(report: unknown): Record<string, 'up' | 'down'> {
+  const checks = (report as { checks?: Record<string, { status?: string }> } | null)?.checks ?? {};
+  return Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check?.status === 'up' ? 'up' : 'down']));
 }
