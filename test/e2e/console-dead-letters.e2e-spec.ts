@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Exchanges, Queues } from '@platform/messaging';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, screenshot } from './support/browser';
+import type { Page } from 'playwright-core';
+import { browserPerSuite, screenshot } from './support/browser';
 import { eventually, http, unique, urls } from './support/platform';
 import { publishRaw } from './support/rabbitmq';
 
 const deadLettersTotal = (page: Page) => page.getAttribute('[data-testid="dead-letters-total"]', 'data-value').then(Number);
 
 describe('the console in a browser: dead letters', () => {
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    ({ page, errors } = await newPage(browser));
-  });
-  afterAll(() => browser.close());
+  const browser = browserPerSuite();
 
   it('shows a new dead letter on the overview, re-drives it from the dead-letters page, and the message is processed', async () => {
+    const { page, errors } = browser;
     await page.goto(`${urls.console}/`);
     await page.waitForSelector('[data-testid="dead-letters-total"][data-value]', { timeout: 10_000 });
     const before = await deadLettersTotal(page);

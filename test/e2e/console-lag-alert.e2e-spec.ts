@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaTopics } from '@platform/messaging';
-import type { Browser, Page } from 'playwright-core';
-import { attributesOf, launchBrowser, newPage, screenshot } from './support/browser';
+import { attributesOf, browserPerSuite, screenshot } from './support/browser';
 import { platformHeaders, produce } from './support/kafka';
 import { http, urls } from './support/platform';
 
 describe('the console in a browser: consumer lag', () => {
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    ({ page, errors } = await newPage(browser));
-  });
+  const browser = browserPerSuite();
   afterAll(async () => {
     await http('POST', `${urls.points}/admin/kafka/consumer/resume`);
-    await browser.close();
   });
 
   it('shows the lag alert while the points group is paused past its threshold, and clears it once the group catches up', async () => {
+    const { page, errors } = browser;
     const { threshold } = (await http<{ threshold: number }>('GET', `${urls.points}/admin/kafka/lag`)).body;
     await page.goto(`${urls.console}/`);
     await page.waitForSelector('[data-testid="connection"][data-state="live"]', { timeout: 10_000 });

@@ -1,20 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
-import { attributesOf, launchBrowser, newPage, screenshot } from './support/browser';
+import { attributesOf, browserPerSuite, screenshot } from './support/browser';
 import { eventually, http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
 const FIVE_SERVICES = ['inventory', 'notification', 'order', 'payment', 'points'];
 
 describe('the console in a browser: one order', () => {
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    ({ page, errors } = await newPage(browser));
-  });
-  afterAll(() => browser.close());
+  const browser = browserPerSuite();
 
   it("shows an order's saga timeline and its trace across all five services, live as the order runs", async () => {
+    const { page, errors } = browser;
     const sku = unique('kettle');
     const customer = unique('customer');
     await putProduct(sku, 3_999, 10);

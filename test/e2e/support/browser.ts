@@ -38,3 +38,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function attributesOf(locator: Locator, attribute: string): Promise<(string | null)[]> {
   return Promise.all((await locator.all()).map((element) => element.getAttribute(attribute)));
 }
+
+/**
+ * A browser and a page for the suite it is called in: launched before its tests, closed after.
+ * `page` and `errors` are read inside the tests, once the browser is up.
+ */
+export function browserPerSuite(): { readonly page: Page; readonly errors: string[] } {
+  let browser: Browser | undefined;
+  let opened: { page: Page; errors: string[] } | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    opened = await newPage(browser);
+  });
+  afterAll(() => browser?.close());
+  return {
+    get page() {
+      if (!opened) throw new Error('the browser is opened before the suite\'s tests, not while it is declared');
+      return opened.page;
+    },
+    get errors() {
+      return opened?.errors ?? [];
+    },
+  };
+}
