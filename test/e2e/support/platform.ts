@@ -87,6 +87,16 @@ export async function eventually<T>(
   return last;
 }
 
+/** The history of a saga that completed, as `step: event`, in order. */
+export const COMPLETED_SAGA_STEPS = [
+  'reserve-stock: command-sent',
+  'reserve-stock: reply-received',
+  'charge-payment: command-sent',
+  'charge-payment: reply-received',
+  'commit-stock: participant-notified',
+  'commit-stock: saga-completed',
+];
+
 export async function terminalOrder(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
   return eventually(
     async () => (await http<OrderView>('GET', `${urls.order}/orders/${orderId}`)).body,

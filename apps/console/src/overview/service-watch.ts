@@ -73,15 +73,15 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
 
   private async scrape(name: ServiceName): Promise<Scrape['services'][number]> {
     const url = this.services.urls[name];
-    const [live, readiness, metrics] = await Promise.all([
-      this.services.get(name, '/health/live').then((answer) => answer.status === 200, () => false),
+    // A service that answers /health/ready at all, 503 included, is live: one probe tells both.
+    const [readiness, metrics] = await Promise.all([
       this.services.get(name, '/health/ready').catch(() => ({ status: 0, body: null })),
       this.services.text(name, '/metrics').catch((error: Error) => {
         this.logger.debug(`${name} /metrics unread: ${error.message}`);
         return '';
       }),
     ]);
-    return { name, url, live, ready: readiness.status === 200, checks: checksOf(readiness.body), samples: readPrometheusText(metrics) };
+    return { name, url, live: readiness.status !== 0, ready: readiness.status === 200, checks: checksOf(readiness.body), samples: readPrometheusText(metrics) };
   }
 }
 
