@@ -83,6 +83,42 @@ describe('one order, one trace', () => {
     }
   });
 
+  it('records no new trace while an operator has set the sampling ratio to 0, and every one again once it is 1, without a restart', async () => {
+    const services = FIVE_SERVICES.map((service) => urls[service as keyof typeof urls]);
+    const setRatio = (sampleRatio: unknown) => Promise.all(services.map((url) => http<{ tracing: string; sampling: unknown }>('PUT', `${url}/admin/tracing`, { sampleRatio })));
+
+    const refused = await setRatio(1.5);
+    expect(refused.map(({ status }) => status)).toEqual(services.map(() => 400));
+    expect(refused[0].body).toMatchObject({ message: 'invalid request: sampleRatio' });
+
+    const sku = unique('kettle');
+    const customer = unique('customer');
+    await putProduct(sku, 3_000, 5);
+    await putAccount(customer, 100_000);
+    let untracedId: string;
+    try {
+      const off = await setRatio(0);
+      expect(off.map(({ body }) => body)).toEqual(services.map(() => ({ tracing: 'on', sampling: { source: 'operator', sampler: 'parentbased_traceidratio', ratio: 0 } })));
+      const untraced = await placeOrder(customer, [{ sku, quantity: 1 }]);
+      expect((await terminalOrder(untraced.body.id)).status).toBe('COMPLETED');
+      untracedId = untraced.body.id;
+    } finally {
+      await setRatio(1);
+    }
+    expect((await http('GET', `${urls.order}/admin/tracing`)).body).toEqual({ tracing: 'on', sampling: { source: 'operator', sampler: 'parentbased_traceidratio', ratio: 1 } });
+
+    const traced = await placeOrder(customer, [{ sku, quantity: 1 }]);
+    expect((await terminalOrder(traced.body.id)).status).toBe('COMPLETED');
+    // Each service exports its spans in the order they ended: once the second order's last spans are
+    // in from all five, anything recorded for the first would be in too.
+    await eventually(
+      () => traceOf(traced.body.id),
+      (seen) => FIVE_SERVICES.every((service) => seen.spans.some((span) => span.service === service && span.kind === 'CONSUMER')),
+      { what: `consumer spans of order ${traced.body.id} from all five services`, timeoutMs: 20_000, intervalMs: 250 },
+    );
+    expect(await traceOf(untracedId)).toEqual({ traceId: null, spans: [], linkedSpans: [] });
+  });
+
   it('answers an order no span has named yet with no trace rather than an error', async () => {
     const trace = await traceOf('00000000-0000-4000-8000-000000000000');
     expect(trace).toEqual({ traceId: null, spans: [], linkedSpans: [] });

@@ -4,6 +4,7 @@ import { createLogger, PlatformMetrics } from '@platform/observability';
 import { OutboxWriter } from '@platform/outbox';
 import { LoggerModule } from 'nestjs-pino';
 import { ApiKeyGuard } from './admin.guard';
+import { TracingAdminController } from './tracing-admin.controller';
 import { ApiDatabase } from './api-database';
 import { DatabaseBusyFilter } from './database-busy.filter';
 import {
@@ -49,7 +50,7 @@ export class PlatformModule {
         }),
         ...rateLimit.imports,
       ],
-      controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController, KafkaAdminController],
+      controllers: [HealthController, MetricsController, OutboxAdminController, DeadLettersAdminController, KafkaAdminController, TracingAdminController],
       providers: [
         { provide: PLATFORM_OPTIONS, useFactory: () => checkedPlatformOptions(options) },
         { provide: PLATFORM_LOGGER, useValue: logger },

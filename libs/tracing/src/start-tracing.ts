@@ -8,6 +8,7 @@ import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AdjustableSampler } from './adjustable-sampler';
 import { tracingSettings } from './tracing-settings';
 
 /** Probes and scrapes: polled every few seconds, they would bury the orders' traces. */
@@ -17,6 +18,10 @@ const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 const MAX_LINKS_PER_SPAN = 10_000;
 
 let sdk: NodeSDK | undefined;
+let sampler: AdjustableSampler | undefined;
+
+/** The sampler an operator can adjust at run time; undefined when tracing is off in this process. */
+export const tracingSampler = (): AdjustableSampler | undefined => sampler;
 
 /**
  * Starts OpenTelemetry for one service. It must run before the modules it instruments (http,
@@ -41,8 +46,10 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
   diag.setLogger(new ExportFailureLog(service), DiagLogLevel.WARN);
+  sampler = new AdjustableSampler(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG);
   sdk = new NodeSDK({
     serviceName: service,
+    sampler,
     spanLimits: { linkCountLimit: MAX_LINKS_PER_SPAN },
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers }), {
