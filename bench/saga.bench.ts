@@ -9,7 +9,9 @@
  * Per step: accepted and refused requests, orders ended per second, POST and end-to-end latency
  * (from each order's own timestamps), CPU per order for each process group and database
  * transactions per order for each service. Writes bench/results/saga-<time>.json and
- * saga-latest.json, and prints Markdown tables. Settings: bench/saga/settings.ts.
+ * saga-latest.json, and prints Markdown tables. Settings: bench/saga/settings.ts. With
+ * --compare-tracing=true every step runs twice, recording no trace and every trace, to show what
+ * tracing costs within one run.
  */
 import { benchCatalogue, orderGenerator, stockCatalogue } from './saga/catalogue';
 import { OrderDatabase, TransactionCounters } from './saga/database';
@@ -20,7 +22,8 @@ import { Meter } from './saga/measurement';
 import { assertPlatformReady, platformServices, serviceNamed, type ServiceName } from './saga/platform';
 import { markdown, type SagaBenchReport, writeResults } from './saga/report';
 import { readSettings, SettingsError } from './saga/settings';
-import { runStep, type StepResult } from './saga/step';
+import { runStep, type StepPlan, type StepResult } from './saga/step';
+import { ratiosForStep, setSampleRatio } from './saga/tracing-switch';
 
 const log = (line: string) => void process.stdout.write(`[bench] ${line}\n`);
 
@@ -55,12 +58,26 @@ async function main(): Promise<void> {
       settleSeconds: settings.settleSeconds,
       log,
     };
+    const plans: StepPlan[] = settings.ratesPerSec.map((ratePerSec) => ({ kind: 'rate', ratePerSec, seconds: settings.stepSeconds, connections: settings.connections }));
+    if (settings.burstOrders > 0) plans.push({ kind: 'burst', orders: settings.burstOrders, connections: settings.burstConnections });
     const steps: StepResult[] = [];
-    for (const ratePerSec of settings.ratesPerSec) {
-      steps.push(await runStep({ kind: 'rate', ratePerSec, seconds: settings.stepSeconds, connections: settings.connections }, rig));
-    }
-    if (settings.burstOrders > 0) {
-      steps.push(await runStep({ kind: 'burst', orders: settings.burstOrders, connections: settings.burstConnections }, rig));
+    const switchClient = new HttpClient(4);
+    try {
+      for (const [index, plan] of plans.entries()) {
+        if (!settings.compareTracing) {
+          steps.push(await runStep(plan, rig));
+          continue;
+        }
+        for (const sampleRatio of ratiosForStep(index)) {
+          await setSampleRatio(switchClient, services, sampleRatio, apiKey);
+          log(`recording ${sampleRatio === 1 ? 'every trace' : 'no trace'}`);
+          steps.push({ ...(await runStep(plan, rig)), sampleRatio });
+        }
+      }
+      // Every order traced again, as the services start by default.
+      if (settings.compareTracing) await setSampleRatio(switchClient, services, 1, apiKey);
+    } finally {
+      switchClient.close();
     }
 
     const report: SagaBenchReport = { measuredAt, machine: describeMachine(), settings, idle, steps };

@@ -64,8 +64,45 @@ const counts = (byKey: Record<string, number>, separator: string) =>
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
   [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
-const stepLabel = (step: StepResult) =>
+const loadLabel = (step: StepResult) =>
   step.offeredPerSec === null ? `burst (${step.connections} conn.)` : number(step.offeredPerSec, Number.isInteger(step.offeredPerSec) ? 0 : 1);
+
+const tracingLabel = (step: StepResult) => (step.sampleRatio === undefined ? '' : step.sampleRatio === 0 ? ', no trace recorded' : ', every trace recorded');
+
+const stepLabel = (step: StepResult) => `${loadLabel(step)}${tracingLabel(step)}`;
+
+const percentMore = (than: number | null, value: number | null) =>
+  than === null || value === null || than === 0 ? '–' : `${value >= than ? '+' : ''}${number((100 * (value - than)) / than)}%`;
+
+/** With --compare-tracing: each load's two steps side by side. */
+function tracingComparison(steps: readonly StepResult[]): string[] {
+  const pairs = new Map<string, { none?: StepResult; every?: StepResult }>();
+  for (const step of steps) {
+    if (step.sampleRatio === undefined) continue;
+    const pair = pairs.get(loadLabel(step)) ?? {};
+    if (step.sampleRatio === 0) pair.none = step;
+    else pair.every = step;
+    pairs.set(loadLabel(step), pair);
+  }
+  if (pairs.size === 0) return [];
+  const platform = (step?: StepResult) => step?.cpuMsPerOrder.platform ?? null;
+  return [
+    '',
+    'What recording traces costs: each load run twice in this run, recording no trace and every trace, in alternating order:',
+    '',
+    table(
+      ['offered orders/s', 'CPU ms per order, no trace', 'every trace', 'more', 'ended/s, no trace', 'every trace'],
+      [...pairs].map(([load, { none, every }]) => [
+        load,
+        number(platform(none), 1),
+        number(platform(every), 1),
+        percentMore(platform(none), platform(every)),
+        number(none?.orders.endedPerSec, 1),
+        number(every?.orders.endedPerSec, 1),
+      ]),
+    ),
+  ];
+}
 
 const cancelled = ({ orders }: StepResult) => {
   const total = number(orders.ended - orders.completed);
@@ -116,6 +153,7 @@ export function markdown(report: SagaBenchReport, services: readonly PlatformSer
       steps.map((step) => [stepLabel(step), ...[...services.map((service) => service.databaseName), 'all'].map((key) => number(step.transactionsPerOrder[key], 1))]),
     ),
   ];
+  lines.push(...tracingComparison(steps));
   if (idle) {
     lines.push(
       '',

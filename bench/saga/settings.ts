@@ -19,6 +19,11 @@ export interface Settings {
   readonly connections: number;
   readonly products: number;
   readonly customers: number;
+  /**
+   * Runs every step twice, recording no trace and every trace (PUT /admin/tracing on each service),
+   * to measure what tracing costs within one run.
+   */
+  readonly compareTracing: boolean;
   /** Sent as X-API-Key on the admin PUTs when the services run with API_KEY. */
   readonly apiKey?: string;
 }
@@ -38,6 +43,7 @@ const DEFAULTS = {
   connections: 512,
   products: 200,
   customers: 500,
+  compareTracing: false,
 } as const;
 
 /** Each setting, with the variable and the flag that set it. */
@@ -52,6 +58,7 @@ const OPTIONS = {
   connections: 'BENCH_CONNECTIONS',
   products: 'BENCH_PRODUCTS',
   customers: 'BENCH_CUSTOMERS',
+  compareTracing: 'BENCH_COMPARE_TRACING',
 } as const;
 type Option = keyof typeof OPTIONS;
 
@@ -87,6 +94,11 @@ export function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): S
     throw new SettingsError(`BENCH_RATES (--rates) must be a comma-separated list of orders per second > 0, was "${ratesText}"`);
   }
 
+  const compareText = raw('compareTracing')?.trim().toLowerCase();
+  if (compareText !== undefined && compareText !== '' && compareText !== 'true' && compareText !== 'false') {
+    throw new SettingsError(`BENCH_COMPARE_TRACING (--compare-tracing) must be true or false, was "${raw('compareTracing')}"`);
+  }
+
   return {
     ratesPerSec,
     stepSeconds: whole('stepSeconds', DEFAULTS.stepSeconds, 1),
@@ -98,6 +110,7 @@ export function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): S
     connections: whole('connections', DEFAULTS.connections, 1),
     products: whole('products', DEFAULTS.products, 1),
     customers: whole('customers', DEFAULTS.customers, 1),
+    compareTracing: compareText === undefined || compareText === '' ? DEFAULTS.compareTracing : compareText === 'true',
     ...(env.API_KEY && { apiKey: env.API_KEY }),
   };
 }

@@ -37,6 +37,8 @@ export interface StepResult {
   readonly cpuMsPerOrder: Record<keyof CpuSeconds, number | null>;
   /** Database transactions per ended order, per service database and in all. */
   readonly transactionsPerOrder: Record<string, number | null>;
+  /** With --compare-tracing: the share of new traces the services recorded during the step (0 or 1). */
+  readonly sampleRatio?: number;
 }
 
 const POLL_MS = 500;

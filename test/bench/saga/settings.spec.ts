@@ -27,6 +27,13 @@ describe('the benchmark settings', () => {
     expect(() => readSettings({ BENCH_BURST: '1.5' }, [])).toThrow('BENCH_BURST (--burst) must be a whole number >= 0, was "1.5"');
   });
 
+  it('compares tracing only when asked to, and refuses anything but true or false', () => {
+    expect(readSettings({}, []).compareTracing).toBe(false);
+    expect(readSettings({ BENCH_COMPARE_TRACING: 'true' }, []).compareTracing).toBe(true);
+    expect(readSettings({ BENCH_COMPARE_TRACING: 'true' }, ['--compare-tracing=false']).compareTracing).toBe(false);
+    expect(() => readSettings({}, ['--compare-tracing=yes'])).toThrow('BENCH_COMPARE_TRACING (--compare-tracing) must be true or false, was "yes"');
+  });
+
   it('takes the admin key from API_KEY, as the services do', () => {
     expect(readSettings({ API_KEY: 'secret-key' }, []).apiKey).toBe('secret-key');
     expect(readSettings({}, [])).not.toHaveProperty('apiKey');
