@@ -52,12 +52,7 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     sampler,
     spanLimits: { linkCountLimit: MAX_LINKS_PER_SPAN },
     spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers }), {
-        // Sized for a burst: about twenty spans an order at a few hundred orders a second.
-        maxQueueSize: 16_384,
-        maxExportBatchSize: 2_048,
-        scheduledDelayMillis: 1_000,
-      }),
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers }), settings.batching),
     ],
     instrumentations: [
       new HttpInstrumentation({

@@ -10,9 +10,28 @@ const SAMPLERS = [
   'parentbased_traceidratio',
 ] as const;
 
+/** How the services batch their spans for export (the SDK's OTEL_BSP_* variables). */
+export interface SpanBatching {
+  /** Spans waiting for export; past it, new spans are dropped (and counted by the SDK). */
+  maxQueueSize: number;
+  /** Spans per export request. */
+  maxExportBatchSize: number;
+  /** The longest a span waits before its batch is sent. */
+  scheduledDelayMillis: number;
+}
+
+/** Sized for a burst: about thirty spans an order at a few hundred orders a second. */
+export const DEFAULT_SPAN_BATCHING: SpanBatching = { maxQueueSize: 16_384, maxExportBatchSize: 2_048, scheduledDelayMillis: 1_000 };
+
+const BATCHING_VARIABLES = [
+  ['OTEL_BSP_MAX_QUEUE_SIZE', 'maxQueueSize', 1],
+  ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'maxExportBatchSize', 1],
+  ['OTEL_BSP_SCHEDULE_DELAY', 'scheduledDelayMillis', 0],
+] as const;
+
 export type TracingSettings =
   | { enabled: false }
-  | { enabled: true; tracesUrl: string; headers: Record<string, string> }
+  | { enabled: true; tracesUrl: string; headers: Record<string, string>; batching: SpanBatching }
   | { refusal: string };
 
 /**
@@ -42,9 +61,20 @@ export function tracingSettings(service: string, env: NodeJS.ProcessEnv): Tracin
   if (ratio !== undefined && (ratio.trim() === '' || !(Number(ratio) >= 0 && Number(ratio) <= 1))) {
     problems.push(`  OTEL_TRACES_SAMPLER_ARG: must be a ratio between 0 and 1 (got "${ratio}")`);
   }
+  const batching: SpanBatching = { ...DEFAULT_SPAN_BATCHING };
+  for (const [variable, setting, min] of BATCHING_VARIABLES) {
+    const text = env[variable];
+    if (text === undefined || text.trim() === '') continue;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) problems.push(`  ${variable}: must be a whole number >= ${min} (got "${text}")`);
+    else batching[setting] = value;
+  }
+  if (batching.maxExportBatchSize > batching.maxQueueSize) {
+    problems.push(`  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE (${batching.maxExportBatchSize} > ${batching.maxQueueSize})`);
+  }
   if (problems.length > 0) return { refusal: `the ${service} service refuses to start: invalid configuration\n${problems.join('\n')}` };
   if (disabled?.trim().toLowerCase() === 'true') return { enabled: false };
   const toConsole = endpoint === undefined;
   const headers: Record<string, string> = toConsole && env.API_KEY ? { 'x-api-key': env.API_KEY } : {};
-  return { enabled: true, tracesUrl: endpoint ?? `${DEFAULT_OTLP_ENDPOINT}/v1/traces`, headers };
+  return { enabled: true, tracesUrl: endpoint ?? `${DEFAULT_OTLP_ENDPOINT}/v1/traces`, headers, batching };
 }
