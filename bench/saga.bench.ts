@@ -10,8 +10,8 @@
  * (from each order's own timestamps), CPU per order for each process group and database
  * transactions per order for each service. Writes bench/results/saga-<time>.json and
  * saga-latest.json, and prints Markdown tables. Settings: bench/saga/settings.ts. With
- * --compare-tracing=true every step runs twice, recording no trace and every trace, to show what
- * tracing costs within one run.
+ * --compare-tracing=true every step runs twice, recording no trace and every trace (or a share of
+ * them: --compare-tracing=0.1), to show what tracing costs within one run.
  */
 import { benchCatalogue, orderGenerator, stockCatalogue } from './saga/catalogue';
 import { OrderDatabase, TransactionCounters } from './saga/database';
@@ -64,18 +64,18 @@ async function main(): Promise<void> {
     const switchClient = new HttpClient(4);
     try {
       for (const [index, plan] of plans.entries()) {
-        if (!settings.compareTracing) {
+        if (settings.compareTracing === null) {
           steps.push(await runStep(plan, rig));
           continue;
         }
-        for (const sampleRatio of ratiosForStep(index)) {
+        for (const sampleRatio of ratiosForStep(index, settings.compareTracing)) {
           await setSampleRatio(switchClient, services, sampleRatio, apiKey);
-          log(`recording ${sampleRatio === 1 ? 'every trace' : 'no trace'}`);
+          log(`recording ${sampleRatio === 0 ? 'no trace' : sampleRatio === 1 ? 'every trace' : `${sampleRatio * 100}% of the traces`}`);
           steps.push({ ...(await runStep(plan, rig)), sampleRatio });
         }
       }
       // Every order traced again, as the services start by default.
-      if (settings.compareTracing) await setSampleRatio(switchClient, services, 1, apiKey);
+      if (settings.compareTracing !== null) await setSampleRatio(switchClient, services, 1, apiKey);
     } finally {
       switchClient.close();
     }

@@ -67,7 +67,9 @@ const table = (header: readonly string[], rows: readonly (readonly string[])[]) 
 const loadLabel = (step: StepResult) =>
   step.offeredPerSec === null ? `burst (${step.connections} conn.)` : number(step.offeredPerSec, Number.isInteger(step.offeredPerSec) ? 0 : 1);
 
-const tracingLabel = (step: StepResult) => (step.sampleRatio === undefined ? '' : step.sampleRatio === 0 ? ', no trace recorded' : ', every trace recorded');
+const sharedLabel = (ratio: number) => (ratio === 0 ? 'no trace' : ratio === 1 ? 'every trace' : `${number(ratio * 100)}% of traces`);
+
+const tracingLabel = (step: StepResult) => (step.sampleRatio === undefined ? '' : `, ${sharedLabel(step.sampleRatio)} recorded`);
 
 const stepLabel = (step: StepResult) => `${loadLabel(step)}${tracingLabel(step)}`;
 
@@ -75,24 +77,24 @@ const percentMore = (than: number | null, value: number | null) =>
   than === null || value === null || than === 0 ? '–' : `${value >= than ? '+' : ''}${number((100 * (value - than)) / than)}%`;
 
 /** With --compare-tracing: each load's two steps side by side. */
-function tracingComparison(steps: readonly StepResult[]): string[] {
-  const pairs = new Map<string, { none?: StepResult; every?: StepResult }>();
-  for (const step of steps) {
-    if (step.sampleRatio === undefined) continue;
-    const pair = pairs.get(loadLabel(step)) ?? {};
-    if (step.sampleRatio === 0) pair.none = step;
-    else pair.every = step;
-    pairs.set(loadLabel(step), pair);
+export function tracingComparison(steps: readonly StepResult[]): string[] {
+  // Each load runs twice in a row, so a pair is two neighbouring steps (a ladder may offer one rate more than once).
+  const compared = steps.filter((step) => step.sampleRatio !== undefined);
+  const pairs: { load: string; none?: StepResult; every?: StepResult }[] = [];
+  for (let index = 0; index + 1 < compared.length; index += 2) {
+    const pair = [compared[index], compared[index + 1]];
+    pairs.push({ load: loadLabel(pair[0]), none: pair.find((step) => step.sampleRatio === 0), every: pair.find((step) => step.sampleRatio !== 0) });
   }
-  if (pairs.size === 0) return [];
+  if (pairs.length === 0) return [];
   const platform = (step?: StepResult) => step?.cpuMsPerOrder.platform ?? null;
+  const recorded = sharedLabel(pairs[0].every?.sampleRatio ?? 1);
   return [
     '',
-    'What recording traces costs: each load run twice in this run, recording no trace and every trace, in alternating order:',
+    `What recording traces costs: each load run twice in this run, recording no trace and ${recorded}, in alternating order:`,
     '',
     table(
-      ['offered orders/s', 'CPU ms per order, no trace', 'every trace', 'more', 'ended/s, no trace', 'every trace'],
-      [...pairs].map(([load, { none, every }]) => [
+      ['offered orders/s', 'CPU ms per order, no trace', recorded, 'more', 'ended/s, no trace', recorded],
+      pairs.map(({ load, none, every }) => [
         load,
         number(platform(none), 1),
         number(platform(every), 1),

@@ -20,10 +20,10 @@ export interface Settings {
   readonly products: number;
   readonly customers: number;
   /**
-   * Runs every step twice, recording no trace and every trace (PUT /admin/tracing on each service),
-   * to measure what tracing costs within one run.
+   * When set, runs every step twice, recording no trace and this share of the traces (1: every
+   * order; PUT /admin/tracing on each service), to measure what tracing costs within one run.
    */
-  readonly compareTracing: boolean;
+  readonly compareTracing: number | null;
   /** Sent as X-API-Key on the admin PUTs when the services run with API_KEY. */
   readonly apiKey?: string;
 }
@@ -43,7 +43,7 @@ const DEFAULTS = {
   connections: 512,
   products: 200,
   customers: 500,
-  compareTracing: false,
+  compareTracing: null,
 } as const;
 
 /** Each setting, with the variable and the flag that set it. */
@@ -94,9 +94,10 @@ export function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): S
     throw new SettingsError(`BENCH_RATES (--rates) must be a comma-separated list of orders per second > 0, was "${ratesText}"`);
   }
 
-  const compareText = raw('compareTracing')?.trim().toLowerCase();
-  if (compareText !== undefined && compareText !== '' && compareText !== 'true' && compareText !== 'false') {
-    throw new SettingsError(`BENCH_COMPARE_TRACING (--compare-tracing) must be true or false, was "${raw('compareTracing')}"`);
+  const compareText = raw('compareTracing')?.trim().toLowerCase() ?? '';
+  const compareRatio = compareText === '' || compareText === 'false' ? null : compareText === 'true' ? 1 : Number(compareText);
+  if (compareRatio !== null && !(compareRatio > 0 && compareRatio <= 1)) {
+    throw new SettingsError(`BENCH_COMPARE_TRACING (--compare-tracing) must be true, false or the share of traces to record (0 to 1], was "${raw('compareTracing')}"`);
   }
 
   return {
@@ -110,7 +111,7 @@ export function readSettings(env: NodeJS.ProcessEnv, argv: readonly string[]): S
     connections: whole('connections', DEFAULTS.connections, 1),
     products: whole('products', DEFAULTS.products, 1),
     customers: whole('customers', DEFAULTS.customers, 1),
-    compareTracing: compareText === undefined || compareText === '' ? DEFAULTS.compareTracing : compareText === 'true',
+    compareTracing: compareRatio ?? DEFAULTS.compareTracing,
     ...(env.API_KEY && { apiKey: env.API_KEY }),
   };
 }

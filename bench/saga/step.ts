@@ -37,7 +37,7 @@ export interface StepResult {
   readonly cpuMsPerOrder: Record<keyof CpuSeconds, number | null>;
   /** Database transactions per ended order, per service database and in all. */
   readonly transactionsPerOrder: Record<string, number | null>;
-  /** With --compare-tracing: the share of new traces the services recorded during the step (0 or 1). */
+  /** With --compare-tracing: the share of new traces the services recorded during the step. */
   readonly sampleRatio?: number;
 }
 

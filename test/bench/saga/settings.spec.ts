@@ -27,11 +27,14 @@ describe('the benchmark settings', () => {
     expect(() => readSettings({ BENCH_BURST: '1.5' }, [])).toThrow('BENCH_BURST (--burst) must be a whole number >= 0, was "1.5"');
   });
 
-  it('compares tracing only when asked to, and refuses anything but true or false', () => {
-    expect(readSettings({}, []).compareTracing).toBe(false);
-    expect(readSettings({ BENCH_COMPARE_TRACING: 'true' }, []).compareTracing).toBe(true);
-    expect(readSettings({ BENCH_COMPARE_TRACING: 'true' }, ['--compare-tracing=false']).compareTracing).toBe(false);
-    expect(() => readSettings({}, ['--compare-tracing=yes'])).toThrow('BENCH_COMPARE_TRACING (--compare-tracing) must be true or false, was "yes"');
+  it('compares tracing only when asked to: every trace (true) or a share of them against none', () => {
+    expect(readSettings({}, []).compareTracing).toBeNull();
+    expect(readSettings({ BENCH_COMPARE_TRACING: 'true' }, []).compareTracing).toBe(1);
+    expect(readSettings({}, ['--compare-tracing=0.1']).compareTracing).toBe(0.1);
+    expect(readSettings({ BENCH_COMPARE_TRACING: 'true' }, ['--compare-tracing=false']).compareTracing).toBeNull();
+    for (const wrong of ['yes', '0', '1.5']) {
+      expect(() => readSettings({}, [`--compare-tracing=${wrong}`])).toThrow(`BENCH_COMPARE_TRACING (--compare-tracing) must be true, false or the share of traces to record (0 to 1], was "${wrong}"`);
+    }
   });
 
   it('takes the admin key from API_KEY, as the services do', () => {
