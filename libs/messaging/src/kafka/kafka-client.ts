@@ -28,8 +28,10 @@ export function createKafka(options: KafkaClientOptions, logger: Logger): Kafka 
 }
 
 /**
- * Creates the platform's topics and their dead-letter topics with the configured partition count.
- * Auto-creation is off on the broker, so this is the only way a topic comes to exist.
+ * Creates the platform's topics and their dead-letter topics with the configured partition count and
+ * the broker's default replication factor (`default.replication.factor`: 1 on a single broker, the
+ * cluster's own on Kubernetes, where the Topic Operator declares the same topics and may be first).
+ * Auto-creation is off on the broker, so this and the Topic Operator are the only ways a topic comes to exist.
  */
 export async function ensureTopics(
   kafka: Kafka,
@@ -45,7 +47,8 @@ export async function ensureTopics(
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        // Without a replication factor kafkajs asks for -1: the broker's default.
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
       });
     }
   } finally {
