@@ -1,49 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { z } from 'zod';
 import { consoleConfigSchema } from '../../apps/console/src/console.config';
-import { inventoryConfigSchema } from '../../apps/inventory/src/inventory.config';
 import { notificationConfigSchema } from '../../apps/notification/src/notification.config';
 import { orderConfigSchema } from '../../apps/order/src/order.config';
-import { paymentConfigSchema } from '../../apps/payment/src/payment.config';
-import { pointsConfigSchema } from '../../apps/points/src/points.config';
 import { loadConfig } from '../../libs/service-kit/src/config';
+import { configSchemas, configurationProblems, loopbackDefaultsLeft, readRepoFile, ROOT, SERVICES, strayVariables, traces } from '../support/apps';
 
-const ROOT = path.resolve(__dirname, '../..');
-const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-
-const configSchemas: Record<string, z.ZodObject> = {
-  order: orderConfigSchema,
-  inventory: inventoryConfigSchema,
-  payment: paymentConfigSchema,
-  notification: notificationConfigSchema,
-  points: pointsConfigSchema,
-  console: consoleConfigSchema,
-};
-
-/** The services behind the console: each has its own database and brokers, and the console reads them over HTTP. */
-const SERVICES = ['order', 'inventory', 'payment', 'notification', 'points'];
+const read = readRepoFile;
 
 /** Read by docker/service-entrypoint.sh, not by the service's config. */
 const ENTRYPOINT_VARIABLES = ['SERVICE'];
-
-/**
- * Read by the OpenTelemetry SDK (libs/tracing), not by the service's config: the standard names an app that
- * traces may be given. A short list on purpose, so that a misspelled OTEL_ name is still reported.
- */
-const OTEL_VARIABLES = [
-  'OTEL_SDK_DISABLED',
-  'OTEL_TRACES_SAMPLER',
-  'OTEL_TRACES_SAMPLER_ARG',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-];
-
-/** An app traces when its main.ts loads its tracing.ts (startTracing) first. */
-const traces = (name: string) =>
-  existsSync(path.join(ROOT, `apps/${name}/src/tracing.ts`)) && /^import '\.\/tracing';$/m.test(read(`apps/${name}/src/main.ts`));
 
 interface ComposeService {
   image?: string;
@@ -75,25 +43,6 @@ function environmentOf(service: ComposeService): Record<string, string> {
   return Object.fromEntries(
     entries.filter(([, value]) => value !== null && value !== undefined).map(([key, value]) => [key, withDefaults(String(value))]),
   );
-}
-
-function strayVariables(environment: Record<string, string>, schema: z.ZodObject, traced: boolean): string[] {
-  return Object.keys(environment).filter(
-    (key) => !(key in schema.shape) && !ENTRYPOINT_VARIABLES.includes(key) && !(traced && OTEL_VARIABLES.includes(key)),
-  );
-}
-
-function configurationProblems(environment: Record<string, string>, schema: z.ZodObject): string[] {
-  const parsed = schema.safeParse(environment);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-}
-
-/** Defaults name this machine's loopback; inside a container that is the container itself. */
-function loopbackDefaultsLeft(environment: Record<string, string>, schema: z.ZodObject): string[] {
-  const defaults = schema.parse({}) as Record<string, unknown>;
-  return Object.entries(defaults)
-    .filter(([key, value]) => !(key in environment) && /127\.0\.0\.1|localhost/.test(JSON.stringify(value)))
-    .map(([key]) => key);
 }
 
 describe('docker-compose.yml', () => {
@@ -143,7 +92,7 @@ describe('docker-compose.yml', () => {
     });
 
     it('sets only variables its config schema reads, or OpenTelemetry\'s when it traces (no stray or misspelled name)', () => {
-      expect(strayVariables(environment, schema, traces(name))).toEqual([]);
+      expect(strayVariables(environment, schema, traces(name), ENTRYPOINT_VARIABLES)).toEqual([]);
     });
 
     it('leaves no setting at a default that points at the loopback interface', () => {
@@ -303,7 +252,7 @@ describe('docker-compose.yml', () => {
     };
 
     it('when every variable is right, then no check complains', () => {
-      expect(strayVariables(order, orderConfigSchema, true)).toEqual([]);
+      expect(strayVariables(order, orderConfigSchema, true, ENTRYPOINT_VARIABLES)).toEqual([]);
       expect(configurationProblems(order, orderConfigSchema)).toEqual([]);
       expect(loopbackDefaultsLeft(order, orderConfigSchema)).toEqual([]);
     });
@@ -311,7 +260,7 @@ describe('docker-compose.yml', () => {
     it('when a variable name is misspelled, then it is reported as stray and the real one as left at its default', () => {
       const { DATABASE_URL, ...rest } = order;
       const misspelled = { ...rest, DATABSE_URL: DATABASE_URL };
-      expect(strayVariables(misspelled, orderConfigSchema, true)).toEqual(['DATABSE_URL']);
+      expect(strayVariables(misspelled, orderConfigSchema, true, ENTRYPOINT_VARIABLES)).toEqual(['DATABSE_URL']);
       expect(loopbackDefaultsLeft(misspelled, orderConfigSchema)).toEqual(['DATABASE_URL']);
     });
 
@@ -323,14 +272,14 @@ describe('docker-compose.yml', () => {
 
     it('when a Kafka variable is set on a service without Kafka, then it is reported as stray', () => {
       const { KAFKA_BROKERS, ...notification } = { ...order, SERVICE: 'notification', PORT: '3003' };
-      expect(strayVariables(notification, notificationConfigSchema, true)).toEqual([]);
-      expect(strayVariables({ ...notification, KAFKA_BROKERS }, notificationConfigSchema, true)).toEqual(['KAFKA_BROKERS']);
+      expect(strayVariables(notification, notificationConfigSchema, true, ENTRYPOINT_VARIABLES)).toEqual([]);
+      expect(strayVariables({ ...notification, KAFKA_BROKERS }, notificationConfigSchema, true, ENTRYPOINT_VARIABLES)).toEqual(['KAFKA_BROKERS']);
     });
 
     it('when an app traces, then the standard OpenTelemetry variables pass and any other OTEL_ name is stray', () => {
       const traced = { ...order, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_TRACES_SAMPLER: 'always_on' };
-      expect(strayVariables(traced, orderConfigSchema, true)).toEqual([]);
-      expect(strayVariables({ ...traced, OTEL_EXPORTER_OTLP_ENDPIONT: 'x', OTEL_ANYTHING: 'x' }, orderConfigSchema, true)).toEqual([
+      expect(strayVariables(traced, orderConfigSchema, true, ENTRYPOINT_VARIABLES)).toEqual([]);
+      expect(strayVariables({ ...traced, OTEL_EXPORTER_OTLP_ENDPIONT: 'x', OTEL_ANYTHING: 'x' }, orderConfigSchema, true, ENTRYPOINT_VARIABLES)).toEqual([
         'OTEL_EXPORTER_OTLP_ENDPIONT',
         'OTEL_ANYTHING',
       ]);
@@ -338,7 +287,7 @@ describe('docker-compose.yml', () => {
 
     it('when an app does not trace, then an OpenTelemetry variable set on it is stray', () => {
       const consoleEnvironment = { SERVICE: 'console', PORT: '3005', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' };
-      expect(strayVariables(consoleEnvironment, consoleConfigSchema, false)).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+      expect(strayVariables(consoleEnvironment, consoleConfigSchema, false, ENTRYPOINT_VARIABLES)).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
     });
 
     it('tells an app that traces from one that does not', () => {

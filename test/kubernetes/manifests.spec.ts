@@ -1,55 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { z } from 'zod';
 import { ORDER_ACTIVITY_GROUP, ORDER_ACTIVITY_TOPICS } from '../../apps/order/src/activity/order-activity.group';
+import { POINTS_CONSUMER_GROUP } from '../../apps/points/src/points.config';
 import { consoleConfigSchema } from '../../apps/console/src/console.config';
-import { inventoryConfigSchema } from '../../apps/inventory/src/inventory.config';
 import { notificationConfigSchema } from '../../apps/notification/src/notification.config';
 import { orderConfigSchema } from '../../apps/order/src/order.config';
-import { paymentConfigSchema } from '../../apps/payment/src/payment.config';
-import { POINTS_CONSUMER_GROUP, pointsConfigSchema } from '../../apps/points/src/points.config';
 import { deadLetterTopicOf, KafkaTopics, kafkaTopics, Queues, rabbitTopology } from '../../libs/messaging/src/topology';
 import { loadConfig } from '../../libs/service-kit/src/config';
+import { configSchemas, configurationProblems, loopbackDefaultsLeft, readRepoFile, ROOT, SERVICES, strayVariables, traces } from '../support/apps';
 import { build, KustomizeError, type Manifest, resourceName } from './support/kustomize';
 
-const ROOT = path.resolve(__dirname, '../..');
 const KUBERNETES = path.join(ROOT, 'deploy/kubernetes');
 const VALIDATOR = path.join(__dirname, 'support/validate-manifests.mjs');
-const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-
-const configSchemas: Record<string, z.ZodObject> = {
-  order: orderConfigSchema,
-  inventory: inventoryConfigSchema,
-  payment: paymentConfigSchema,
-  notification: notificationConfigSchema,
-  points: pointsConfigSchema,
-  console: consoleConfigSchema,
-};
-
-/** The services behind the console: each has its own database and brokers. */
-const SERVICES = ['order', 'inventory', 'payment', 'notification', 'points'];
+const read = readRepoFile;
 
 /** What the apps' health controllers serve (checked against their source below). */
 const HEALTH = { live: '/health/live', ready: '/health/ready' };
-
-/**
- * Read by the OpenTelemetry SDK (libs/tracing), not by the service's config: the standard names, as in the compose
- * test, and the headers, which carry the admin key the console's span receiver wants.
- */
-const OTEL_VARIABLES = [
-  'OTEL_SDK_DISABLED',
-  'OTEL_TRACES_SAMPLER',
-  'OTEL_TRACES_SAMPLER_ARG',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_HEADERS',
-];
-
-/** An app traces when its main.ts loads its tracing.ts (startTracing) first. */
-const traces = (name: string) =>
-  existsSync(path.join(ROOT, `apps/${name}/src/tracing.ts`)) && /^import '\.\/tracing';$/m.test(read(`apps/${name}/src/main.ts`));
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the code consumes: each service's queues and consumer group, as its module declares them.
@@ -217,24 +185,7 @@ function quantity(value: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The checks, shared with the compose test's.
-
-function strayVariables(environment: Record<string, string>, schema: z.ZodObject, traced: boolean): string[] {
-  return Object.keys(environment).filter((key) => !(key in schema.shape) && !(traced && OTEL_VARIABLES.includes(key)));
-}
-
-function configurationProblems(environment: Record<string, string>, schema: z.ZodObject): string[] {
-  const parsed = schema.safeParse(environment);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-}
-
-/** Defaults name this machine's loopback; inside a pod that is the pod itself. */
-function loopbackDefaultsLeft(environment: Record<string, string>, schema: z.ZodObject): string[] {
-  const defaults = schema.parse({}) as Record<string, unknown>;
-  return Object.entries(defaults)
-    .filter(([key, value]) => !(key in environment) && /127\.0\.0\.1|localhost/.test(JSON.stringify(value)))
-    .map(([key]) => key);
-}
+// The manifests' schema validation (the environment checks are shared with the compose test: test/support/apps.ts).
 
 interface ValidationResult {
   resource: string;

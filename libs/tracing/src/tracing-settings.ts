@@ -1,3 +1,20 @@
+/**
+ * The OpenTelemetry variables a traced service may be given: those `tracingSettings` reads, and the
+ * headers the exporter adds to its requests. Deployments are checked against this list, so a
+ * misspelled OTEL_ name is reported rather than ignored.
+ */
+export const TRACING_VARIABLES = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_BSP_SCHEDULE_DELAY',
+] as const;
+
 /** Where spans go when OTEL_EXPORTER_OTLP_ENDPOINT is not set: the console, so no collector is needed. */
 export const DEFAULT_OTLP_ENDPOINT = 'http://127.0.0.1:3005';
 
