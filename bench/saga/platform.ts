@@ -47,7 +47,7 @@ export async function assertPlatformReady(client: HttpClient, services: readonly
  * process also belongs to the group of its nearest recognised ancestor, so helpers a server forks
  * (RabbitMQ's erl_child_setup, every PostgreSQL backend) count with it.
  */
-export const PROCESS_GROUPS = ['order', 'inventory', 'payment', 'notification', 'points', 'console', 'postgresql', 'rabbitmq', 'kafka', 'redis'] as const;
+export const PROCESS_GROUPS = ['order', 'inventory', 'payment', 'notification', 'points', 'console', 'balancers', 'postgresql', 'rabbitmq', 'kafka', 'redis'] as const;
 export type ProcessGroup = (typeof PROCESS_GROUPS)[number];
 
 const program = (argv: readonly string[]) => path.basename(argv[0].split(' ')[0]);
@@ -57,6 +57,8 @@ function recognise(argv: readonly string[]): ProcessGroup | undefined {
   // The console counts too: with tracing on, it is where every span is received.
   const app = [...SERVICES, CONSOLE].find(({ name }) => argv.some((arg) => arg.endsWith(`apps/${name}/src/main.js`)));
   if (app) return app.name;
+  // `npm start` itself: with replicas, its load balancers carry every HTTP request to the services.
+  if (argv.some((arg) => arg.endsWith('tools/stack/start.js'))) return 'balancers';
   // The postmaster keeps its name; a backend renames itself "postgres: 15/main: <user> <database> ...".
   if (program(argv) === 'postgres' || argv[0].startsWith('postgres:')) return 'postgresql';
   if (program(argv) === 'beam.smp' && argv.includes('rabbit')) return 'rabbitmq';

@@ -44,6 +44,7 @@ const GROUP_COLUMNS: readonly [keyof CpuSeconds, string][] = [
   ['notification', 'notification'],
   ['points', 'points'],
   ['console', 'console'],
+  ['balancers', 'load balancers'],
   ['postgresql', 'PostgreSQL'],
   ['rabbitmq', 'RabbitMQ'],
   ['kafka', 'Kafka'],

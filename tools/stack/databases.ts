@@ -70,3 +70,30 @@ async function migrate(service: ServiceSpec): Promise<void> {
     throw new Error(`migrations of the ${service.name} database failed:\n${stdout}${stderr}`);
   }
 }
+
+/**
+ * What one service instance's pools may hold at most, rounded up: under the saga benchmark, three
+ * instances of every service held 105 connections between them.
+ */
+const CONNECTIONS_PER_INSTANCE = 10;
+/** For the console, the tools and psql sessions. */
+const SPARE_CONNECTIONS = 30;
+
+/** Refuses to start more instances than the PostgreSQL server has connections for, saying what to change. */
+export async function ensureConnectionRoom(instances: number): Promise<void> {
+  const needed = CONNECTIONS_PER_INSTANCE * instances + SPARE_CONNECTIONS;
+  const admin = new Client({ connectionString: adminDatabaseUrl() });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ max_connections: string }>('SHOW max_connections');
+    const allowed = Number(rows[0].max_connections);
+    if (allowed < needed) {
+      throw new Error(
+        `${instances} service instances need up to ${needed} PostgreSQL connections and the server allows ${allowed}: ` +
+          `raise its max_connections (scripts/ensure-postgres-connections.sh does it for a local server), or run fewer replicas`,
+      );
+    }
+  } finally {
+    await admin.end();
+  }
+}

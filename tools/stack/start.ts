@@ -1,5 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { MissingDependencyError } from './infrastructure';
+import { ReplicaSettingError, replicasFrom } from './replicas';
+import { instanceName } from './services';
 import { LOG_DIR, RUN_DIR, STATE_FILE } from './stack.config';
 import { type Stack, startStack } from './stack';
 
@@ -14,7 +16,7 @@ function writeState(stack: Stack): void {
   mkdirSync(RUN_DIR, { recursive: true });
   const state: StackState = {
     runnerPid: process.pid,
-    services: stack.services.flatMap(({ spec, process: child }) => (child?.pid ? [{ name: spec.name, pid: child.pid }] : [])),
+    services: stack.services.flatMap((service) => (service.process?.pid ? [{ name: instanceName(service), pid: service.process.pid }] : [])),
     dependencies: stack.startedDependencies.map(({ name }) => name),
   };
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
@@ -22,13 +24,21 @@ function writeState(stack: Stack): void {
 
 const log = (line: string): void => void process.stdout.write(`[stack] ${line}\n`);
 
-/** `npm start`: the whole platform in the foreground; Ctrl-C (or `npm run stop`) stops what it started. */
+/**
+ * `npm start`: the whole platform in the foreground; Ctrl-C (or `npm run stop`) stops what it
+ * started. `npm start -- --replicas N` (or STACK_REPLICAS) runs more instances of the services.
+ */
 async function main(): Promise<void> {
-  const stack = await startStack(log);
+  const replicas = replicasFrom(process.argv.slice(2));
+  const stack = await startStack(log, {}, replicas);
   writeState(stack);
   log('the platform is up:');
   for (const service of stack.services) {
-    log(`  ${service.spec.name.padEnd(12)} ${service.url}   (log: ${service.logFile})`);
+    if (service.instance === 1) {
+      const balanced = `http://127.0.0.1:${stack.balancers.find((balancer) => balancer.instancePorts.includes(Number(new URL(service.url).port)))?.port}`;
+      log(`  ${service.spec.name.padEnd(14)} ${balanced}   (load balancer over ${replicas[service.spec.name as keyof typeof replicas]} instances)`);
+    }
+    log(`  ${instanceName(service).padEnd(14)} ${service.url}   (log: ${service.logFile})`);
   }
   log('  rabbitmq     amqp://127.0.0.1:5672   kafka 127.0.0.1:9092');
   log(`logs are JSON lines in ${LOG_DIR}; try: tail -f ${LOG_DIR}/order.log`);
@@ -56,7 +66,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof MissingDependencyError) process.stderr.write(`[stack] ${error.message}\n`);
+  if (error instanceof MissingDependencyError || error instanceof ReplicaSettingError) process.stderr.write(`[stack] ${error.message}\n`);
   else process.stderr.write(`[stack] start failed: ${(error as Error).message}\n`);
   process.exit(1);
 });

@@ -95,6 +95,8 @@ export function serviceConfigSchema(service: string, port: number) {
     INBOX_CACHE_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400),
     /** How long an inbox row is kept: as long as a copy of its message may still arrive. */
     INBOX_RETENTION_HOURS: envInt(168, 1, 24 * 365),
+    /** Connections of the service's own pool (handlers, relay, queries), apart from the API's. */
+    DATABASE_POOL_SIZE: envInt(10, 1, 100),
     /** Connections reserved for the public API's writes (POST /orders), apart from background work. */
     API_DB_POOL_SIZE: envInt(8, 1, 100),
     /** How long an API write waits for one of them before it answers 503 with Retry-After. */

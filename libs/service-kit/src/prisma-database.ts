@@ -17,7 +17,7 @@ export function prismaDatabase<C extends PrismaClientClass>(Client: C) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the TypeScript mixin pattern requires any[]
     constructor(...args: any[]) {
       const options = args[0] as PlatformOptions;
-      super({ adapter: new PrismaPg({ connectionString: options.config.DATABASE_URL, max: 10 }) });
+      super({ adapter: new PrismaPg({ connectionString: options.config.DATABASE_URL, max: options.config.DATABASE_POOL_SIZE }) });
     }
   }
   Inject(PLATFORM_OPTIONS)(ServicePrismaClient, undefined, 0);
