@@ -1,4 +1,6 @@
-import { instanceEnvironment, SERVICES, servicePort } from '../../../tools/stack/stack.config';
+import { existsSync, readFileSync } from 'node:fs';
+import { instanceEnvironment, SERVICES, servicePort, STATE_FILE } from '../../../tools/stack/stack.config';
+import type { StackState } from '../../../tools/stack/start';
 import { isReady } from '../../../tools/stack/services';
 import { startStack, type Stack } from '../../../tools/stack/stack';
 
@@ -31,6 +33,10 @@ export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[e2e stack] ${line}\n`);
   const running = await Promise.all(SERVICES.map((service) => isReady(`http://127.0.0.1:${servicePort(service)}`)));
   if (running.every(Boolean)) {
+    const replicated = existsSync(STATE_FILE) && (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as StackState).services.some(({ name }) => /-\d+$/.test(name));
+    if (replicated) {
+      throw new Error("npm start's platform runs replicas, and the suites kill, pause and count one process per service: restart it without --replicas, or stop it (the replica suite adds its own instances)");
+    }
     log("npm start's platform is running; the suites use it");
     return;
   }

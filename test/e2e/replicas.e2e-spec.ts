@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { Queues } from '@platform/messaging';
+import { ensureConnectionRoom } from '../../tools/stack/databases';
+import { LoadBalancer } from '../../tools/stack/load-balancer';
+import { poolSizesPerInstance } from '../../tools/stack/replicas';
+import { type RunningService, startServiceInstance, stopServices, waitUntilReady } from '../../tools/stack/services';
+import { SERVICES, type ServiceSpec } from '../../tools/stack/stack.config';
+import { run } from './support/commands';
+import { platformUnderTest } from './support/environment';
+import { ordersStoredFor } from './support/database';
+import { expectInvariants } from './support/invariants';
+import { groupMembers, readTopics } from './support/kafka';
+import { eventually, http, type OrderView, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
+
+const REPLICAS = 3;
+type ServiceName = ServiceSpec['name'];
+
+/** One instance of a service: the platform's own (on the service's port), or one this suite added. */
+interface Instance {
+  readonly service: ServiceName;
+  readonly url: string;
+}
+
+const log = (line: string) => process.stdout.write(`[replicas] ${line}\n`);
+
+async function pidOf(instance: Instance): Promise<number> {
+  return (await http<{ pid: number }>('GET', `${instance.url}/health/live`)).body.pid;
+}
+
+async function isReady(instance: Instance): Promise<boolean> {
+  try {
+    return (await fetch(`${instance.url}/health/ready`)).status === 200;
+  } catch {
+    return false; // killed, and not yet restarted
+  }
+}
+
+/** Every message this instance consumed, from any queue or group, with any outcome. */
+async function messagesConsumed(instance: Instance): Promise<number> {
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('messages_consumed_total{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * POST /orders as a careful client does through a load balancer whose instances may die: the same
+ * Idempotency-Key on every try, so an order whose answer was lost with its instance is not placed twice.
+ */
+async function placeOrderSurely(orderUrl: string, customerId: string, items: { sku: string; quantity: number }[]): Promise<string> {
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const placed = await http<OrderView>('POST', `${orderUrl}/orders`, { customerId, items }, { 'Idempotency-Key': key });
+      if (placed.status === 202 || placed.status === 200) return placed.body.id;
+      if (placed.status < 500 || attempt === 20) throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
+    } catch (error) {
+      // fetch fails so when the connection breaks (its TypeError comes from another realm than this test's)
+      if (attempt === 20 || (error as Error).message !== 'fetch failed') throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
+
+/** `count` orders at about `perSecond`, two in three of them affordable, the rest over the customer's credit. */
+async function placeOrders(orderUrl: string, scenario: { sku: string; rich: string[]; poor: string }, count: number, perSecond: number) {
+  const placing: Promise<string>[] = [];
+  for (let index = 0; index < count; index++) {
+    const customerId = index % 3 === 2 ? scenario.poor : scenario.rich[index % scenario.rich.length];
+    placing.push(placeOrderSurely(orderUrl, customerId, [{ sku: scenario.sku, quantity: 1 + (index % 2) }]));
+    await new Promise((resolve) => setTimeout(resolve, 1_000 / perSecond));
+  }
+  return Promise.all(placing);
+}
+
+async function newScenario() {
+  const scenario = { sku: unique('replica-pen'), rich: [unique('customer'), unique('customer')], poor: unique('customer') };
+  await putProduct(scenario.sku, 250, 10_000);
+  for (const customer of scenario.rich) await putAccount(customer, 100_000_000);
+  await putAccount(scenario.poor, 300); // credit for one pen: after that, payment declines their orders and the saga compensates
+  return scenario;
+}
+
+const events = (orderIds: readonly string[]) => {
+  const mine = new Set(orderIds);
+  return readTopics(['orders', 'payments', 'inventory'], (record) => mine.has(record.key));
+};
+
+describe(`${REPLICAS} instances of every service`, () => {
+  const added: RunningService[] = [];
+  const balancers = new Map<ServiceName, LoadBalancer>();
+  const instances: Instance[] = [];
+  const instancesOf = (service: ServiceName) => instances.filter((instance) => instance.service === service);
+  const balanced = (service: ServiceName) => `http://127.0.0.1:${balancers.get(service)!.port}`;
+
+  beforeAll(async () => {
+    // The platform's own instance of each service, and two more sharing its database, vhost and groups.
+    await ensureConnectionRoom(SERVICES.length * REPLICAS);
+    const env = { ...process.env, LOG_LEVEL: 'warn', ...poolSizesPerInstance(REPLICAS, process.env) };
+    for (const spec of SERVICES) {
+      instances.push({ service: spec.name, url: urls[spec.name] });
+      for (let instance = 2; instance <= REPLICAS; instance++) {
+        const started = await startServiceInstance(spec, instance, env, log);
+        added.push(started);
+        instances.push({ service: spec.name, url: started.url });
+      }
+    }
+    await Promise.all(added.map((service) => waitUntilReady(service)));
+    for (const spec of SERVICES) {
+      const ports = instancesOf(spec.name).map((instance) => Number(new URL(instance.url).port));
+      const balancer = new LoadBalancer(await freePort(), ports);
+      await balancer.listen();
+      balancers.set(spec.name, balancer);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([...balancers.values()].map((balancer) => balancer.close()));
+    await stopServices({ services: added, balancers: [] });
+    // An instance of the platform's own that a test killed is restarted by its supervisor: wait for it.
+    for (const service of SERVICES) await eventually(() => isReady({ service: service.name, url: urls[service.name] }), Boolean, { timeoutMs: 90_000 });
+  }, 180_000);
+
+  it('share the work: every queue has a consumer in each instance, the Kafka groups split their partitions, and every instance takes a share of the messages', async () => {
+    const consumersPerQueue = async () => {
+      const listed = await run('rabbitmqctl', ['list_queues', '-q', '-p', platformUnderTest.rabbitVhost, 'name', 'consumers']);
+      const consumers = new Map(listed.trim().split('\n').map((line) => line.trim().split(/\s+/)).map(([queue, count]) => [queue, Number(count)]));
+      return Object.fromEntries(Object.values(Queues).map((queue) => [queue, consumers.get(queue)]));
+    };
+    const everyQueueTimesThree = Object.fromEntries(Object.values(Queues).map((queue) => [queue, REPLICAS]));
+    const consumers = await eventually(consumersPerQueue, (counts) => JSON.stringify(counts) === JSON.stringify(everyQueueTimesThree), {
+      timeoutMs: 30_000,
+      intervalMs: 1_000,
+      what: `${REPLICAS} consumers on every queue`,
+    }).catch(consumersPerQueue);
+    expect(consumers).toEqual(everyQueueTimesThree);
+    for (const group of ['order-activity', 'points']) {
+      const members = await eventually(() => groupMembers(group), (list) => list.length === REPLICAS, { timeoutMs: 60_000, what: `${REPLICAS} members in ${group}` });
+      // Every member holds a share (the order group reads three topics), and no partition is held twice.
+      expect(members.every(({ partitions }) => partitions.length > 0)).toBe(true);
+      const held = members.flatMap(({ partitions }) => partitions);
+      expect(new Set(held).size).toBe(held.length);
+    }
+
+    const consumedBefore = await Promise.all(instances.map(messagesConsumed));
+    const scenario = await newScenario();
+    const orderIds = await placeOrders(balanced('order'), scenario, 90, 30);
+    const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 120_000)));
+    await expectInvariants({ stock: { [scenario.sku]: 10_000 }, customers: [...scenario.rich, scenario.poor], orders });
+    expect(orders.filter(({ status }) => status === 'CANCELLED').length).toBeGreaterThan(0);
+    expect(orders.filter(({ status }) => status === 'COMPLETED').length).toBeGreaterThan(0);
+
+    // Every instance took a share of the messages: the replicas compete, none idles.
+    const consumedAfter = await Promise.all(instances.map(messagesConsumed));
+    const idle = instances.filter((_, index) => consumedAfter[index] === consumedBefore[index]).map(({ url }) => url);
+    expect(idle).toEqual([]);
+
+    // With no crash, three relays claiming from one outbox publish each row once: no message id twice in the log.
+    const logged = await events(orderIds);
+    const perMessage = new Map<string, number>();
+    for (const record of logged) perMessage.set(record.headers['message-id'], (perMessage.get(record.headers['message-id']) ?? 0) + 1);
+    expect([...perMessage.values()].filter((count) => count > 1)).toEqual([]);
+    expectEachOrderInSagaOrder(orders, logged);
+  });
+
+  it(`lose no order and double no effect when an instance of each service is killed under load`, async () => {
+    const scenario = await newScenario();
+    const placing = placeOrders(balanced('order'), scenario, 150, 30);
+    // One random instance of each service, SIGKILLed while orders flow; its supervisor restarts it.
+    for (const spec of SERVICES) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const candidates = instancesOf(spec.name);
+      const victim = candidates[Math.floor(Math.random() * candidates.length)];
+      log(`killing ${victim.url} (${spec.name})`);
+      process.kill(await pidOf(victim), 'SIGKILL');
+    }
+    const orderIds = await placing;
+    // A retried POST whose first answer died with its instance was not placed twice.
+    expect(new Set(orderIds).size).toBe(150);
+    const stored = await Promise.all([...scenario.rich, scenario.poor].map(ordersStoredFor));
+    expect(stored.reduce((sum, count) => sum + count, 0)).toBe(150);
+    const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 180_000)));
+    await eventually(async () => (await Promise.all(instances.map(isReady))).every(Boolean), Boolean, {
+      timeoutMs: 120_000,
+      what: 'every killed instance to be restarted',
+    });
+
+    // Stock, credit, charges, points and notifications agree with the orders' outcomes: nothing lost, nothing twice.
+    await expectInvariants({ stock: { [scenario.sku]: 10_000 }, customers: [...scenario.rich, scenario.poor], orders });
+    for (const order of orders) {
+      const { body: notifications } = await http<{ template: string; channel: string }[]>('GET', `${urls.notification}/notifications?orderId=${order.id}`);
+      const kinds = notifications.map(({ template, channel }) => `${template}/${channel}`);
+      expect(new Set(kinds).size).toBe(kinds.length);
+    }
+    // A relay killed between publishing and marking may publish a row again; the log keeps each order's events in order anyway.
+    expectEachOrderInSagaOrder(orders, await events(orderIds));
+  }, 420_000);
+});
+
+/**
+ * An order's events in the `orders` topic, which is keyed by order: placed first, and its outcome
+ * last, matching what the order service reports. Three relays publishing at once must not reorder them.
+ */
+function expectEachOrderInSagaOrder(orders: readonly OrderView[], logged: Awaited<ReturnType<typeof readTopics>>): void {
+  const outOfOrder: string[] = [];
+  for (const order of orders) {
+    const types = logged.filter((record) => record.topic === 'orders' && record.key === order.id).map((record) => record.type);
+    const outcome = order.status === 'COMPLETED' ? 'order.completed' : 'order.cancelled';
+    const distinct = types.filter((type, index) => types.indexOf(type) === index);
+    if (distinct[0] !== 'order.placed' || distinct.at(-1) !== outcome) outOfOrder.push(`${order.id}: ${types.join(' → ')}`);
+  }
+  expect(outOfOrder).toEqual([]);
+}
