@@ -45,6 +45,12 @@ function environmentOf(service: ComposeService): Record<string, string> {
   );
 }
 
+/** The gateway's nginx.conf: which service (name:port) each listening port leads to. */
+const gatewayConfig = read('docker/gateway/nginx.conf');
+const gatewayRoutes = new Map(
+  [...gatewayConfig.matchAll(/^\s*(\d+)\s+([a-z]+:\d+);$/gm)].map(([, port, target]) => [Number(port), target]),
+);
+
 describe('docker-compose.yml', () => {
   it('dclint reports no errors and no warnings under the project rules (.dclintrc)', () => {
     const lint = spawnSync(
@@ -64,6 +70,16 @@ describe('docker-compose.yml', () => {
     expect(lint.status).toBe(0);
   }, 30_000);
 
+  it("has a gateway that listens on every service's port and finds the replicas at run time, through Docker's DNS", () => {
+    const listened = [...gatewayConfig.matchAll(/^\s*listen (\d+);$/gm)].map(([, port]) => Number(port)).sort();
+    expect(listened).toEqual([...gatewayRoutes.keys()].sort());
+    expect(gatewayRoutes.size).toBe(SERVICES.length);
+    // A variable in proxy_pass is resolved per connection (within `valid`); a literal name only once, at start.
+    expect(gatewayConfig).toMatch(/resolver 127\.0\.0\.11 valid=\d+s/);
+    expect(gatewayConfig).toMatch(/proxy_pass \$service;/);
+    expect(compose.services.gateway?.volumes).toContain('./docker/gateway/nginx.conf:/etc/nginx/nginx.conf:ro');
+  });
+
   it('runs the same Kafka version as infra/kafka/pom.xml', () => {
     const pomVersion = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(read('infra/kafka/pom.xml'))?.[1];
     expect(pomVersion).toBeDefined();
@@ -72,7 +88,7 @@ describe('docker-compose.yml', () => {
 
   it('defines exactly the five services and the console next to the infrastructure and the tracing', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      [...Object.keys(configSchemas), 'jaeger', 'kafka', 'otel-collector', 'postgres', 'rabbitmq', 'redis'].sort(),
+      [...Object.keys(configSchemas), 'gateway', 'jaeger', 'kafka', 'otel-collector', 'postgres', 'rabbitmq', 'redis'].sort(),
     );
   });
 
@@ -103,10 +119,18 @@ describe('docker-compose.yml', () => {
       expect(environment.SERVICE).toBe(name);
     });
 
-    it('publishes its contract port, the default of its PORT', () => {
+    it('is reached on its contract port, the default of its PORT: a service through the gateway, which spreads connections over its replicas', () => {
       const contractPort = (schema.parse({}) as { PORT: number }).PORT;
       expect(environment.PORT).toBe(String(contractPort));
-      expect(service.ports).toEqual([`127.0.0.1:${contractPort}:${contractPort}`]);
+      const published = `127.0.0.1:${contractPort}:${contractPort}`;
+      if (isService) {
+        // A published host port could be held by one replica only: `--scale` would fail on the second.
+        expect(service.ports).toBeUndefined();
+        expect(compose.services.gateway?.ports).toContain(published);
+        expect(gatewayRoutes.get(contractPort)).toBe(`${name}:${contractPort}`);
+      } else {
+        expect(service.ports).toEqual([published]);
+      }
     });
 
     it('is healthy only when /health/ready answers', () => {

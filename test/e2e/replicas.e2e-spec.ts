@@ -45,6 +45,19 @@ async function messagesConsumed(instance: Instance): Promise<number> {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+/** Whether this instance leads `task` (task_leader 1), that is runs that alerting check for all instances. */
+async function leads(instance: Instance, task: string): Promise<boolean> {
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  return text.split('\n').some((line) => line.startsWith(`task_leader{task="${task}",`) && line.endsWith('} 1'));
+}
+
+/** The alerting checks of the services, each of which must run in exactly one instance. */
+const LED_TASKS: readonly [ServiceName, string][] = [
+  ['order', 'stuck-sagas'],
+  ['order', 'kafka-lag:order-activity'],
+  ['points', 'kafka-lag:points'],
+];
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -102,6 +115,21 @@ describe(`${REPLICAS} instances of every service`, () => {
   const instances: Instance[] = [];
   const instancesOf = (service: ServiceName) => instances.filter((instance) => instance.service === service);
   const balanced = (service: ServiceName) => `http://127.0.0.1:${balancers.get(service)!.port}`;
+  const leaders = async (service: ServiceName, task: string) => {
+    const leading = await Promise.all(instancesOf(service).map((instance) => leads(instance, task)));
+    return instancesOf(service).filter((_, index) => leading[index]).map(({ url }) => url);
+  };
+  /** Waits until each alerting check has exactly one leader, and returns who leads which. */
+  const oneLeaderEach = async () => {
+    const found: Record<string, string[]> = {};
+    for (const [service, task] of LED_TASKS) {
+      found[task] = await eventually(() => leaders(service, task), (urls) => urls.length === 1, {
+        timeoutMs: 30_000,
+        what: `exactly one ${service} instance to lead ${task}`,
+      });
+    }
+    return found;
+  };
 
   beforeAll(async () => {
     // The platform's own instance of each service, and two more sharing its database, vhost and groups.
@@ -152,6 +180,9 @@ describe(`${REPLICAS} instances of every service`, () => {
       expect(new Set(held).size).toBe(held.length);
     }
 
+    // The checks that raise alerts run in one instance of each service, not three: one alert, not three.
+    await oneLeaderEach();
+
     const consumedBefore = await Promise.all(instances.map(messagesConsumed));
     const scenario = await newScenario();
     const orderIds = await placeOrders(balanced('order'), scenario, 90, 30);
@@ -175,12 +206,15 @@ describe(`${REPLICAS} instances of every service`, () => {
 
   it(`lose no order and double no effect when an instance of each service is killed under load`, async () => {
     const scenario = await newScenario();
+    const leadersBefore = await oneLeaderEach();
     const placing = placeOrders(balanced('order'), scenario, 150, 30);
-    // One random instance of each service, SIGKILLed while orders flow; its supervisor restarts it.
+    // One random instance of each service, SIGKILLed while orders flow; its supervisor restarts it. The
+    // order service loses the leader of its stuck-saga check, so the lead must be taken again.
     for (const spec of SERVICES) {
       await new Promise((resolve) => setTimeout(resolve, 700));
       const candidates = instancesOf(spec.name);
-      const victim = candidates[Math.floor(Math.random() * candidates.length)];
+      const leader = spec.name === 'order' ? candidates.find(({ url }) => url === leadersBefore['stuck-sagas'][0]) : undefined;
+      const victim = leader ?? candidates[Math.floor(Math.random() * candidates.length)];
       log(`killing ${victim.url} (${spec.name})`);
       process.kill(await pidOf(victim), 'SIGKILL');
     }
@@ -189,11 +223,15 @@ describe(`${REPLICAS} instances of every service`, () => {
     expect(new Set(orderIds).size).toBe(150);
     const stored = await Promise.all([...scenario.rich, scenario.poor].map(ordersStoredFor));
     expect(stored.reduce((sum, count) => sum + count, 0)).toBe(150);
-    const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 180_000)));
     await eventually(async () => (await Promise.all(instances.map(isReady))).every(Boolean), Boolean, {
       timeoutMs: 120_000,
       what: 'every killed instance to be restarted',
     });
+    const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 180_000)));
+
+    // Another instance took the lead of each check its killed leader held: still exactly one each.
+    const leadersAfter = await oneLeaderEach();
+    expect(leadersAfter['stuck-sagas']).toHaveLength(1);
 
     // Stock, credit, charges, points and notifications agree with the orders' outcomes: nothing lost, nothing twice.
     await expectInvariants({ stock: { [scenario.sku]: 10_000 }, customers: [...scenario.rich, scenario.poor], orders });

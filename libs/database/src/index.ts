@@ -8,3 +8,4 @@ export * from './exact-integers';
 export * from './expired-rows';
 export * from './repeating-task';
 export * from './custom-plans';
+export * from './leadership';

@@ -124,6 +124,13 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly taskLeader = new Gauge({
+    name: 'task_leader',
+    help: '1 in the one instance of the service that runs the task (an alerting check), 0 in the others',
+    labelNames: ['task'],
+    registers: [this.registry],
+  });
+
   private readonly outboxBacklogAlerting = new Gauge({
     name: 'outbox_backlog_alerting',
     help: '1 while the oldest unpublished outbox row is older than OUTBOX_AGE_ALERT_SECONDS',
@@ -244,6 +251,10 @@ export class PlatformMetrics {
 
   deadLetters(broker: string, source: string, count: number): void {
     this.deadLetterDepth.set({ broker, source }, count);
+  }
+
+  leadership(task: string, leading: boolean): void {
+    this.taskLeader.set({ task }, leading ? 1 : 0);
   }
 
   /** A gauge whose value is read when Prometheus scrapes, e.g. the stuck-sagas count the monitor keeps. */

@@ -1,3 +1,4 @@
+import type { Leadership } from '@platform/database';
 import {
   type ConsumerLagMonitor,
   DeadLetterTopics,
@@ -106,11 +107,13 @@ export class KafkaRuntime {
     private readonly group: KafkaGroupOptions | null,
     private readonly logger: Logger,
     private readonly metrics: PlatformMetrics,
+    /** Which instance of the service alerts on the group's lag; every one measures it. */
+    private readonly lagLeadership?: Leadership,
   ) {
     this.publisher = new KafkaPublisher(kafka, logger.child({ component: 'kafka' }));
     this.deadLetters = group ? new DeadLetterTopics(kafka, group.groupId, logger.child({ component: 'kafka-dead-letters' })) : null;
     this.probe = kafka.admin();
-    if (group) this.lagMonitor = lagMonitorFor(kafka, group, config, metrics, logger);
+    if (group) this.lagMonitor = lagMonitorFor(kafka, group, config, metrics, logger, lagLeadership);
   }
 
   /** The transport that handles the group's batches; set before start(). */
@@ -136,6 +139,7 @@ export class KafkaRuntime {
     // A replay's outcome went to its caller; the others log their own.
     await Promise.allSettled([...this.underWay]);
     await this.lagMonitor?.stop().catch((error: unknown) => this.logShutdownError('kafka lag monitor', error));
+    await this.lagLeadership?.release().catch((error: unknown) => this.logShutdownError('kafka lag alert leadership', error));
     await this.stopConsumer().catch((error: unknown) => this.logShutdownError('kafka consumer', error));
     await this.probe.disconnect().catch((error: unknown) => this.logShutdownError('kafka readiness probe', error));
     await this.deadLetters?.close().catch((error: unknown) => this.logShutdownError('kafka dead-letter counts', error));

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { SqlDatabase } from '@platform/database';
+import { AdvisoryLockLeadership, SqlDatabase } from '@platform/database';
 import { IdempotentConsumer, RedisSeenCache } from '@platform/idempotency';
 import {
   carriedTypes,
@@ -185,7 +185,18 @@ function kafkaRuntime(options: PlatformOptions, logger: Logger, metrics: Platfor
     group,
     logger,
     metrics,
+    group ? lagAlertLeadership(options, group.groupId, logger, metrics) : undefined,
   );
+}
+
+/** One instance of the service alerts on its group's lag (see AdvisoryLockLeadership). */
+function lagAlertLeadership(options: PlatformOptions, groupId: string, logger: Logger, metrics: PlatformMetrics): AdvisoryLockLeadership {
+  const task = `kafka-lag:${groupId}`;
+  metrics.leadership(task, false);
+  return new AdvisoryLockLeadership(options.config.DATABASE_URL, task, (leading, lostBecause) => {
+    metrics.leadership(task, leading);
+    if (lostBecause) logger.warn({ err: describeError(lostBecause) }, 'no longer alerting on kafka lag: the database connection broke');
+  });
 }
 
 /** One Nest transport per broker the service uses; Nest starts them (startMessageTransports). */

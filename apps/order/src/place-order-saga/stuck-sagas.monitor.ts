@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { RepeatingTask } from '@platform/database';
+import { AdvisoryLockLeadership, type Leadership, RepeatingTask } from '@platform/database';
 import { describeError } from '@platform/messaging';
 import { PlatformMetrics } from '@platform/observability';
 import { PLATFORM_LOGGER, WebhookAlertSink } from '@platform/service-kit';
@@ -41,6 +41,8 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
   private stuck = 0;
   private alerting = false;
   private readonly webhook: WebhookAlertSink<StuckSagasAlert> | undefined;
+  /** Every order instance could check; one does, so that an alert is raised once, not once per instance. */
+  private readonly leadership: Leadership;
 
   constructor(
     private readonly db: OrderDatabase,
@@ -50,17 +52,23 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {
     this.webhook = config.LAG_ALERT_WEBHOOK_URL ? new WebhookAlertSink(config.LAG_ALERT_WEBHOOK_URL) : undefined;
+    this.leadership = new AdvisoryLockLeadership(config.DATABASE_URL, 'stuck-sagas', (leading, lostBecause) => {
+      metrics.leadership('stuck-sagas', leading);
+      if (lostBecause) logger.warn({ err: describeError(lostBecause) }, 'no longer checking for stuck sagas: the database connection broke');
+    });
     this.checks = new RepeatingTask(config.SAGA_STUCK_CHECK_INTERVAL_MS, () => this.check());
   }
 
   onApplicationBootstrap(): void {
     this.metrics.gaugeOnScrape('saga_stuck_instances', 'Sagas RUNNING unchanged for longer than SAGA_STUCK_AFTER_MS', async () => this.stuck);
     this.metrics.gaugeOnScrape('saga_stuck_alerting', '1 while the stuck-sagas alert is raised', async () => (this.alerting ? 1 : 0));
+    this.metrics.leadership('stuck-sagas', false);
     this.checks.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.checks.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.checks.stop();
+    await this.leadership.release();
   }
 
   /** The sagas stuck for longer than `olderThanMs`, longest first, with how many there are in all. */
@@ -78,6 +86,12 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async check(): Promise<void> {
+    if (!(await this.leadership.isLeader())) {
+      // Another instance checks and alerts; this one reports nothing of its own.
+      this.stuck = 0;
+      this.alerting = false;
+      return;
+    }
     let found: { count: number; sagas: StuckSaga[] };
     try {
       found = await this.find(this.config.SAGA_STUCK_AFTER_MS, SHOWN_IN_ALERT);

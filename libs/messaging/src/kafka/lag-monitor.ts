@@ -46,6 +46,11 @@ export interface ConsumerLagMonitorOptions {
   readonly sink?: LagAlertSink;
   /** Called after every successful check, e.g. to set gauges. */
   readonly onSnapshot?: (snapshot: LagSnapshot) => void;
+  /**
+   * Whether this instance alerts: with several instances of a service watching one group, one
+   * leads and alerts, the others only measure. Always, when not given.
+   */
+  readonly leadership?: { isLeader(): Promise<boolean> };
 }
 
 type GroupTotal = Pick<GroupLagStatus, 'group' | 'totalLag'>;
@@ -116,7 +121,7 @@ function describeAlert({ group, totalLag, threshold, partitions, at }: LagAlert)
  */
 export class ConsumerLagMonitor {
   private readonly admin: Admin;
-  private readonly alerts: LagAlertState;
+  private alerts: LagAlertState;
   private readonly sink: LagAlertSink;
   private snapshot: LagSnapshot | null = null;
   private connected = false;
@@ -171,7 +176,12 @@ export class ConsumerLagMonitor {
     const perGroup = await Promise.all(this.options.groups.map(({ groupId, topics }) => readConsumerLag(this.admin, groupId, topics)));
     const partitions = perGroup.flat();
     const totals = summarizeLag(partitions);
-    await this.deliver(this.alerts.evaluate(totals), partitions, checkedAt);
+    if (await (this.options.leadership?.isLeader() ?? true)) {
+      await this.deliver(this.alerts.evaluate(totals), partitions, checkedAt);
+    } else {
+      // The leader alerts. Should this instance lead again, it starts from what it then sees.
+      this.alerts = new LagAlertState(this.options.threshold);
+    }
     const snapshot: LagSnapshot = {
       checkedAt,
       partitions,
