@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { platformUnderTest } from './support/environment';
 import { eventually, http, unique } from './support/platform';
-import { ensureRedisIsUp, stopRedis } from './support/redis';
+import { awaitServicesRememberingInRedis, ensureRedisIsUp, stopRedis } from './support/redis';
 
 const LIMITED_PORT = 3022;
 const LIMIT = 5;
@@ -33,6 +33,8 @@ describe('rate limiting, when RATE_LIMIT_PER_MINUTE is set', () => {
     instance?.kill('SIGKILL');
     await ensureRedisIsUp();
   });
+  // The platform's own services lost Redis too.
+  afterAll(awaitServicesRememberingInRedis, 90_000);
 
   it('answers 429 with Retry-After past the limit, never limits health or metrics, and lets requests through while Redis is down', async () => {
     instance = startRateLimitedPayment();

@@ -1,9 +1,10 @@
 import { expectInvariants } from './support/invariants';
 import { http, placeOrder, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
-import { ensureRedisIsUp, redisIsUp, stopRedis } from './support/redis';
+import { awaitServicesRememberingInRedis, ensureRedisIsUp, redisIsUp, stopRedis } from './support/redis';
 
 describe('Redis, the inbox fast path, going away', () => {
   afterEach(ensureRedisIsUp);
+  afterAll(awaitServicesRememberingInRedis, 90_000);
 
   it('when Redis stops in the middle of a batch of orders, then the services stay ready and every invariant holds', async () => {
     const skus = [unique('mug'), unique('tea')];

@@ -1,6 +1,8 @@
 import { answers } from '../../../tools/stack/infrastructure';
 import { run } from './commands';
-import { eventually } from './platform';
+import { queryService } from './database';
+import { platformUnderTest } from './environment';
+import { eventually, placeOrder, putAccount, putProduct, terminalOrder, unique } from './platform';
 
 export const redisIsUp = () => answers('127.0.0.1', 6379);
 
@@ -15,4 +17,25 @@ export async function ensureRedisIsUp(): Promise<void> {
     await run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no']);
   }
   await eventually(redisIsUp, (up) => up, { what: 'Redis to be back' });
+}
+
+/**
+ * Waits until the services remember messages in Redis again: after an outage their clients
+ * reconnect with a back-off of up to 5 s, and a message handled meanwhile is remembered in the
+ * database only. A test that stopped Redis leaves the platform as it found it for the next suite.
+ */
+export async function awaitServicesRememberingInRedis(): Promise<void> {
+  const [sku, customer] = [unique('redis-probe'), unique('customer')];
+  await putProduct(sku, 100, 1_000);
+  await putAccount(customer, 1_000_000);
+  await eventually(
+    async () => {
+      const order = await terminalOrder((await placeOrder(customer, [{ sku, quantity: 1 }])).body.id);
+      const [placed] = await queryService<{ id: string }>('order', "SELECT id FROM outbox_message WHERE aggregate_id = $1 AND message_type = 'order.placed'", [order.id]);
+      const remembered = await run('redis-cli', ['-n', String(platformUnderTest.redisDatabase), '--scan', '--pattern', `inbox:*:${placed.id}`]);
+      return remembered.trim().length > 0;
+    },
+    Boolean,
+    { timeoutMs: 60_000, intervalMs: 500, what: 'the services to remember messages in Redis again' },
+  );
 }
