@@ -78,8 +78,8 @@ async function placeOrderSurely(orderUrl: string, customerId: string, items: { s
       if (placed.status === 202 || placed.status === 200) return placed.body.id;
       if (placed.status < 500 || attempt === 20) throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
     } catch (error) {
-      // fetch fails so when the connection breaks (its TypeError comes from another realm than this test's)
-      if (attempt === 20 || (error as Error).message !== 'fetch failed') throw error;
+      // The connection broke, before the answer or in its middle: the same key makes the retry safe.
+      if (attempt === 20) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }
@@ -173,11 +173,13 @@ describe(`${REPLICAS} instances of every service`, () => {
     }).catch(consumersPerQueue);
     expect(consumers).toEqual(everyQueueTimesThree);
     for (const group of ['order-activity', 'points']) {
-      const members = await eventually(() => groupMembers(group), (list) => list.length === REPLICAS, { timeoutMs: 60_000, what: `${REPLICAS} members in ${group}` });
-      // Every member holds a share (the order group reads three topics), and no partition is held twice.
-      expect(members.every(({ partitions }) => partitions.length > 0)).toBe(true);
-      const held = members.flatMap(({ partitions }) => partitions);
-      expect(new Set(held).size).toBe(held.length);
+      // Three members, each holding a share (the order group reads three topics), no partition held twice.
+      // Waited for: while the group rebalances, its members hold nothing.
+      const splitThreeWays = (members: { partitions: string[] }[]) => {
+        const held = members.flatMap(({ partitions }) => partitions);
+        return members.length === REPLICAS && members.every(({ partitions }) => partitions.length > 0) && new Set(held).size === held.length;
+      };
+      await eventually(() => groupMembers(group), splitThreeWays, { timeoutMs: 60_000, what: `${group} split between ${REPLICAS} members` });
     }
 
     // The checks that raise alerts run in one instance of each service, not three: one alert, not three.
@@ -207,6 +209,7 @@ describe(`${REPLICAS} instances of every service`, () => {
   it(`lose no order and double no effect when an instance of each service is killed under load`, async () => {
     const scenario = await newScenario();
     const leadersBefore = await oneLeaderEach();
+    let killedLeaderPid = 0;
     const placing = placeOrders(balanced('order'), scenario, 150, 30);
     // One random instance of each service, SIGKILLed while orders flow; its supervisor restarts it. The
     // order service loses the leader of its stuck-saga check, so the lead must be taken again.
@@ -216,7 +219,9 @@ describe(`${REPLICAS} instances of every service`, () => {
       const leader = spec.name === 'order' ? candidates.find(({ url }) => url === leadersBefore['stuck-sagas'][0]) : undefined;
       const victim = leader ?? candidates[Math.floor(Math.random() * candidates.length)];
       log(`killing ${victim.url} (${spec.name})`);
-      process.kill(await pidOf(victim), 'SIGKILL');
+      const pid = await pidOf(victim);
+      if (leader) killedLeaderPid = pid;
+      process.kill(pid, 'SIGKILL');
     }
     const orderIds = await placing;
     // A retried POST whose first answer died with its instance was not placed twice.
@@ -229,9 +234,10 @@ describe(`${REPLICAS} instances of every service`, () => {
     });
     const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 180_000)));
 
-    // Another instance took the lead of each check its killed leader held: still exactly one each.
+    // The killed leader's lock went with its connection: a process alive now leads the check (another
+    // instance, or the victim restarted), and every check still has exactly one leader.
     const leadersAfter = await oneLeaderEach();
-    expect(leadersAfter['stuck-sagas']).toHaveLength(1);
+    expect(await pidOf({ service: 'order', url: leadersAfter['stuck-sagas'][0] })).not.toBe(killedLeaderPid);
 
     // Stock, credit, charges, points and notifications agree with the orders' outcomes: nothing lost, nothing twice.
     await expectInvariants({ stock: { [scenario.sku]: 10_000 }, customers: [...scenario.rich, scenario.poor], orders });

@@ -72,10 +72,11 @@ async function migrate(service: ServiceSpec): Promise<void> {
 }
 
 /**
- * What one service instance's pools may hold at most, rounded up: under the saga benchmark, three
- * instances of every service held 105 connections between them.
+ * What one instance of a replicated service may hold, with its pools shared out (see
+ * poolSizesPerInstance): an order instance's pools allow 18, the others' fewer. Under the saga
+ * benchmark three instances of every service held 105 connections between them at most.
  */
-const CONNECTIONS_PER_INSTANCE = 10;
+const CONNECTIONS_PER_INSTANCE = 16;
 /** For the console, the tools and psql sessions. */
 const SPARE_CONNECTIONS = 30;
 

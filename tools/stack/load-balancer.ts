@@ -15,6 +15,8 @@ export class LoadBalancer {
   constructor(
     readonly port: number,
     readonly instancePorts: readonly number[],
+    /** Told of a failure to accept (out of file descriptors, say): the balancer goes on. */
+    private readonly onError: (error: Error) => void = () => undefined,
     private readonly host = '127.0.0.1',
   ) {
     // Half-open: a client that ends its side may still be owed an answer, which must reach it.
@@ -26,6 +28,8 @@ export class LoadBalancer {
       this.server.once('error', reject);
       this.server.listen(this.port, this.host, () => {
         this.server.off('error', reject);
+        // Without a listener, an 'error' would end the process the balancer runs in, npm start's.
+        this.server.on('error', this.onError);
         resolve();
       });
     });
@@ -55,6 +59,10 @@ export class LoadBalancer {
     upstream.once('error', refused);
     upstream.once('connect', () => {
       upstream.off('error', refused);
+      if (client.destroyed) {
+        upstream.destroy(); // the client gave up while we connected
+        return;
+      }
       this.track(upstream);
       upstream.setNoDelay(true);
       client.setNoDelay(true);

@@ -35,7 +35,8 @@ function flagValue(args: readonly string[]): string | undefined {
 
 /**
  * The instances `npm start` runs: `--replicas N` gives every service N, and STACK_REPLICAS either
- * does the same ("3") or names services ("order=3,inventory=2"), which then override the flag.
+ * does the same ("3") or names services ("order=3,inventory=2"). The variable wins over the flag:
+ * it is the finer setting, and the one a script or a shell profile keeps.
  */
 export function replicasFrom(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Replicas {
   const flag = flagValue(args);

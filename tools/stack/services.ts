@@ -113,6 +113,9 @@ export async function startServices(
   const balancers: LoadBalancer[] = [];
   try {
     for (const spec of SERVICES) {
+      if (replicas[spec.name] > 1 && (await isReady(urlOf(spec)))) {
+        log(`${spec.name} already answers on ${urlOf(spec)}: reusing it as it runs, not as ${replicas[spec.name]} instances`);
+      }
       if (replicas[spec.name] === 1 || (await isReady(urlOf(spec)))) {
         running.push(await startOne(spec, undefined, urlOf(spec), serviceEnvironment(spec, env), log));
         continue;
@@ -125,6 +128,7 @@ export async function startServices(
       const balancer = new LoadBalancer(
         servicePort(spec, env),
         running.filter((service) => service.spec === spec).map((service) => Number(new URL(service.url).port)),
+        (error) => log(`${spec.name}'s load balancer: ${error.message}`),
       );
       await balancer.listen();
       balancers.push(balancer);

@@ -25,7 +25,9 @@ export async function startStack(log: (line: string) => void, serviceEnv: NodeJS
   try {
     await ensureRabbitVhost(log);
     await prepareDatabases(log);
-    if (replicas) await ensureConnectionRoom(Object.values(replicas).reduce((sum, count) => sum + count, 0));
+    if (replicas && Object.values(replicas).some((count) => count > 1)) {
+      await ensureConnectionRoom(Object.values(replicas).reduce((sum, count) => sum + count, 0));
+    }
     apps = await startServices(log, serviceEnv, replicas);
   } catch (error) {
     await stop();

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     log(`  ${instanceName(service).padEnd(14)} ${service.url}   (log: ${service.logFile})`);
   }
   log('  rabbitmq     amqp://127.0.0.1:5672   kafka 127.0.0.1:9092');
-  log(`logs are JSON lines in ${LOG_DIR}; try: tail -f ${LOG_DIR}/order.log`);
+  log(`logs are JSON lines in ${LOG_DIR}; try: tail -f ${stack.services.find((service) => service.spec.name === 'order')?.logFile}`);
   log('press Ctrl-C to stop');
 
   let stopping = false;

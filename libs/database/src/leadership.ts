@@ -2,7 +2,11 @@ import { Client } from 'pg';
 
 /** Whether this instance is the one that runs a task all instances of a service could run. */
 export interface Leadership {
-  /** Asked before each run: true while this instance leads; takes the lead when nobody holds it. */
+  /**
+   * Asked before each run: true while this instance leads, taking the lead when nobody holds it.
+   * Also true when it cannot be known (the database does not answer): for an alert, raised twice
+   * is better than not raised.
+   */
   isLeader(): Promise<boolean>;
   /** Gives the lead up, for another instance to take at its next try. */
   release(): Promise<void>;
@@ -39,7 +43,7 @@ export class AdvisoryLockLeadership implements Leadership {
       return this.leading;
     } catch (error) {
       this.drop(error);
-      return false;
+      return true;
     }
   }
 
@@ -52,8 +56,18 @@ export class AdvisoryLockLeadership implements Leadership {
 
   private async connection(): Promise<Client> {
     if (this.client) return this.client;
-    const client = new Client({ connectionString: this.connectionString, application_name: `leadership:${this.task}` });
-    client.on('error', (error) => this.drop(error));
+    // Timeouts and keep-alives: a session that died silently must not hold up the task, and is
+    // found dead long before the server would let another instance take the lock.
+    const client = new Client({
+      connectionString: this.connectionString,
+      application_name: `leadership:${this.task}`,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 5_000,
+      keepAlive: true,
+    });
+    client.on('error', (error) => {
+      if (this.client === client) this.drop(error);
+    });
     this.client = client;
     await client.connect();
     return client;
@@ -72,6 +86,3 @@ export class AdvisoryLockLeadership implements Leadership {
     this.onChange(leading, lostBecause);
   }
 }
-
-/** For a service that runs once: it always leads. */
-export const SOLE_INSTANCE: Leadership = { isLeader: async () => true, release: async () => undefined };

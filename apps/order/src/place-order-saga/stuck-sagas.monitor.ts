@@ -40,6 +40,8 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
   private readonly checks: RepeatingTask;
   private stuck = 0;
   private alerting = false;
+  /** Another instance led the check meanwhile: what it announced is not known here. */
+  private announcedElsewhere = false;
   private readonly webhook: WebhookAlertSink<StuckSagasAlert> | undefined;
   /** Every order instance could check; one does, so that an alert is raised once, not once per instance. */
   private readonly leadership: Leadership;
@@ -90,6 +92,7 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
       // Another instance checks and alerts; this one reports nothing of its own.
       this.stuck = 0;
       this.alerting = false;
+      this.announcedElsewhere = true;
       return;
     }
     let found: { count: number; sagas: StuckSaga[] };
@@ -107,10 +110,13 @@ export class StuckSagasMonitor implements OnApplicationBootstrap, OnApplicationS
       sagas: found.sagas,
       at: new Date().toISOString(),
     };
-    if (found.count > 0 && !this.alerting) {
+    // Taking over from another instance, announce the state as it is: the old leader may have raised the alert.
+    const takingOver = this.announcedElsewhere;
+    this.announcedElsewhere = false;
+    if (found.count > 0 && (!this.alerting || takingOver)) {
       this.logger.error(alert, `${found.count} saga(s) stuck: re-drive their replies, or cancel them with POST /admin/sagas/:id/cancel`);
       this.alerting = await this.deliver(() => this.webhook?.fire(alert));
-    } else if (found.count === 0 && this.alerting) {
+    } else if (found.count === 0 && (this.alerting || takingOver)) {
       this.logger.info(alert, 'no saga is stuck any more');
       this.alerting = !(await this.deliver(() => this.webhook?.resolve(alert)));
     }

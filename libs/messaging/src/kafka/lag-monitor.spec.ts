@@ -64,4 +64,19 @@ describe('lag alerts', () => {
 
     expect(alerts.evaluate([{ group: 'billing', totalLag: 0 }]).resolved).toEqual([{ group: 'billing', totalLag: 0 }]);
   });
+
+  it('when another instance led the alerts meanwhile, then the first check after taking over announces every group as it is', () => {
+    const alerts = new LagAlertState(threshold);
+    alerts.evaluate([{ group: 'billing', totalLag: 200 }]);
+
+    alerts.forget();
+
+    const totals = [
+      { group: 'billing', totalLag: 300 },
+      { group: 'points', totalLag: 0 },
+    ];
+    // The old leader may have fired either alert: billing is raised again, points resolved.
+    expect(alerts.evaluate(totals)).toEqual({ fired: [totals[0]], resolved: [totals[1]] });
+    expect(alerts.evaluate(totals)).toEqual({ fired: [], resolved: [] });
+  });
 });

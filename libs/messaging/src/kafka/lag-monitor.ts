@@ -67,13 +67,17 @@ export interface LagAlertChanges {
  */
 export class LagAlertState {
   private readonly alerting = new Set<string>();
+  /** Set when what was announced is not known here (another instance led the alert meanwhile). */
+  private unknown = false;
 
   constructor(readonly threshold: number) {}
 
   /** Records the groups' new totals and returns the alerts they fire and resolve. Groups not in `totals` keep their state. */
   evaluate(totals: readonly GroupTotal[]): LagAlertChanges {
-    const fired = totals.filter(({ group, totalLag }) => totalLag > this.threshold && !this.alerting.has(group));
-    const resolved = totals.filter(({ group, totalLag }) => totalLag <= this.threshold && this.alerting.has(group));
+    const unknown = this.unknown;
+    this.unknown = false;
+    const fired = totals.filter(({ group, totalLag }) => totalLag > this.threshold && (unknown || !this.alerting.has(group)));
+    const resolved = totals.filter(({ group, totalLag }) => totalLag <= this.threshold && (unknown || this.alerting.has(group)));
     for (const { group } of fired) this.alerting.add(group);
     for (const { group } of resolved) this.alerting.delete(group);
     return { fired, resolved };
@@ -81,6 +85,16 @@ export class LagAlertState {
 
   isAlerting(group: string): boolean {
     return this.alerting.has(group);
+  }
+
+  /**
+   * Forgets what was announced, because another instance is announcing: should this one lead
+   * again, its next evaluation announces every group's state, so that an alert the old leader
+   * raised is resolved, or raised again, rather than left as it was.
+   */
+  forget(): void {
+    this.alerting.clear();
+    this.unknown = true;
   }
 
   /** Takes back a change whose alert could not be delivered, so the next check makes it again. */
@@ -121,7 +135,7 @@ function describeAlert({ group, totalLag, threshold, partitions, at }: LagAlert)
  */
 export class ConsumerLagMonitor {
   private readonly admin: Admin;
-  private alerts: LagAlertState;
+  private readonly alerts: LagAlertState;
   private readonly sink: LagAlertSink;
   private snapshot: LagSnapshot | null = null;
   private connected = false;
@@ -179,8 +193,7 @@ export class ConsumerLagMonitor {
     if (await (this.options.leadership?.isLeader() ?? true)) {
       await this.deliver(this.alerts.evaluate(totals), partitions, checkedAt);
     } else {
-      // The leader alerts. Should this instance lead again, it starts from what it then sees.
-      this.alerts = new LagAlertState(this.options.threshold);
+      this.alerts.forget(); // another instance alerts
     }
     const snapshot: LagSnapshot = {
       checkedAt,
