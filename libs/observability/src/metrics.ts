@@ -42,6 +42,14 @@ export class PlatformMetrics {
     registers: [this.registry],
   });
 
+  private readonly batchSeconds = new Histogram({
+    name: 'consumer_batch_seconds',
+    help: 'Time a consumer took over one batch: its inbox checks, handlers and outbox rows, in one transaction, to the commit',
+    labelNames: ['consumer'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   private readonly handlerSeconds = new Histogram({
     name: 'message_handler_seconds',
     help: 'Time a message handler ran, by the queue or topic the message came from, its type and result (ok, failed)',
@@ -184,8 +192,9 @@ export class PlatformMetrics {
     if (count > 0) this.messagesHandled.inc({ consumer, outcome }, count);
   }
 
-  batchHandled(consumer: string, messages: number): void {
+  batchHandled(consumer: string, messages: number, seconds: number): void {
     this.batchSizes.observe({ consumer }, messages);
+    this.batchSeconds.observe({ consumer }, seconds);
   }
 
   /** Labelled children, kept: observe() with a labels object hashes them on every call, on the consumers' hot path. */

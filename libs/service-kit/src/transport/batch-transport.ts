@@ -101,8 +101,9 @@ export abstract class BatchTransport extends Server implements CustomTransportSt
         apply: (tx: SqlTransaction, batch: readonly InboundMessage[]) => handle(new MessageContext([tx, message, batch])),
       };
     });
+    const started = performance.now();
     const outcomes = await this.platform.inbox.handleBatch(subscription, entries);
-    this.platform.metrics.batchHandled(subscription, messages.length);
+    this.platform.metrics.batchHandled(subscription, messages.length, (performance.now() - started) / 1_000);
     messages.forEach((message, index) => {
       const outcome = outcomes[index];
       this.platform.logger.info(
