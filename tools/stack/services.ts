@@ -113,10 +113,9 @@ export async function startServices(
   const balancers: LoadBalancer[] = [];
   try {
     for (const spec of SERVICES) {
-      if (replicas[spec.name] > 1 && (await isReady(urlOf(spec)))) {
-        log(`${spec.name} already answers on ${urlOf(spec)}: reusing it as it runs, not as ${replicas[spec.name]} instances`);
-      }
-      if (replicas[spec.name] === 1 || (await isReady(urlOf(spec)))) {
+      const alreadyRunning = replicas[spec.name] > 1 && (await isReady(urlOf(spec)));
+      if (alreadyRunning) log(`${spec.name} already answers on ${urlOf(spec)}: reusing it as it runs, not as ${replicas[spec.name]} instances`);
+      if (replicas[spec.name] === 1 || alreadyRunning) {
         running.push(await startOne(spec, undefined, urlOf(spec), serviceEnvironment(spec, env), log));
         continue;
       }

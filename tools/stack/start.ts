@@ -34,9 +34,9 @@ async function main(): Promise<void> {
   writeState(stack);
   log('the platform is up:');
   for (const service of stack.services) {
-    if (service.instance === 1) {
-      const balanced = `http://127.0.0.1:${stack.balancers.find((balancer) => balancer.instancePorts.includes(Number(new URL(service.url).port)))?.port}`;
-      log(`  ${service.spec.name.padEnd(14)} ${balanced}   (load balancer over ${replicas[service.spec.name as keyof typeof replicas]} instances)`);
+    const balancer = stack.balancers.find(({ instancePorts }) => instancePorts.includes(Number(new URL(service.url).port)));
+    if (balancer && service.instance === 1) {
+      log(`  ${service.spec.name.padEnd(14)} http://127.0.0.1:${balancer.port}   (load balancer over ${balancer.instancePorts.length} instances)`);
     }
     log(`  ${instanceName(service).padEnd(14)} ${service.url}   (log: ${service.logFile})`);
   }
