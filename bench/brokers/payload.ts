@@ -11,8 +11,23 @@ const SENT_AT_OFFSET = 12; // float64, ms since the epoch
 const FILLER_OFFSET = 20;
 const FILLER_BYTE = 0x2e; // '.': not compressible away by accident, since no broker here compresses
 
-/** performance.now() is monotonic and sub-millisecond; timeOrigin anchors it to the wall clock of this process. */
-export const wallClockMs = (): number => performance.timeOrigin + performance.now();
+/** Where performance.now()'s zero falls on the wall clock, as last seen. */
+let monotonicZeroMs = Date.now() - performance.now();
+
+/**
+ * The wall clock to a fraction of a millisecond: performance.now() (monotonic, sub-millisecond)
+ * anchored to Date.now(). The sender and the receiver of a message are different processes, so it
+ * must be the wall clock, not a process's own. The anchor moves when the two part by a millisecond
+ * or more: the wall clock was stepped (NTP), or a paused VM held the monotonic clock back.
+ * performance.timeOrigin, anchored once at start, was seen 11 s off in a long-lived process.
+ */
+export function wallClockMs(): number {
+  const fine = monotonicZeroMs + performance.now();
+  const coarse = Date.now();
+  if (Math.abs(fine - coarse) < 1) return fine;
+  monotonicZeroMs = coarse - performance.now();
+  return monotonicZeroMs + performance.now();
+}
 
 export interface Stamp {
   readonly sequence: number;

@@ -19,4 +19,16 @@ describe('a measured message', () => {
     expect(Math.abs(reading - Date.now())).toBeLessThan(50);
     expect(Number.isInteger(reading)).toBe(false);
   });
+
+  it('is stamped by the wall clock even after the wall clock was stepped', () => {
+    const realNow = Date.now;
+    try {
+      const stepped = realNow() + 11_000;
+      Date.now = () => stepped;
+      expect(Math.abs(wallClockMs() - stepped)).toBeLessThan(2);
+    } finally {
+      Date.now = realNow;
+    }
+    expect(Math.abs(wallClockMs() - Date.now())).toBeLessThan(2);
+  });
 });
