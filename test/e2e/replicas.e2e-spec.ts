@@ -4,13 +4,14 @@ import { Queues } from '@platform/messaging';
 import { ensureConnectionRoom } from '../../tools/stack/databases';
 import { LoadBalancer } from '../../tools/stack/load-balancer';
 import { poolSizesPerInstance } from '../../tools/stack/replicas';
-import { type RunningService, startServiceInstance, stopServices, waitUntilReady } from '../../tools/stack/services';
+import { isReady as isServing, type RunningService, startServiceInstance, stopServices, waitUntilReady } from '../../tools/stack/services';
 import { SERVICES, type ServiceSpec } from '../../tools/stack/stack.config';
 import { run } from './support/commands';
 import { platformUnderTest } from './support/environment';
 import { ordersStoredFor } from './support/database';
 import { expectInvariants } from './support/invariants';
 import { groupMembers, readTopics } from './support/kafka';
+import { samplesAt } from './support/metrics';
 import { eventually, http, type OrderView, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
 
 const REPLICAS = 3;
@@ -28,27 +29,16 @@ async function pidOf(instance: Instance): Promise<number> {
   return (await http<{ pid: number }>('GET', `${instance.url}/health/live`)).body.pid;
 }
 
-async function isReady(instance: Instance): Promise<boolean> {
-  try {
-    return (await fetch(`${instance.url}/health/ready`)).status === 200;
-  } catch {
-    return false; // killed, and not yet restarted
-  }
-}
+const isReady = (instance: Instance) => isServing(instance.url);
 
 /** Every message this instance consumed, from any queue or group, with any outcome. */
 async function messagesConsumed(instance: Instance): Promise<number> {
-  const text = await (await fetch(`${instance.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('messages_consumed_total{'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return (await samplesAt(instance.url, 'messages_consumed_total')).reduce((sum, { value }) => sum + value, 0);
 }
 
 /** Whether this instance leads `task` (task_leader 1), that is runs that alerting check for all instances. */
 async function leads(instance: Instance, task: string): Promise<boolean> {
-  const text = await (await fetch(`${instance.url}/metrics`)).text();
-  return text.split('\n').some((line) => line.startsWith(`task_leader{task="${task}",`) && line.endsWith('} 1'));
+  return (await samplesAt(instance.url, 'task_leader')).some(({ labels, value }) => labels.includes(`task="${task}"`) && value === 1);
 }
 
 /** The alerting checks of the services, each of which must run in exactly one instance. */

@@ -119,7 +119,7 @@ export async function startServices(
         running.push(await startOne(spec, undefined, urlOf(spec), serviceEnvironment(spec, env), log));
         continue;
       }
-      await ensurePortFree(spec, Number(servicePort(spec, env)));
+      await ensurePortFree(spec, servicePort(spec, env));
       const instanceEnv = { ...env, ...poolSizesPerInstance(replicas[spec.name], env) };
       for (let instance = 1; instance <= replicas[spec.name]; instance++) {
         running.push(await startServiceInstance(spec, instance, instanceEnv, log));

@@ -2,14 +2,19 @@ import { urls } from './platform';
 
 type Service = keyof typeof urls;
 
-/** The samples of `name` one service reports, with their labels; none is an error (a renamed metric, a consumer that never started). */
-async function samplesOf(service: Service, name: string): Promise<{ labels: string; value: number }[]> {
-  const text = await (await fetch(`${urls[service]}/metrics`)).text();
-  const samples = text
+/** The samples of `name` that the process at `baseUrl` (one instance of a service) reports, with their labels. */
+export async function samplesAt(baseUrl: string, name: string): Promise<{ labels: string; value: number }[]> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return text
     .split('\n')
     .map((line) => /^(\w+)(?:\{([^}]*)\})? (\d+(?:\.\d+)?)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null && match[1] === name)
     .map((match) => ({ labels: match[2] ?? '', value: Number(match[3]) }));
+}
+
+/** The samples of `name` one service reports; none is an error (a renamed metric, a consumer that never started). */
+async function samplesOf(service: Service, name: string): Promise<{ labels: string; value: number }[]> {
+  const samples = await samplesAt(urls[service], name);
   if (samples.length === 0) throw new Error(`the ${service} service reports no ${name}`);
   return samples;
 }
