@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { type Admin, Kafka, KafkaJSProtocolError, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaTopicSpec } from '../topology';
 import './kafkajs-idle-loop-fix';
@@ -46,12 +46,31 @@ export async function ensureTopics(
     const missing = wanted.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         // Without a replication factor kafkajs asks for -1: the broker's default.
         topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
       });
+      await untilEveryPartitionLeads(admin, missing);
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * kafkajs's own wait (waitForLeaders) asks one broker, and gives up when that broker has not heard
+ * of the new topic yet: on a cluster its metadata reaches the other nodes some milliseconds later.
+ */
+async function untilEveryPartitionLeads(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics });
+      if (described.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) return;
+    } catch (error) {
+      if (!(error instanceof KafkaJSProtocolError && error.retriable) || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`the new topics ${topics.join(', ')} have partitions without a leader after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
