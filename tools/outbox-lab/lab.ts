@@ -129,7 +129,7 @@ export interface LabPublisher {
 export async function connectPublisher(broker: Broker, logger: Logger): Promise<LabPublisher> {
   if (broker === 'rabbitmq') {
     const connection = new RabbitConnection(
-      { url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'outbox-lab', topology: labTopology },
+      { urls: (process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(','), connectionName: 'outbox-lab', topology: labTopology },
       logger,
     );
     const publisher = new RabbitPublisher(connection, logger);

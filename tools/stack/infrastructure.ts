@@ -20,7 +20,8 @@ export interface Dependency {
 
 export function dependencies(env: NodeJS.ProcessEnv = process.env): Dependency[] {
   const postgres = new URL(adminDatabaseUrl(env));
-  const rabbit = new URL(env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+  // A cluster's list of nodes is checked by its first: the stack starts broker clusters itself (see broker-clusters.ts).
+  const rabbit = new URL((env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0]);
   const redis = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const [kafkaHost, kafkaPort] = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0].split(':');
   const kafkaScript = (command: 'start' | 'stop') => `KAFKA_PORT=${Number(kafkaPort)} "${path.join(ROOT, 'scripts', 'kafka.sh')}" ${command}`;
@@ -142,7 +143,7 @@ export async function ensureDependencies(log: (line: string) => void): Promise<D
  * user: a separate instance of the platform declares its queues there, out of sight of the others.
  */
 export async function ensureRabbitVhost(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const url = new URL(env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+  const url = new URL((env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',')[0]);
   const vhost = decodeURIComponent(url.pathname.slice(1));
   if (vhost === '' || vhost === '/') return;
   const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });

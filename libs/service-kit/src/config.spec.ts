@@ -20,7 +20,7 @@ describe('service configuration', () => {
     expect(config).toMatchObject({
       PORT: 3000,
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/order_service',
-      RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      RABBITMQ_URL: ['amqp://guest:guest@127.0.0.1:5672'],
       REDIS_URL: 'redis://127.0.0.1:6379',
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_TOPIC_PARTITIONS: 3,
@@ -45,6 +45,19 @@ describe('service configuration', () => {
     const message = refusal({ RABBITMQ_URL: 'http://rabbit', KAFKA_BROKERS: 'localhost', LOG_LEVEL: 'loud', PORT: '70000' });
 
     for (const variable of ['RABBITMQ_URL', 'KAFKA_BROKERS', 'LOG_LEVEL', 'PORT']) expect(message).toContain(`${variable}:`);
+  });
+
+  it('takes the nodes of a RabbitMQ cluster as a comma-separated list, and refuses naming the one that is wrong', () => {
+    const nodes = 'amqp://u:p@127.0.0.1:5682, amqp://u:p@127.0.0.1:5683,amqp://u:p@127.0.0.1:5684';
+    expect(loadConfig('order', schema, { RABBITMQ_URL: nodes }).RABBITMQ_URL).toEqual([
+      'amqp://u:p@127.0.0.1:5682',
+      'amqp://u:p@127.0.0.1:5683',
+      'amqp://u:p@127.0.0.1:5684',
+    ]);
+    const message = refusal({ RABBITMQ_URL: 'amqp://u:secret1@a:5672,http://u:secret2@b:5672' });
+    expect(message).toContain('RABBITMQ_URL: must be a URL starting with amqp:// or amqps:// (got "amqp://***@a:5672,http://***@b:5672")');
+    expect(message).not.toMatch(/secret/);
+    expect(refusal({ RABBITMQ_URL: 'amqp://a:5672,' })).toContain('RABBITMQ_URL:');
   });
 
   it('does not print the value of a secret', () => {

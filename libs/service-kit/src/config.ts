@@ -23,6 +23,19 @@ const url = (protocols: string[], fallback: string) => {
     .default(fallback);
 };
 
+/**
+ * One URL, or several separated by commas: the nodes of one cluster, tried in turn. Each is held
+ * to the same rule as a single URL, and the refusal quotes the one that breaks it.
+ */
+const urlList = (protocols: string[], fallback: string) => {
+  const single = url(protocols, fallback).unwrap();
+  return z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .pipe(z.array(single).min(1));
+};
+
 const prefetchRule = `must be a comma-separated list of <queue>=<1..10000>, where <queue> is one of ${Object.values(Queues).join(', ')}`;
 
 const prefetchPerQueue = z
@@ -67,7 +80,8 @@ export function serviceConfigSchema(service: string, port: number) {
   return z.object({
     PORT: envInt(port, 1, 65_535),
     DATABASE_URL: url(['postgresql', 'postgres'], `postgresql://postgres@127.0.0.1:5432/${service}_service`),
-    RABBITMQ_URL: url(['amqp', 'amqps'], 'amqp://guest:guest@127.0.0.1:5672'),
+    /** A broker, or the nodes of a cluster, comma-separated: a lost connection is retried on the next. */
+    RABBITMQ_URL: urlList(['amqp', 'amqps'], 'amqp://guest:guest@127.0.0.1:5672'),
     REDIS_URL: url(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
     LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
     /** When set, admin endpoints require the X-API-Key header. */
@@ -170,7 +184,8 @@ export const isLoopback = (host: string) => host === 'localhost' || host === '::
 function shown(variable: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   if (variable.includes('KEY')) return '"***"';
-  return `"${withoutSecrets(value)}"`;
+  // A list of URLs (the nodes of a cluster) is cut only where the next URL starts, so a comma in a password hides too.
+  return `"${value.split(/,(?=\s*[a-z][\w+.-]*:\/\/)/i).map(withoutSecrets).join(',')}"`;
 }
 
 /**

@@ -154,7 +154,7 @@ function rabbitConnection(options: PlatformOptions, logger: Logger, consumers: r
     retryQueues(consumers.map(({ queue, retry }) => ({ queue, intervalsMs: retry.intervalsMs }))),
   );
   const log = logger.child({ component: 'rabbitmq' });
-  const connection = new RabbitConnection({ url: options.config.RABBITMQ_URL, connectionName: `${options.service}-service`, topology }, log);
+  const connection = new RabbitConnection({ urls: options.config.RABBITMQ_URL, connectionName: `${options.service}-service`, topology }, log);
   connection.onConnected(new DelayQueueRegistry(pool, topology.delayQueues, log).onConnected);
   return connection;
 }

@@ -4,10 +4,13 @@ export type ServiceName = ServiceSpec['name'];
 
 /** The addresses of one instance of the platform, from the variables its services are started with. */
 function addressesOf(env: NodeJS.ProcessEnv) {
-  const rabbitUrl = env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const rabbitUrls = (env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672').split(',');
+  const rabbitUrl = rabbitUrls[0];
   const kafkaBrokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   return {
+    /** The broker, or the first node of a cluster. */
     rabbitUrl,
+    rabbitUrls,
     /** The vhost, for rabbitmqctl's -p. */
     rabbitVhost: decodeURIComponent(new URL(rabbitUrl).pathname.slice(1)) || '/',
     kafkaBrokers,

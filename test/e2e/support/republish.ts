@@ -42,7 +42,7 @@ export async function publishAgain(messages: readonly OutboundMessage[]): Promis
 export async function publishDirectly(messages: readonly OutboundMessage[]): Promise<PublishResult[]> {
   const logger = pino({ level: 'warn' });
   const connection = new RabbitConnection(
-    { url: platformUnderTest.rabbitUrl, connectionName: 'e2e-publisher', topology: rabbitTopology },
+    { urls: platformUnderTest.rabbitUrls, connectionName: 'e2e-publisher', topology: rabbitTopology },
     logger,
   );
   const rabbit = new RabbitPublisher(connection, logger);

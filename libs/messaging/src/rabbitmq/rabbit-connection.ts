@@ -7,7 +7,8 @@ import type { RabbitTopology } from '../topology';
 import { declareTopology } from './rabbit-topology';
 
 export interface RabbitConnectionOptions {
-  readonly url: string;
+  /** One broker, or the nodes of a cluster: each attempt takes the next, so a lost node is left behind. */
+  readonly urls: readonly string[];
   /** Shown in the RabbitMQ management UI's connection list. */
   readonly connectionName: string;
   readonly topology: RabbitTopology;
@@ -23,7 +24,10 @@ export type ConnectionListener = (connection: amqp.ChannelModel) => Promise<void
 /**
  * One AMQP connection per process that comes back by itself. When the broker goes away, it
  * reconnects with exponential backoff, declares the topology again, then lets every registered
- * publisher and consumer open fresh channels.
+ * publisher and consumer open fresh channels. Given the nodes of a cluster, it starts at one chosen
+ * at random (so that instances spread over the nodes) and moves to the next on every new attempt:
+ * when its node dies, the next connection goes to a live one, where the quorum queues have already
+ * elected new leaders.
  *
  * Written here rather than taken from a connection-manager library on purpose: after a
  * reconnect a delivery tag from the old channel must never be acked on the new one (tags restart
@@ -35,6 +39,8 @@ export class RabbitConnection {
   private readonly listeners: ConnectionListener[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
   private failedAttempts = 0;
+  /** Which of the URLs the next attempt takes. */
+  private nextUrl: number;
   private stopped = false;
   /** Set when a channel dies while a connection is still being set up. */
   private lostDuringSetup: string | null = null;
@@ -42,7 +48,10 @@ export class RabbitConnection {
   constructor(
     private readonly options: RabbitConnectionOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    if (options.urls.length === 0) throw new Error('RabbitConnection needs at least one URL');
+    this.nextUrl = Math.floor(Math.random() * options.urls.length);
+  }
 
   get isConnected(): boolean {
     return this.connection !== null;
@@ -101,8 +110,10 @@ export class RabbitConnection {
     let connection: amqp.ChannelModel | null = null;
     let closedDuringSetup = false;
     this.lostDuringSetup = null;
+    const url = this.options.urls[this.nextUrl];
+    this.nextUrl = (this.nextUrl + 1) % this.options.urls.length;
     try {
-      connection = await amqp.connect(this.options.url, {
+      connection = await amqp.connect(url, {
         clientProperties: { connection_name: this.options.connectionName },
         // amqplib leaves Nagle's algorithm on: a publish then waited for the broker's delayed ACK, about 23 ms of
         // each hop of the saga at rest (2 ms without it, measured against a quorum queue).
@@ -124,9 +135,9 @@ export class RabbitConnection {
       if (this.lostDuringSetup) throw new Error(`a channel was lost during set-up: ${this.lostDuringSetup}`);
       this.connection = connection;
       this.failedAttempts = 0;
-      this.logger.info({ connection: this.options.connectionName }, 'rabbitmq connected, topology declared');
+      this.logger.info({ connection: this.options.connectionName, broker: withoutPassword(url) }, 'rabbitmq connected, topology declared');
     } catch (error) {
-      this.logger.warn({ err: describeError(error) }, 'rabbitmq connection attempt failed');
+      this.logger.warn({ err: describeError(error), broker: withoutPassword(url) }, 'rabbitmq connection attempt failed');
       if (connection) await connection.close().catch((closeError: unknown) => this.logCloseError(closeError));
       this.scheduleReconnect();
     }
@@ -149,4 +160,10 @@ export class RabbitConnection {
   private logCloseError(error: unknown): void {
     this.logger.debug({ err: describeError(error) }, 'rabbitmq connection was already closing');
   }
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
