@@ -21,5 +21,13 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
     },
+    // Its own platform on three-node broker clusters: run on its own (npm run test:clusters), after the e2e project.
+    {
+      ...shared,
+      displayName: 'clusters',
+      testMatch: ['<rootDir>/test/clusters/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/clusters/global-setup.ts',
+      globalTeardown: '<rootDir>/test/clusters/global-teardown.ts',
+    },
   ],
 };

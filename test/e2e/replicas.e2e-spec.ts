@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Queues } from '@platform/messaging';
 import { ensureConnectionRoom } from '../../tools/stack/databases';
@@ -10,9 +9,10 @@ import { run } from './support/commands';
 import { platformUnderTest } from './support/environment';
 import { ordersStoredFor } from './support/database';
 import { expectInvariants } from './support/invariants';
-import { groupMembers, readTopics } from './support/kafka';
+import { groupMembers } from './support/kafka';
 import { samplesAt } from './support/metrics';
-import { eventually, http, type OrderView, putAccount, putProduct, terminalOrder, unique, urls } from './support/platform';
+import { customersOf, eventsOf, expectEachOrderInSagaOrder, newLoadScenario, placeOrders, repeatedMessageIds } from './support/order-load';
+import { eventually, http, terminalOrder, urls } from './support/platform';
 
 const REPLICAS = 3;
 type ServiceName = ServiceSpec['name'];
@@ -55,49 +55,6 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
-
-/**
- * POST /orders as a careful client does through a load balancer whose instances may die: the same
- * Idempotency-Key on every try, so an order whose answer was lost with its instance is not placed twice.
- */
-async function placeOrderSurely(orderUrl: string, customerId: string, items: { sku: string; quantity: number }[]): Promise<string> {
-  const key = randomUUID();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const placed = await http<OrderView>('POST', `${orderUrl}/orders`, { customerId, items }, { 'Idempotency-Key': key });
-      if (placed.status === 202 || placed.status === 200) return placed.body.id;
-      if (placed.status < 500 || attempt === 20) throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
-    } catch (error) {
-      // The connection broke, before the answer or in its middle: the same key makes the retry safe.
-      if (attempt === 20) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-  }
-}
-
-/** `count` orders at about `perSecond`, two in three of them affordable, the rest over the customer's credit. */
-async function placeOrders(orderUrl: string, scenario: { sku: string; rich: string[]; poor: string }, count: number, perSecond: number) {
-  const placing: Promise<string>[] = [];
-  for (let index = 0; index < count; index++) {
-    const customerId = index % 3 === 2 ? scenario.poor : scenario.rich[index % scenario.rich.length];
-    placing.push(placeOrderSurely(orderUrl, customerId, [{ sku: scenario.sku, quantity: 1 + (index % 2) }]));
-    await new Promise((resolve) => setTimeout(resolve, 1_000 / perSecond));
-  }
-  return Promise.all(placing);
-}
-
-async function newScenario() {
-  const scenario = { sku: unique('replica-pen'), rich: [unique('customer'), unique('customer')], poor: unique('customer') };
-  await putProduct(scenario.sku, 250, 10_000);
-  for (const customer of scenario.rich) await putAccount(customer, 100_000_000);
-  await putAccount(scenario.poor, 300); // credit for one pen: after that, payment declines their orders and the saga compensates
-  return scenario;
-}
-
-const events = (orderIds: readonly string[]) => {
-  const mine = new Set(orderIds);
-  return readTopics(['orders', 'payments', 'inventory'], (record) => mine.has(record.key));
-};
 
 describe(`${REPLICAS} instances of every service`, () => {
   const added: RunningService[] = [];
@@ -176,10 +133,10 @@ describe(`${REPLICAS} instances of every service`, () => {
     await oneLeaderEach();
 
     const consumedBefore = await Promise.all(instances.map(messagesConsumed));
-    const scenario = await newScenario();
+    const scenario = await newLoadScenario('replica');
     const orderIds = await placeOrders(balanced('order'), scenario, 90, 30);
     const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 120_000)));
-    await expectInvariants({ stock: { [scenario.sku]: 10_000 }, customers: [...scenario.rich, scenario.poor], orders });
+    await expectInvariants({ stock: { [scenario.sku]: scenario.stock }, customers: customersOf(scenario), orders });
     expect(orders.filter(({ status }) => status === 'CANCELLED').length).toBeGreaterThan(0);
     expect(orders.filter(({ status }) => status === 'COMPLETED').length).toBeGreaterThan(0);
 
@@ -189,15 +146,13 @@ describe(`${REPLICAS} instances of every service`, () => {
     expect(idle).toEqual([]);
 
     // With no crash, three relays claiming from one outbox publish each row once: no message id twice in the log.
-    const logged = await events(orderIds);
-    const perMessage = new Map<string, number>();
-    for (const record of logged) perMessage.set(record.headers['message-id'], (perMessage.get(record.headers['message-id']) ?? 0) + 1);
-    expect([...perMessage.values()].filter((count) => count > 1)).toEqual([]);
+    const logged = await eventsOf(orderIds);
+    expect(repeatedMessageIds(logged)).toEqual([]);
     expectEachOrderInSagaOrder(orders, logged);
   });
 
   it(`lose no order and double no effect when an instance of each service is killed under load`, async () => {
-    const scenario = await newScenario();
+    const scenario = await newLoadScenario('replica');
     const leadersBefore = await oneLeaderEach();
     let killedLeaderPid = 0;
     const placing = placeOrders(balanced('order'), scenario, 150, 30);
@@ -216,7 +171,7 @@ describe(`${REPLICAS} instances of every service`, () => {
     const orderIds = await placing;
     // A retried POST whose first answer died with its instance was not placed twice.
     expect(new Set(orderIds).size).toBe(150);
-    const stored = await Promise.all([...scenario.rich, scenario.poor].map(ordersStoredFor));
+    const stored = await Promise.all(customersOf(scenario).map(ordersStoredFor));
     expect(stored.reduce((sum, count) => sum + count, 0)).toBe(150);
     await eventually(async () => (await Promise.all(instances.map(isReady))).every(Boolean), Boolean, {
       timeoutMs: 120_000,
@@ -230,28 +185,13 @@ describe(`${REPLICAS} instances of every service`, () => {
     expect(await pidOf({ service: 'order', url: leadersAfter['stuck-sagas'][0] })).not.toBe(killedLeaderPid);
 
     // Stock, credit, charges, points and notifications agree with the orders' outcomes: nothing lost, nothing twice.
-    await expectInvariants({ stock: { [scenario.sku]: 10_000 }, customers: [...scenario.rich, scenario.poor], orders });
+    await expectInvariants({ stock: { [scenario.sku]: scenario.stock }, customers: customersOf(scenario), orders });
     for (const order of orders) {
       const { body: notifications } = await http<{ template: string; channel: string }[]>('GET', `${urls.notification}/notifications?orderId=${order.id}`);
       const kinds = notifications.map(({ template, channel }) => `${template}/${channel}`);
       expect(new Set(kinds).size).toBe(kinds.length);
     }
     // A relay killed between publishing and marking may publish a row again; the log keeps each order's events in order anyway.
-    expectEachOrderInSagaOrder(orders, await events(orderIds));
+    expectEachOrderInSagaOrder(orders, await eventsOf(orderIds));
   }, 420_000);
 });
-
-/**
- * An order's events in the `orders` topic, which is keyed by order: placed first, and its outcome
- * last, matching what the order service reports. Three relays publishing at once must not reorder them.
- */
-function expectEachOrderInSagaOrder(orders: readonly OrderView[], logged: Awaited<ReturnType<typeof readTopics>>): void {
-  const outOfOrder: string[] = [];
-  for (const order of orders) {
-    const types = logged.filter((record) => record.topic === 'orders' && record.key === order.id).map((record) => record.type);
-    const outcome = order.status === 'COMPLETED' ? 'order.completed' : 'order.cancelled';
-    const distinct = types.filter((type, index) => types.indexOf(type) === index);
-    if (distinct[0] !== 'order.placed' || distinct.at(-1) !== outcome) outOfOrder.push(`${order.id}: ${types.join(' → ')}`);
-  }
-  expect(outOfOrder).toEqual([]);
-}

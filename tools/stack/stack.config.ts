@@ -48,21 +48,29 @@ export function serviceDatabaseUrl(service: Pick<ServiceSpec, 'name'>, env: Node
   return url.toString();
 }
 
+/** The separate instances of the platform, each with its own HTTP ports (the contract's + offset) and Redis database. */
+const INSTANCES = {
+  /** The e2e suites' own platform, when `npm start`'s is not running. */
+  e2e: { portOffset: 100, redisDatabase: 1, kafkaBrokers: '127.0.0.1:19092' },
+  /** The broker-cluster suite's platform, whose brokers it starts itself (see broker-clusters.ts). */
+  clusters: { portOffset: 200, redisDatabase: 2, kafkaBrokers: '127.0.0.1:19192' },
+} as const;
+
 /**
  * The environment of a separate instance of the platform on the same servers, so that what it
- * declares, stores and publishes is never seen by `npm start`'s: its own HTTP ports (3100-3104),
- * databases, RabbitMQ vhost, Redis database and Kafka broker (a second one, on its own port and
- * storage, because a topic or consumer group on a shared broker would be shared), and its own
- * console (3105). The e2e stack
- * runs as "e2e".
+ * declares, stores and publishes is never seen by `npm start`'s: its own HTTP ports (3100-3105 for
+ * "e2e", 3200-3205 for "clusters"), databases, RabbitMQ vhost, Redis database and Kafka broker (a
+ * second one, on its own port and storage, because a topic or consumer group on a shared broker
+ * would be shared), and its own console.
  */
-export function instanceEnvironment(instance: string): NodeJS.ProcessEnv {
+export function instanceEnvironment(instance: keyof typeof INSTANCES): NodeJS.ProcessEnv {
+  const { portOffset, redisDatabase, kafkaBrokers } = INSTANCES[instance];
   return {
     PLATFORM_INSTANCE: instance,
-    ...Object.fromEntries([...SERVICES, CONSOLE].map((service) => [`${service.name.toUpperCase()}_PORT`, String(service.port + 100)])),
+    ...Object.fromEntries([...SERVICES, CONSOLE].map((service) => [`${service.name.toUpperCase()}_PORT`, String(service.port + portOffset)])),
     RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:5672/${instance}`,
-    REDIS_URL: 'redis://127.0.0.1:6379/1',
-    KAFKA_BROKERS: '127.0.0.1:19092',
+    REDIS_URL: `redis://127.0.0.1:6379/${redisDatabase}`,
+    KAFKA_BROKERS: kafkaBrokers,
   };
 }
 

@@ -1,3 +1,4 @@
+import { type BrokerClusters, type ClusterPorts, startBrokerClusters } from './broker-clusters';
 import { ensureConnectionRoom, prepareDatabases } from './databases';
 import { type Dependency, ensureDependencies, ensureRabbitVhost, stopDependencies } from './infrastructure';
 import type { Replicas } from './replicas';
@@ -6,6 +7,8 @@ import { type RunningApps, startServices, stopServices } from './services';
 export interface Stack extends RunningApps {
   /** Brokers and databases that were down and this stack started. */
   readonly startedDependencies: readonly Dependency[];
+  /** The three-node Kafka and RabbitMQ the services use instead of single brokers, when asked for. */
+  readonly clusters?: BrokerClusters;
   /** Stops what this stack started (services, and brokers or databases that were down), nothing else. */
   stop(): Promise<void>;
 }
@@ -13,25 +16,36 @@ export interface Stack extends RunningApps {
 /**
  * Brings the platform up: dependencies (reused or started), databases and migrations, then the
  * five services (as many instances of each as `replicas` says), each waited for until
- * /health/ready answers 200.
+ * /health/ready answers 200. With `clusters`, the services use a three-node Kafka and a three-node
+ * RabbitMQ on those ports, started here and stopped with the stack, instead of single brokers.
  */
-export async function startStack(log: (line: string) => void, serviceEnv: NodeJS.ProcessEnv = {}, replicas?: Replicas): Promise<Stack> {
-  const startedDependencies = await ensureDependencies(log);
+export async function startStack(
+  log: (line: string) => void,
+  serviceEnv: NodeJS.ProcessEnv = {},
+  replicas?: Replicas,
+  clusterPorts?: ClusterPorts,
+): Promise<Stack> {
+  const clusters = clusterPorts ? await startBrokerClusters(clusterPorts, log) : undefined;
+  // Everything below (the dependency checks, the vhost, the services) then reads the clusters' addresses.
+  if (clusters) Object.assign(process.env, clusters.environment);
+  let startedDependencies: Dependency[] = [];
   let apps: RunningApps = { services: [], balancers: [] };
   const stop = async () => {
     await stopServices(apps);
     await stopDependencies(startedDependencies, log);
+    await clusters?.stop();
   };
   try {
+    startedDependencies = await ensureDependencies(log);
     await ensureRabbitVhost(log);
     await prepareDatabases(log);
     if (replicas && Object.values(replicas).some((count) => count > 1)) {
       await ensureConnectionRoom(Object.values(replicas).reduce((sum, count) => sum + count, 0));
     }
-    apps = await startServices(log, serviceEnv, replicas);
+    apps = await startServices(log, { ...serviceEnv, ...clusters?.environment }, replicas);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { ...apps, startedDependencies, stop };
+  return { ...apps, startedDependencies, clusters, stop };
 }

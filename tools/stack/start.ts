@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { MissingDependencyError } from './infrastructure';
+import { CLUSTER_PORTS } from './broker-clusters';
 import { ReplicaSettingError, replicasFrom } from './replicas';
 import { instanceName } from './services';
 import { LOG_DIR, RUN_DIR, STATE_FILE } from './stack.config';
@@ -10,6 +11,8 @@ export interface StackState {
   readonly runnerPid: number;
   readonly services: { name: string; pid: number }[];
   readonly dependencies: string[];
+  /** Whether the services use the three-node broker clusters (`--cluster`). */
+  readonly cluster?: boolean;
 }
 
 function writeState(stack: Stack): void {
@@ -18,6 +21,7 @@ function writeState(stack: Stack): void {
     runnerPid: process.pid,
     services: stack.services.flatMap((service) => (service.process?.pid ? [{ name: instanceName(service), pid: service.process.pid }] : [])),
     dependencies: stack.startedDependencies.map(({ name }) => name),
+    cluster: stack.clusters !== undefined,
   };
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
 }
@@ -26,11 +30,13 @@ const log = (line: string): void => void process.stdout.write(`[stack] ${line}\n
 
 /**
  * `npm start`: the whole platform in the foreground; Ctrl-C (or `npm run stop`) stops what it
- * started. `npm start -- --replicas N` (or STACK_REPLICAS) runs more instances of the services.
+ * started. `npm start -- --replicas N` (or STACK_REPLICAS) runs more instances of the services;
+ * `npm start -- --cluster` puts them on a three-node Kafka and a three-node RabbitMQ.
  */
 async function main(): Promise<void> {
-  const replicas = replicasFrom(process.argv.slice(2));
-  const stack = await startStack(log, {}, replicas);
+  const args = process.argv.slice(2);
+  const replicas = replicasFrom(args);
+  const stack = await startStack(log, {}, replicas, args.includes('--cluster') ? CLUSTER_PORTS : undefined);
   writeState(stack);
   log('the platform is up:');
   for (const service of stack.services) {
@@ -40,7 +46,12 @@ async function main(): Promise<void> {
     }
     log(`  ${instanceName(service).padEnd(14)} ${service.url}   (log: ${service.logFile})`);
   }
-  log('  rabbitmq     amqp://127.0.0.1:5672   kafka 127.0.0.1:9092');
+  if (stack.clusters) {
+    log(`  rabbitmq     ${stack.clusters.rabbit.nodes.map(({ port }) => `amqp://127.0.0.1:${port}`).join(' ')}   (3-node cluster)`);
+    log(`  kafka        ${stack.clusters.kafka.brokers.join(' ')}   (3-node cluster)`);
+  } else {
+    log('  rabbitmq     amqp://127.0.0.1:5672   kafka 127.0.0.1:9092');
+  }
   log(`logs are JSON lines in ${LOG_DIR}; try: tail -f ${stack.services.find((service) => service.spec.name === 'order')?.logFile}`);
   log('press Ctrl-C to stop');
 

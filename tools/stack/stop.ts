@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     process.kill(pid, 'SIGTERM');
     if (!(await waitForExit(pid, 15_000))) process.kill(pid, 'SIGKILL');
   }
+  if (state.cluster) {
+    log('left running, started by the stopped run: the broker clusters (KAFKA_PORT=9192 KAFKA_NODES=3 scripts/kafka.sh stop; scripts/rabbitmq-cluster.sh stop)');
+  }
   if (state.dependencies.length > 0) {
     log(`left running, started by the stopped run: ${state.dependencies.join(', ')} (scripts/kafka.sh stop stops Kafka)`);
   }

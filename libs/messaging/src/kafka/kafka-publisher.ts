@@ -6,8 +6,8 @@ import type { MessagePublisher, PublishResult } from '../publisher';
 
 /**
  * The idempotent producer with acks=all: the broker deduplicates the producer's own retries, and
- * a batch counts as sent only when every in-sync replica has it (on this single-broker cluster,
- * the one replica; on a real cluster, with min.insync.replicas=2, at least two). Messages are keyed by their
+ * a batch counts as sent only when every in-sync replica has it (on a single broker, the one
+ * replica; on the three-node cluster, with min.insync.replicas=2, at least two). Messages are keyed by their
  * destination key (the order id), so one order's events land in one partition, in order.
  */
 export class KafkaPublisher implements MessagePublisher {
@@ -23,7 +23,12 @@ export class KafkaPublisher implements MessagePublisher {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3_000 },
+      // About 15 s of retries, longer than a cluster takes to lead a dead broker's partitions elsewhere
+      // (broker.session.timeout.ms, 9 s). Within them kafkajs resends only what was not acknowledged,
+      // under the same sequence numbers, which the new leader deduplicates. Given up sooner, the relay
+      // would resend the whole batch, and partitions the batch had reached would log it twice (with
+      // retries: 5, seen on the three-node cluster: two messages logged twice when a leader was killed).
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3_000 },
     });
     this.producer.on('producer.disconnect', () => {
       this.connected = false;

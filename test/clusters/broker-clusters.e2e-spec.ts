@@ -1,0 +1,202 @@
+import { KafkaTopics, Queues } from '@platform/messaging';
+import { type Admin, KafkaJSError } from 'kafkajs';
+import { KafkaCluster, type NodeId, RabbitCluster } from '../../tools/stack/broker-clusters';
+import { ordersStoredFor } from '../e2e/support/database';
+import { expectInvariants } from '../e2e/support/invariants';
+import { kafka } from '../e2e/support/kafka';
+import {
+  customersOf,
+  eventsOf,
+  expectEachOrderInSagaOrder,
+  type LoadScenario,
+  newLoadScenario,
+  repeatedMessageIds,
+  SteadyOrders,
+} from '../e2e/support/order-load';
+import { eventually, http, type OrderView, terminalOrder, urls } from '../e2e/support/platform';
+import { CLUSTER_SUITE_PORTS } from './global-setup';
+
+const kafkaNodes = new KafkaCluster(CLUSTER_SUITE_PORTS.kafka);
+const rabbitNodes = new RabbitCluster(CLUSTER_SUITE_PORTS.rabbit);
+const TOPICS = Object.values(KafkaTopics);
+
+/** The steady load every outage runs under, in orders per second. */
+const RATE = 20;
+/** Orders sent after a kill that must finish while the node is still dead. */
+const FINISHED_DURING_OUTAGE = 30;
+
+const log = (line: string) => process.stdout.write(`[clusters] ${line}\n`);
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false; // ESRCH: the process is gone
+  }
+};
+
+/**
+ * Admin work on the cluster, tried again for a while: until the controller notices a killed node
+ * (broker.session.timeout.ms, 9 s by default), metadata still names it and a request sent to it fails.
+ */
+async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return await work(admin);
+    } catch (error) {
+      if (!(error instanceof KafkaJSError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+const partitions = (topics: readonly string[]) =>
+  withAdmin(async (admin) => {
+    const { topics: described } = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return described.flatMap(({ name, partitions: parts }) => parts.map((partition) => ({ topic: name, ...partition })));
+  });
+
+/** How many messages the topics hold: grows while a producer with acks=all still gets its writes in. */
+const messagesIn = (topics: readonly string[]) =>
+  withAdmin(async (admin) => {
+    let total = 0;
+    for (const topic of topics) for (const { high } of await admin.fetchTopicOffsets(topic)) total += Number(high);
+    return total;
+  });
+
+const pointsOf = async (customerId: string) => (await http<{ balance: number }>('GET', `${urls.points}/points/${customerId}`)).body.balance;
+
+const order = async (id: string) => (await http<OrderView>('GET', `${urls.order}/orders/${id}`)).body;
+const isTerminal = ({ status }: OrderView) => status === 'COMPLETED' || status === 'CANCELLED';
+/** From POST to the order's terminal step, by the order's own timestamps. */
+const endToEndMs = ({ history }: OrderView) => Date.parse(history.at(-1)!.at) - Date.parse(history[0].at);
+
+/**
+ * SIGKILLs a node, then waits, while it stays dead, until FINISHED_DURING_OUTAGE orders sent after
+ * the kill have finished, and Kafka (when `kafkaWork`) has taken new writes and a consumer group has
+ * consumed them. Returns the slowest end-to-end time among the orders sent in the five seconds after
+ * the kill: how long the platform took to get past the loss.
+ */
+async function survive(what: string, pid: number, load: SteadyOrders, scenario: LoadScenario): Promise<number> {
+  const [messagesBefore, pointsBefore] = await Promise.all([messagesIn(TOPICS), pointsOf(scenario.rich[0])]);
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  log(`killed ${what} (pid ${pid})`);
+  const finished = await eventually(
+    async () => (await Promise.all(load.sentSince(killedAt).map(order))).filter(isTerminal),
+    (orders) => orders.length >= FINISHED_DURING_OUTAGE,
+    { timeoutMs: 90_000, intervalMs: 500, what: `${FINISHED_DURING_OUTAGE} orders sent after killing ${what} to finish` },
+  );
+  // The saga's commands and replies, the events relayed to Kafka and the points consumed from it all went on.
+  expect(finished.filter(({ status }) => status === 'COMPLETED').length).toBeGreaterThan(0);
+  expect(await messagesIn(TOPICS)).toBeGreaterThan(messagesBefore);
+  await eventually(() => pointsOf(scenario.rich[0]), (points) => points > pointsBefore, {
+    timeoutMs: 60_000,
+    what: `points to be awarded from the orders log with ${what} dead`,
+  });
+  const pointsAfterMs = Date.now() - killedAt;
+  expect(alive(pid)).toBe(false); // all of that happened during the outage
+  const firstSeconds = await Promise.all(load.sentSince(killedAt).slice(0, 5 * RATE).map((id) => terminalOrder(id, 120_000)));
+  const slowest = Math.max(...firstSeconds.map(endToEndMs));
+  log(`${what}: ${finished.length} orders finished during the outage; the slowest sent in the 5 s after the kill took ${slowest} ms; points were awarded ${pointsAfterMs} ms after the kill`);
+  return slowest;
+}
+
+/** Every order placed under load is there once and finished, and its effects happened once. */
+async function expectNothingLostOrDoubled(scenario: LoadScenario, placed: readonly { id: string }[]): Promise<void> {
+  const ids = placed.map(({ id }) => id);
+  expect(new Set(ids).size).toBe(ids.length);
+  const stored = await Promise.all(customersOf(scenario).map(ordersStoredFor));
+  expect(stored.reduce((sum, count) => sum + count, 0)).toBe(ids.length);
+  const orders = await Promise.all(ids.map((id) => terminalOrder(id, 180_000)));
+  await expectInvariants({ stock: { [scenario.sku]: scenario.stock }, customers: customersOf(scenario), orders });
+  for (const finished of orders) {
+    const { body: notifications } = await http<{ template: string; channel: string }[]>('GET', `${urls.notification}/notifications?orderId=${finished.id}`);
+    const kinds = notifications.map(({ template, channel }) => `${template}/${channel}`);
+    expect(new Set(kinds).size).toBe(kinds.length);
+  }
+  const logged = await eventsOf(ids);
+  expect(repeatedMessageIds(logged)).toEqual([]);
+  expectEachOrderInSagaOrder(orders, logged);
+}
+
+async function fullyReplicated(): Promise<boolean> {
+  return (await partitions(TOPICS)).every(({ isr }) => isr.length === 3);
+}
+
+/**
+ * Runs `work` under a steady load of new orders, once the first of them have finished. The load is
+ * stopped however `work` ends, so a failed test leaves no orders being sent into the next.
+ */
+async function underLoad(prefix: string, work: (load: SteadyOrders, scenario: LoadScenario) => Promise<void>): Promise<void> {
+  const scenario = await newLoadScenario(prefix);
+  const load = new SteadyOrders(urls.order, scenario, RATE);
+  try {
+    await eventually(async () => (await Promise.all(load.sentSince(0).map(order))).filter(isTerminal).length, (count) => count >= 20, {
+      timeoutMs: 60_000,
+      what: 'the load to get going',
+    });
+    await work(load, scenario);
+  } finally {
+    // After a failure the sends may fail too; the test's own error is the one to report.
+    await load.stop().catch((error: unknown) => log(`the load ended with: ${(error as Error).message}`));
+  }
+}
+
+describe('the platform on three-node broker clusters', () => {
+  it('keeps every topic on all three Kafka nodes (two in sync before a write counts) and every queue on all three RabbitMQ nodes', async () => {
+    const described = await partitions(TOPICS);
+    expect(described.length).toBeGreaterThan(0);
+    for (const { topic, partitionId, replicas } of described) expect({ topic, partitionId, replicas: replicas.length }).toEqual({ topic, partitionId, replicas: 3 });
+
+    const configs = await withAdmin((admin) => admin.describeConfigs({ resources: TOPICS.map((name) => ({ type: 2, name })), includeSynonyms: false }));
+    for (const resource of configs.resources) {
+      expect(resource.configEntries.find(({ configName }) => configName === 'min.insync.replicas')?.configValue).toBe('2');
+    }
+
+    const listed = await rabbitNodes.ctl(1, 'list_queues', 'name', 'type', 'members', '--no-table-headers');
+    const queues = new Map(listed.split('\n').map((line) => line.split('\t')).map(([name, type, members]) => [name, { type, members: (members.match(/@/g) ?? []).length }]));
+    for (const queue of Object.values(Queues)) expect({ queue, ...queues.get(queue) }).toEqual({ queue, type: 'quorum', members: 3 });
+  });
+
+  it('completes orders while Kafka loses the node leading orders partitions, then its active controller, and loses or doubles nothing', () =>
+    underLoad('kafka-cluster', async (load, scenario) => {
+      const leaders = (await partitions([KafkaTopics.orders])).map(({ leader }) => leader as NodeId);
+      const leader = leaders.sort((a, b) => leaders.filter((id) => id === b).length - leaders.filter((id) => id === a).length)[0];
+      const afterLeader = await survive(`Kafka node ${leader}, leader of ${leaders.filter((id) => id === leader).length} orders partitions`, await kafkaNodes.pid(leader), load, scenario);
+      await eventually(() => partitions([KafkaTopics.orders]), (parts) => parts.every(({ leader: now }) => now !== leader && now >= 0), {
+        timeoutMs: 30_000,
+        what: `every orders partition to be led by a live node`,
+      });
+      await kafkaNodes.start();
+      await eventually(fullyReplicated, Boolean, { timeoutMs: 120_000, intervalMs: 500, what: `node ${leader} to catch up (every partition in sync on 3 nodes)` });
+
+      const controller = await kafkaNodes.activeController();
+      const afterController = await survive(`Kafka node ${controller}, the active controller`, await kafkaNodes.pid(controller), load, scenario);
+      await eventually(() => kafkaNodes.activeController(), (now) => now !== controller, { timeoutMs: 30_000, what: 'another node to lead the controllers' });
+      await kafkaNodes.start();
+      await eventually(fullyReplicated, Boolean, { timeoutMs: 120_000, intervalMs: 500, what: `node ${controller} to catch up` });
+
+      await expectNothingLostOrDoubled(scenario, await load.stop());
+      log(`recovery: partition leader lost → slowest order ${afterLeader} ms; controller lost → ${afterController} ms`);
+  }), 600_000);
+
+  it('completes orders while RabbitMQ loses the node leading order.saga-replies, and loses or doubles nothing', () =>
+    underLoad('rabbit-cluster', async (load, scenario) => {
+      const leader = await rabbitNodes.leaderOf(Queues.orderSagaReplies);
+      const survivor = rabbitNodes.nodes.find(({ id }) => id !== leader)!.id;
+      const recovery = await survive(`RabbitMQ node ${leader}, leader of ${Queues.orderSagaReplies}`, await rabbitNodes.pid(leader), load, scenario);
+      expect(await rabbitNodes.leaderOf(Queues.orderSagaReplies, survivor)).not.toBe(leader);
+      await rabbitNodes.start();
+      await eventually(() => rabbitNodes.runningNodes(survivor), (running) => running.length === 3, { timeoutMs: 60_000, what: `node ${leader} to rejoin` });
+
+      await expectNothingLostOrDoubled(scenario, await load.stop());
+      log(`recovery: saga-replies leader lost → slowest order ${recovery} ms`);
+  }), 600_000);
+});

@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from './stack.config';
+
+const run = promisify(execFile);
+
+/** Where a cluster's nodes listen: node n of Kafka on kafka + 2(n-1) (its controller on the port after), of RabbitMQ on rabbit + n - 1. */
+export interface ClusterPorts {
+  readonly kafka: number;
+  readonly rabbit: number;
+}
+
+/** `npm start -- --cluster`'s; the cluster suite's own are apart from them, so both can run. */
+export const CLUSTER_PORTS: ClusterPorts = { kafka: 9192, rabbit: 5682 };
+
+const NODES = [1, 2, 3] as const;
+export type NodeId = (typeof NODES)[number];
+
+async function script(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { stdout } = await run(path.join(ROOT, 'scripts', name), args, { env: { ...process.env, ...env }, timeout: 240_000 });
+  return stdout.trim();
+}
+
+/** Three KRaft nodes, each broker and controller, from scripts/kafka.sh: every topic on all three, min.insync.replicas 2. */
+export class KafkaCluster {
+  readonly nodes: readonly { id: NodeId; port: number }[];
+
+  constructor(private readonly firstPort: number) {
+    this.nodes = NODES.map((id) => ({ id, port: firstPort + 2 * (id - 1) }));
+  }
+
+  get brokers(): string[] {
+    return this.nodes.map(({ port }) => `127.0.0.1:${port}`);
+  }
+
+  private kafka(...args: string[]): Promise<string> {
+    return script('kafka.sh', args, { KAFKA_PORT: String(this.firstPort), KAFKA_NODES: '3' });
+  }
+
+  /** Starts every node that is down, a killed one included, and waits until all answer. */
+  async start(): Promise<void> {
+    await this.kafka('start');
+  }
+
+  async stop(): Promise<void> {
+    await this.kafka('stop');
+  }
+
+  async pid(node: NodeId): Promise<number> {
+    return Number(await this.kafka('pid', String(node)));
+  }
+
+  /** The node that leads the KRaft quorum: the cluster's active controller. */
+  async activeController(): Promise<NodeId> {
+    return Number(await this.kafka('controller')) as NodeId;
+  }
+}
+
+/** Three RabbitMQ nodes clustered by scripts/rabbitmq-cluster.sh, beside the machine's own broker. */
+export class RabbitCluster {
+  readonly nodes: readonly { id: NodeId; port: number }[];
+
+  constructor(private readonly firstPort: number) {
+    this.nodes = NODES.map((id) => ({ id, port: firstPort + id - 1 }));
+  }
+
+  /** RABBITMQ_URL for the services: every node, in the default vhost (the cluster is the platform's alone). */
+  get urls(): string[] {
+    return this.nodes.map(({ port }) => `amqp://guest:guest@127.0.0.1:${port}`);
+  }
+
+  private rabbit(...args: string[]): Promise<string> {
+    return script('rabbitmq-cluster.sh', args, { RABBITMQ_CLUSTER_PORT: String(this.firstPort) });
+  }
+
+  /** Starts every node that is down, a killed one included (it rejoins), and waits until all run. */
+  async start(): Promise<void> {
+    await this.rabbit('start');
+  }
+
+  async stop(): Promise<void> {
+    await this.rabbit('stop');
+  }
+
+  async pid(node: NodeId): Promise<number> {
+    return Number(await this.rabbit('pid', String(node)));
+  }
+
+  /** rabbitmqctl against a node, with -q; its output. */
+  ctl(node: NodeId, ...args: string[]): Promise<string> {
+    return this.rabbit('ctl', String(node), ...args);
+  }
+
+  /** The node that leads a quorum queue, asked of a node that runs. */
+  async leaderOf(queue: string, askNode: NodeId = 1): Promise<NodeId> {
+    const listed = await this.ctl(askNode, 'list_queues', 'name', 'leader', '--no-table-headers');
+    const line = listed.split('\n').find((entry) => entry.split(/\s+/)[0] === queue);
+    const leader = line?.split(/\s+/)[1];
+    const node = leader && /^cluster-\d+-(\d)@/.exec(leader)?.[1];
+    if (!node) throw new Error(`no leader found for queue ${queue} in: ${listed}`);
+    return Number(node) as NodeId;
+  }
+
+  /** The nodes the cluster reports running, asked of a node that runs. */
+  async runningNodes(askNode: NodeId = 1): Promise<NodeId[]> {
+    const status = JSON.parse(await this.ctl(askNode, 'cluster_status', '--formatter', 'json')) as { running_nodes: string[] };
+    return status.running_nodes.map((name) => Number(/^cluster-\d+-(\d)@/.exec(name)?.[1]) as NodeId).sort();
+  }
+}
+
+export interface BrokerClusters {
+  readonly kafka: KafkaCluster;
+  readonly rabbit: RabbitCluster;
+  /** What the services are started with to use the clusters. */
+  readonly environment: { RABBITMQ_URL: string; KAFKA_BROKERS: string };
+  stop(): Promise<void>;
+}
+
+/** Starts (or reuses) a three-node Kafka and a three-node RabbitMQ, side by side. */
+export async function startBrokerClusters(ports: ClusterPorts, log: (line: string) => void): Promise<BrokerClusters> {
+  const kafka = new KafkaCluster(ports.kafka);
+  const rabbit = new RabbitCluster(ports.rabbit);
+  log(`starting a 3-node Kafka on ${kafka.brokers.join(', ')} and a 3-node RabbitMQ on ports ${rabbit.nodes.map(({ port }) => port).join(', ')}`);
+  await Promise.all([kafka.start(), rabbit.start()]);
+  return {
+    kafka,
+    rabbit,
+    environment: { RABBITMQ_URL: rabbit.urls.join(','), KAFKA_BROKERS: kafka.brokers.join(',') },
+    stop: async () => {
+      log('stopping the broker clusters');
+      await Promise.all([kafka.stop(), rabbit.stop()]);
+    },
+  };
+}
