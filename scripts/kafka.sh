@@ -26,6 +26,9 @@ java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true
 fail() { echo "kafka: $*" >&2; exit 1; }
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# How messages name node $1: a single broker is just "kafka:", as it always was.
+node_label() { [ "$nodes" = 1 ] || echo "node $1 "; }
+
 # Where node $1 listens and keeps its files: one node keeps the paths it always had.
 node_port() { echo $((port + 2 * ($1 - 1))); }
 node_files() {
@@ -56,7 +59,12 @@ install() {
 cluster_id() {
   local file="$cache/cluster-$port/cluster-id"
   [ "$nodes" = 1 ] && file="$data.cluster-id"
-  [ -f "$file" ] || java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid | tail -1 > "$file"
+  if [ ! -s "$file" ]; then
+    local id
+    id=$(java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid | tail -1)
+    [[ "$id" =~ ^[A-Za-z0-9_-]{22}$ ]] || fail "could not generate a cluster id (got \"$id\")"
+    echo "$id" > "$file"
+  fi
   cat "$file"
 }
 
@@ -78,13 +86,15 @@ write_properties() {
 start_node() {
   local n=$1 p; p=$(node_port "$n")
   node_files "$n"
-  if answers "$p"; then echo "kafka: node $n already answering on 127.0.0.1:$p"; return 0; fi
+  if answers "$p"; then echo "kafka: $(node_label "$n")already answering on 127.0.0.1:$p"; return 0; fi
+  install
   write_properties "$n"
   if [ ! -f "$data/meta.properties" ]; then
     mkdir -p "$data"
-    java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$(cluster_id)" -c "$properties" >/dev/null
+    local id; id=$(cluster_id) || exit 1
+    java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$id" -c "$properties" >/dev/null
   fi
-  echo "kafka: starting $version (KRaft) node $n on 127.0.0.1:$p, log in $log"
+  echo "kafka: starting $version (KRaft) $(node_label "$n")on 127.0.0.1:$p, log in $log"
   nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$properties" >"$log" 2>&1 &
   echo $! > "$pid_file"
 }
@@ -94,16 +104,15 @@ await_node() {
   node_files "$n"
   for _ in $(seq 1 180); do
     if [ -f "$pid_file" ] && ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-      tail -20 "$log" >&2; fail "node $n exited during start-up (full log: $log)"
+      tail -20 "$log" >&2; fail "$(node_label "$n")exited during start-up (full log: $log)"
     fi
     if answers "$p" && { [ ! -f "$log" ] || grep -q "Kafka Server started" "$log"; }; then return 0; fi
     sleep 0.5
   done
-  fail "node $n: no answer on 127.0.0.1:$p after 90 s (log: $log)"
+  fail "$(node_label "$n")no answer on 127.0.0.1:$p after 90 s (log: $log)"
 }
 
 start() {
-  install
   mkdir -p "$cache" "$root/.run"
   # All nodes first, then the waits: a cluster's controllers elect a leader only once a majority runs.
   for n in $(seq 1 "$nodes"); do start_node "$n"; done
@@ -116,9 +125,9 @@ stop_node() {
   node_files "$n"
   if [ ! -f "$pid_file" ]; then
     if answers "$p"; then
-      echo "kafka: node $n was not started by this script; the one answering on 127.0.0.1:$p was started elsewhere (another checkout?): stop it there"
+      echo "kafka: $(node_label "$n")not started by this script; the broker answering on 127.0.0.1:$p was started elsewhere (another checkout?): stop it there"
     else
-      echo "kafka: node $n was not started by this script"
+      echo "kafka: $(node_label "$n")not started by this script"
     fi
     return 0
   fi
@@ -126,25 +135,26 @@ stop_node() {
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { echo "kafka: node $n did not stop cleanly in 30 s, killing"; kill -9 "$pid"; }
+    kill -0 "$pid" 2>/dev/null && { echo "kafka: $(node_label "$n")no clean stop after 30 s, killing"; kill -9 "$pid"; }
   fi
   rm -f "$pid_file"
-  echo "kafka: node $n stopped"
+  echo "kafka: $(node_label "$n")stopped"
 }
 
 stop() {
   # Every node at once: stopped one by one, the last could not finish its controlled shutdown
   # without a majority of controllers, and would wait for one until killed.
-  local n
-  for n in $(seq 1 "$nodes"); do stop_node "$n" & done
-  wait
+  local n pids=() failed=0
+  for n in $(seq 1 "$nodes"); do stop_node "$n" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return $failed
 }
 
 status() {
   local down=0 n
   for n in $(seq 1 "$nodes"); do
-    if answers "$(node_port "$n")"; then echo "kafka: node $n answering on 127.0.0.1:$(node_port "$n")"
-    else echo "kafka: node $n not running"; down=1; fi
+    if answers "$(node_port "$n")"; then echo "kafka: $(node_label "$n")answering on 127.0.0.1:$(node_port "$n")"
+    else echo "kafka: $(node_label "$n")not running"; down=1; fi
   done
   return $down
 }

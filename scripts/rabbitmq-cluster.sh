@@ -56,23 +56,28 @@ CONF
 }
 
 await_node() {
-  local n=$1
-  for _ in $(seq 1 120); do
+  local n=$1 deadline=$((SECONDS + 90))
+  while [ $SECONDS -lt $deadline ]; do
     # await_startup gives up at once on a node that has not registered with epmd yet.
-    ctl "$n" await_startup --timeout 60 >/dev/null 2>&1 && return 0
+    ctl "$n" await_startup --timeout 10 >/dev/null 2>&1 && return 0
     sleep 0.5
   done
-  tail -20 "$dir/node$n.out" >&2; fail "node $n did not start in 60 s (see $dir/node$n/log)"
+  tail -20 "$dir/node$n.out" >&2; fail "node $n did not start in 90 s (see $dir/node$n/log)"
 }
 
-# A new node joins node 1 once; a node that was killed and comes back rejoins by itself.
+members() { ctl "$1" cluster_status --formatter json 2>/dev/null | grep -o '"disk_nodes":\[[^]]*\]' || true; }
+
+# A node that is not yet a member joins node 1; a node that was killed and comes back is one
+# already, and rejoins by itself. If joining fails the node's app is started again as it was.
 join() {
   local n=$1
-  [ -f "$dir/node$n.joined" ] && return 0
+  members "$n" | grep -q "\"$(node_name 1)\"" && return 0
   ctl "$n" stop_app
-  ctl "$n" join_cluster "$(node_name 1)"
+  if ! ctl "$n" join_cluster "$(node_name 1)"; then
+    ctl "$n" start_app || true
+    fail "node $n could not join $(node_name 1)"
+  fi
   ctl "$n" start_app
-  touch "$dir/node$n.joined"
 }
 
 start() {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { answers } from './infrastructure';
 import { ROOT } from './stack.config';
 
 const run = promisify(execFile);
@@ -114,22 +115,39 @@ export interface BrokerClusters {
   readonly rabbit: RabbitCluster;
   /** What the services are started with to use the clusters. */
   readonly environment: { RABBITMQ_URL: string; KAFKA_BROKERS: string };
+  /** Stops the clusters, unless every node of both already ran before: then they are someone else's. */
   stop(): Promise<void>;
 }
 
-/** Starts (or reuses) a three-node Kafka and a three-node RabbitMQ, side by side. */
+/**
+ * Starts a three-node Kafka and a three-node RabbitMQ side by side, or reuses them when all their
+ * nodes answer already. If either fails to start, both are stopped again before the error is thrown.
+ */
 export async function startBrokerClusters(ports: ClusterPorts, log: (line: string) => void): Promise<BrokerClusters> {
   const kafka = new KafkaCluster(ports.kafka);
   const rabbit = new RabbitCluster(ports.rabbit);
-  log(`starting a 3-node Kafka on ${kafka.brokers.join(', ')} and a 3-node RabbitMQ on ports ${rabbit.nodes.map(({ port }) => port).join(', ')}`);
-  await Promise.all([kafka.start(), rabbit.start()]);
+  const allPorts = [...kafka.nodes, ...rabbit.nodes].map(({ port }) => port);
+  const reused = (await Promise.all(allPorts.map((port) => answers('127.0.0.1', port)))).every(Boolean);
+  const stopBoth = async () => {
+    log('stopping the broker clusters');
+    const stopped = await Promise.allSettled([kafka.stop(), rabbit.stop()]);
+    for (const result of stopped) if (result.status === 'rejected') log(`a broker cluster did not stop cleanly: ${(result.reason as Error).message}`);
+  };
+  if (reused) log(`reusing the 3-node Kafka on ${kafka.brokers.join(', ')} and the 3-node RabbitMQ on ports ${rabbit.nodes.map(({ port }) => port).join(', ')}`);
+  else log(`starting a 3-node Kafka on ${kafka.brokers.join(', ')} and a 3-node RabbitMQ on ports ${rabbit.nodes.map(({ port }) => port).join(', ')}`);
+  const started = await Promise.allSettled([kafka.start(), rabbit.start()]);
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await stopBoth();
+    throw new Error(`the broker clusters did not start: ${(failure.reason as Error).message}`);
+  }
   return {
     kafka,
     rabbit,
     environment: { RABBITMQ_URL: rabbit.urls.join(','), KAFKA_BROKERS: kafka.brokers.join(',') },
     stop: async () => {
-      log('stopping the broker clusters');
-      await Promise.all([kafka.stop(), rabbit.stop()]);
+      if (reused) return log('leaving the broker clusters running: they ran before this stack started');
+      await stopBoth();
     },
   };
 }

@@ -25,17 +25,23 @@ export async function startStack(
   replicas?: Replicas,
   clusterPorts?: ClusterPorts,
 ): Promise<Stack> {
-  const clusters = clusterPorts ? await startBrokerClusters(clusterPorts, log) : undefined;
-  // Everything below (the dependency checks, the vhost, the services) then reads the clusters' addresses.
-  if (clusters) Object.assign(process.env, clusters.environment);
+  let clusters: BrokerClusters | undefined;
   let startedDependencies: Dependency[] = [];
   let apps: RunningApps = { services: [], balancers: [] };
   const stop = async () => {
-    await stopServices(apps);
-    await stopDependencies(startedDependencies, log);
-    await clusters?.stop();
+    try {
+      await stopServices(apps);
+      await stopDependencies(startedDependencies, log);
+    } finally {
+      await clusters?.stop();
+    }
   };
   try {
+    if (clusterPorts) {
+      clusters = await startBrokerClusters(clusterPorts, log);
+      // Everything below (the dependency checks, the vhost, the services) then reads the clusters' addresses.
+      Object.assign(process.env, clusters.environment);
+    }
     startedDependencies = await ensureDependencies(log);
     await ensureRabbitVhost(log);
     await prepareDatabases(log);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { CLUSTER_PORTS } from './broker-clusters';
 import { STATE_FILE } from './stack.config';
 import type { StackState } from './start';
 
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
     if (!(await waitForExit(pid, 15_000))) process.kill(pid, 'SIGKILL');
   }
   if (state.cluster) {
-    log('left running, started by the stopped run: the broker clusters (KAFKA_PORT=9192 KAFKA_NODES=3 scripts/kafka.sh stop; scripts/rabbitmq-cluster.sh stop)');
+    log(
+      `left running, started by the stopped run: the broker clusters (KAFKA_PORT=${CLUSTER_PORTS.kafka} KAFKA_NODES=3 scripts/kafka.sh stop; RABBITMQ_CLUSTER_PORT=${CLUSTER_PORTS.rabbit} scripts/rabbitmq-cluster.sh stop)`,
+    );
   }
   if (state.dependencies.length > 0) {
     log(`left running, started by the stopped run: ${state.dependencies.join(', ')} (scripts/kafka.sh stop stops Kafka)`);

@@ -58,6 +58,8 @@ describe('service configuration', () => {
     expect(message).toContain('RABBITMQ_URL: must be a URL starting with amqp:// or amqps:// (got "amqp://***@a:5672,http://***@b:5672")');
     expect(message).not.toMatch(/secret/);
     expect(refusal({ RABBITMQ_URL: 'amqp://a:5672,' })).toContain('RABBITMQ_URL:');
+    // A comma inside a password does not cut the URL.
+    expect(loadConfig('order', schema, { RABBITMQ_URL: 'amqp://u:a,b@rabbit:5672' }).RABBITMQ_URL).toEqual(['amqp://u:a,b@rabbit:5672']);
   });
 
   it('does not print the value of a secret', () => {

@@ -23,16 +23,19 @@ const url = (protocols: string[], fallback: string) => {
     .default(fallback);
 };
 
+/** Where a list of URLs is cut: only before the next URL's scheme, so a comma inside a password stays in it. */
+const BEFORE_NEXT_URL = /,(?=\s*[a-z][\w+.-]*:\/\/)/i;
+
 /**
  * One URL, or several separated by commas: the nodes of one cluster, tried in turn. Each is held
- * to the same rule as a single URL, and the refusal quotes the one that breaks it.
+ * to the same rule as a single URL; the refusal quotes the whole list, each URL without its credentials.
  */
 const urlList = (protocols: string[], fallback: string) => {
   const single = url(protocols, fallback).unwrap();
   return z
     .string()
     .default(fallback)
-    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .transform((value) => value.split(BEFORE_NEXT_URL).map((entry) => entry.trim()))
     .pipe(z.array(single).min(1));
 };
 
@@ -184,8 +187,7 @@ export const isLoopback = (host: string) => host === 'localhost' || host === '::
 function shown(variable: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   if (variable.includes('KEY')) return '"***"';
-  // A list of URLs (the nodes of a cluster) is cut only where the next URL starts, so a comma in a password hides too.
-  return `"${value.split(/,(?=\s*[a-z][\w+.-]*:\/\/)/i).map(withoutSecrets).join(',')}"`;
+  return `"${value.split(BEFORE_NEXT_URL).map(withoutSecrets).join(',')}"`;
 }
 
 /**

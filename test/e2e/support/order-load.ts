@@ -9,14 +9,16 @@ import { http, type OrderView, putAccount, putProduct, unique } from './platform
 export async function placeOrderSurely(orderUrl: string, customerId: string, items: { sku: string; quantity: number }[]): Promise<string> {
   const key = randomUUID();
   for (let attempt = 1; ; attempt++) {
+    let placed: Awaited<ReturnType<typeof http<OrderView>>> | undefined;
     try {
-      const placed = await http<OrderView>('POST', `${orderUrl}/orders`, { customerId, items }, { 'Idempotency-Key': key });
-      if (placed.status === 202 || placed.status === 200) return placed.body.id;
-      if (placed.status < 500 || attempt === 20) throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
+      placed = await http<OrderView>('POST', `${orderUrl}/orders`, { customerId, items }, { 'Idempotency-Key': key });
     } catch (error) {
       // The connection broke, before the answer or in its middle: the same key makes the retry safe.
       if (attempt === 20) throw error;
     }
+    if (placed?.status === 202 || placed?.status === 200) return placed.body.id;
+    // A 4xx will not change by asking again; a 5xx may, up to the last attempt.
+    if (placed && (placed.status < 500 || attempt === 20)) throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }
 }
@@ -60,6 +62,7 @@ export async function placeOrders(orderUrl: string, scenario: LoadScenario, coun
 export class SteadyOrders {
   private readonly placed: { id: string; sentAt: number }[] = [];
   private readonly placing: Promise<void>[] = [];
+  private readonly failures: unknown[] = [];
   private running = true;
   private readonly loop: Promise<void>;
 
@@ -68,22 +71,29 @@ export class SteadyOrders {
       for (let index = 0; this.running; index++) {
         const { customerId, items } = nthOrder(scenario, index);
         const sentAt = Date.now();
-        this.placing.push(placeOrderSurely(orderUrl, customerId, items).then((id) => void this.placed.push({ id, sentAt })));
+        // A failure is kept for stop() to throw, not left as an unhandled rejection meanwhile.
+        this.placing.push(
+          placeOrderSurely(orderUrl, customerId, items).then(
+            (id) => void this.placed.push({ id, sentAt }),
+            (error: unknown) => void this.failures.push(error),
+          ),
+        );
         await new Promise((resolve) => setTimeout(resolve, 1_000 / perSecond));
       }
     })();
   }
 
-  /** The orders sent at or after `time` whose POST has been answered so far. */
-  sentSince(time: number): string[] {
-    return this.placed.filter(({ sentAt }) => sentAt >= time).map(({ id }) => id);
+  /** The orders sent at or after `from` (and before `to`) whose POST has been answered so far. */
+  sentSince(from: number, to = Infinity): string[] {
+    return this.placed.filter(({ sentAt }) => sentAt >= from && sentAt < to).map(({ id }) => id);
   }
 
-  /** Stops sending, waits for every answer, and returns every order placed. */
+  /** Stops sending, waits for every answer, and returns every order placed; throws if a POST failed for good. */
   async stop(): Promise<{ id: string; sentAt: number }[]> {
     this.running = false;
     await this.loop;
     await Promise.all(this.placing);
+    if (this.failures.length > 0) throw this.failures[0];
     return [...this.placed];
   }
 }

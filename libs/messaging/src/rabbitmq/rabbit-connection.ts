@@ -163,7 +163,11 @@ export class RabbitConnection {
 }
 
 function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(a URL that does not parse)'; // it may hold a password anywhere: show none of it
+  }
 }
