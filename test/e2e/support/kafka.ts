@@ -43,8 +43,14 @@ export async function readTopics(topics: readonly string[], keep: (record: LogRe
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`could not read ${topics.join(', ')} to the end within 60 s`)), 60_000);
+      // A rebalance of this reader's group (its coordinator's node restarted, say) fetches again from the
+      // last commit: a position already read is the same record, and is kept once.
+      const read = new Set<string>();
       void consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
+          const position = `${topic}:${partition}:${message.offset}`;
+          if (read.has(position)) return;
+          read.add(position);
           const headers = textHeaders(message.headers);
           const record: LogRecord = {
             topic,

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { type Kafka, KafkaJSProtocolError, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import { metadataHeaders, type OutboundMessage } from '../message';
@@ -12,14 +12,18 @@ import type { MessagePublisher, PublishResult } from '../publisher';
  */
 export class KafkaPublisher implements MessagePublisher {
   readonly broker = 'kafka' as const;
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly logger: Logger,
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -30,12 +34,32 @@ export class KafkaPublisher implements MessagePublisher {
       // retries: 5, seen on the three-node cluster: two messages logged twice when a leader was killed).
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3_000 },
     });
-    this.producer.on('producer.disconnect', () => {
-      this.connected = false;
+    producer.on('producer.disconnect', () => {
+      if (this.producer === producer) this.connected = false;
     });
-    this.producer.on('producer.connect', () => {
-      this.connected = true;
+    producer.on('producer.connect', () => {
+      if (this.producer === producer) this.connected = true;
     });
+    return producer;
+  }
+
+  /**
+   * kafkajs numbers each partition's batches and moves the number on only when a batch is
+   * acknowledged. A batch it gave up on may still have been written (the leader died before
+   * answering); the next batch then goes out under the same numbers. The broker refuses it as out
+   * of order when its length differs, for ever after (on the three-node cluster the relay resent
+   * one event eight times), or, when its length matches, takes it for a retry of the written one and
+   * acknowledges it without writing it: an order.placed acknowledged, marked sent, and never in the
+   * log. So after any failure that may have reached a broker, the producer is replaced: a new
+   * producer id starts its numbers afresh, and the batch is written when the relay sends it again
+   * (twice, if the first did land: the inboxes take it once).
+   */
+  private async replaceProducer(reason: string): Promise<void> {
+    const broken = this.producer;
+    this.producer = this.newProducer();
+    this.connected = false;
+    this.logger.warn({ reason }, 'kafka producer replaced: after this failure its sequence numbers may not match the broker\'s');
+    await broken.disconnect().catch((error: unknown) => this.logger.debug({ err: describeError(error) }, 'the replaced kafka producer was already closing'));
   }
 
   get isConnected(): boolean {
@@ -75,7 +99,10 @@ export class KafkaPublisher implements MessagePublisher {
       return messages.map(() => ({ ok: true }));
     } catch (error) {
       const reason = describeError(error);
-      const brokerUnavailable = isBrokerTrouble(error);
+      const brokerUnavailable = hasProducerStateError(error) || isBrokerTrouble(error);
+      // Only a broker's refusal of the messages themselves (too large, say) surely wrote nothing.
+      const messagesRefused = error instanceof KafkaJSProtocolError && !error.retriable && !hasProducerStateError(error);
+      if (!messagesRefused) await this.replaceProducer(reason);
       this.logger.warn({ err: reason, messages: messages.length, brokerUnavailable }, 'kafka batch not acknowledged');
       return messages.map(() => ({ ok: false, error: reason, brokerUnavailable }));
     }
@@ -95,4 +122,14 @@ const BROKER_TROUBLE = new Set([
 function isBrokerTrouble(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return BROKER_TROUBLE.has(error.name) || (error as { retriable?: boolean }).retriable === true;
+}
+
+/** The broker no longer accepts this producer's sequence numbers or id: only a new producer gets past it. */
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+function hasProducerStateError(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = (cause as { cause?: unknown }).cause) {
+    if (PRODUCER_STATE_ERRORS.has((cause as { type?: string }).type ?? '')) return true;
+  }
+  return false;
 }

@@ -9,6 +9,8 @@ import { declareTopology } from './rabbit-topology';
 export interface RabbitConnectionOptions {
   /** One broker, or the nodes of a cluster: each attempt takes the next, so a lost node is left behind. */
   readonly urls: readonly string[];
+  /** The index of the URL the first attempt takes; by default one at random, so that instances spread over the nodes. */
+  readonly firstUrl?: number;
   /** Shown in the RabbitMQ management UI's connection list. */
   readonly connectionName: string;
   readonly topology: RabbitTopology;
@@ -50,7 +52,7 @@ export class RabbitConnection {
     private readonly logger: Logger,
   ) {
     if (options.urls.length === 0) throw new Error('RabbitConnection needs at least one URL');
-    this.nextUrl = Math.floor(Math.random() * options.urls.length);
+    this.nextUrl = (options.firstUrl ?? Math.floor(Math.random() * options.urls.length)) % options.urls.length;
   }
 
   get isConnected(): boolean {

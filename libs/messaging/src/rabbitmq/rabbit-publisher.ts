@@ -116,6 +116,7 @@ export class RabbitPublisher implements MessagePublisher {
                 error: `unroutable: no queue is bound to exchange ${destination.exchange} for key ${destination.routingKey}`,
               });
             } else if (error) {
+              this.abandonAfterNack(channel);
               resolve({ ok: false, error: `not confirmed by the broker: ${describeError(error)}`, brokerUnavailable: true });
             } else {
               resolve({ ok: true });
@@ -127,6 +128,19 @@ export class RabbitPublisher implements MessagePublisher {
       }
     });
     return { confirm, bufferFull };
+  }
+
+  /**
+   * No queue here has a length limit, so a nack means the broker could not take the message. On
+   * RabbitMQ 3.10, a channel opened while a quorum queue was still electing a new leader (its old
+   * leader's node had just died, with this process's connection) nacked every later publish to
+   * that queue, for minutes, while a fresh channel published fine. So the channel is given up, by
+   * the one tested path: a new connection, whose channels find the queues' current leaders.
+   */
+  private abandonAfterNack(channel: amqp.ConfirmChannel): void {
+    if (this.channel !== channel) return;
+    this.channel = null;
+    this.connection.recover('the broker nacked a publish');
   }
 
   private withTimeout(confirm: Promise<PublishResult>): Promise<PublishResult> {
