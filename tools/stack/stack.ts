@@ -16,8 +16,9 @@ export interface Stack extends RunningApps {
 /**
  * Brings the platform up: dependencies (reused or started), databases and migrations, then the
  * five services (as many instances of each as `replicas` says), each waited for until
- * /health/ready answers 200. With `clusters`, the services use a three-node Kafka and a three-node
- * RabbitMQ on those ports, started here and stopped with the stack, instead of single brokers.
+ * /health/ready answers 200. With `clusterPorts`, the services use a three-node Kafka and a
+ * three-node RabbitMQ on those ports instead of single brokers: started here and stopped with the
+ * stack, or, when all their nodes already ran, reused and left running.
  */
 export async function startStack(
   log: (line: string) => void,
