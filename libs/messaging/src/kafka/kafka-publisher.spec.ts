@@ -59,12 +59,12 @@ describe('KafkaPublisher', () => {
     expect(producers).toHaveLength(2);
   });
 
-  it('keeps its producer when the broker refused the messages themselves: nothing was written', async () => {
-    const { kafka, producers } = fakeKafka([protocolError('MESSAGE_TOO_LARGE')]);
+  it('replaces its producer after the broker refuses the records too, and lets that failure spend an attempt', async () => {
+    const { kafka, producers } = fakeKafka([protocolError('INVALID_RECORD')]);
     const publisher = new KafkaPublisher(kafka, pino({ level: 'silent' }));
 
     expect(await publisher.publish([message])).toEqual([expect.objectContaining({ ok: false, brokerUnavailable: false })]);
     expect(await publisher.publish([message])).toEqual([{ ok: true }]);
-    expect(producers).toHaveLength(1);
+    expect(producers).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { type Kafka, KafkaJSProtocolError, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import { metadataHeaders, type OutboundMessage } from '../message';
@@ -14,6 +14,8 @@ export class KafkaPublisher implements MessagePublisher {
   readonly broker = 'kafka' as const;
   private producer: Producer;
   private connected = false;
+  /** The current producer's connect, once: it resolves only when the producer has its id. */
+  private ready: Promise<void> | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -50,14 +52,16 @@ export class KafkaPublisher implements MessagePublisher {
    * of order when its length differs, for ever after (on the three-node cluster the relay resent
    * one event eight times), or, when its length matches, takes it for a retry of the written one and
    * acknowledges it without writing it: an order.placed acknowledged, marked sent, and never in the
-   * log. So after any failure that may have reached a broker, the producer is replaced: a new
-   * producer id starts its numbers afresh, and the batch is written when the relay sends it again
-   * (twice, if the first did land: the inboxes take it once).
+   * log. So after any failure the producer is replaced: a new producer id starts its numbers
+   * afresh, and the batch is written when the relay sends it again (twice, if the first did land:
+   * the inboxes take it once). A message the broker truly refuses fails again, and spends the
+   * relay's attempts as before.
    */
   private async replaceProducer(reason: string): Promise<void> {
     const broken = this.producer;
     this.producer = this.newProducer();
     this.connected = false;
+    this.ready = null;
     this.logger.warn({ reason }, 'kafka producer replaced: after this failure its sequence numbers may not match the broker\'s');
     await broken.disconnect().catch((error: unknown) => this.logger.debug({ err: describeError(error) }, 'the replaced kafka producer was already closing'));
   }
@@ -66,8 +70,20 @@ export class KafkaPublisher implements MessagePublisher {
     return this.connected;
   }
 
-  async connect(): Promise<void> {
-    await this.producer.connect();
+  /**
+   * Connects the current producer once, for every caller. kafkajs announces 'connect' before the
+   * producer has its id; a batch sent in that gap skipped kafkajs's per-broker lock and then
+   * released it (TypeError: reading 'release'), failing a batch the broker had written.
+   */
+  connect(): Promise<void> {
+    if (!this.ready) {
+      const ready = this.producer.connect().catch((error: unknown) => {
+        if (this.ready === ready) this.ready = null;
+        throw error;
+      });
+      this.ready = ready;
+    }
+    return this.ready;
   }
 
   async disconnect(): Promise<void> {
@@ -91,7 +107,7 @@ export class KafkaPublisher implements MessagePublisher {
       byTopic.set(destination.topic, batch);
     }
     try {
-      if (!this.connected) await this.producer.connect();
+      await this.connect();
       await this.producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
@@ -100,9 +116,9 @@ export class KafkaPublisher implements MessagePublisher {
     } catch (error) {
       const reason = describeError(error);
       const brokerUnavailable = hasProducerStateError(error) || isBrokerTrouble(error);
-      // Only a broker's refusal of the messages themselves (too large, say) surely wrote nothing.
-      const messagesRefused = error instanceof KafkaJSProtocolError && !error.retriable && !hasProducerStateError(error);
-      if (!messagesRefused) await this.replaceProducer(reason);
+      // After every failure: even a refusal that names the records (INVALID_RECORD, seen on the cluster
+      // after a leader moved) came back on every later batch until the producer was replaced.
+      await this.replaceProducer(reason);
       this.logger.warn({ err: reason, messages: messages.length, brokerUnavailable }, 'kafka batch not acknowledged');
       return messages.map(() => ({ ok: false, error: reason, brokerUnavailable }));
     }
