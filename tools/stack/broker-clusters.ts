@@ -18,52 +18,63 @@ export const CLUSTER_PORTS: ClusterPorts = { kafka: 9192, rabbit: 5682 };
 const NODES = [1, 2, 3] as const;
 export type NodeId = (typeof NODES)[number];
 
-async function script(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await run(path.join(ROOT, 'scripts', name), args, { env: { ...process.env, ...env }, timeout: 240_000 });
-  return stdout.trim();
+/**
+ * Three nodes run by one of scripts/kafka.sh and scripts/rabbitmq-cluster.sh: both scripts take
+ * `start` (every node that is down, a killed one included), `stop` and `pid N`.
+ */
+abstract class ScriptedCluster {
+  readonly nodes: readonly { id: NodeId; port: number }[];
+
+  protected constructor(
+    private readonly scriptName: string,
+    private readonly scriptEnv: NodeJS.ProcessEnv,
+    nodePort: (id: NodeId) => number,
+  ) {
+    this.nodes = NODES.map((id) => ({ id, port: nodePort(id) }));
+  }
+
+  protected async script(...args: string[]): Promise<string> {
+    const { stdout } = await run(path.join(ROOT, 'scripts', this.scriptName), args, {
+      env: { ...process.env, ...this.scriptEnv },
+      timeout: 240_000,
+    });
+    return stdout.trim();
+  }
+
+  /** Starts every node that is down, a killed one included (it rejoins), and waits until all run. */
+  async start(): Promise<void> {
+    await this.script('start');
+  }
+
+  async stop(): Promise<void> {
+    await this.script('stop');
+  }
+
+  async pid(node: NodeId): Promise<number> {
+    return Number(await this.script('pid', String(node)));
+  }
 }
 
 /** Three KRaft nodes, each broker and controller, from scripts/kafka.sh: every topic on all three, min.insync.replicas 2. */
-export class KafkaCluster {
-  readonly nodes: readonly { id: NodeId; port: number }[];
-
-  constructor(private readonly firstPort: number) {
-    this.nodes = NODES.map((id) => ({ id, port: firstPort + 2 * (id - 1) }));
+export class KafkaCluster extends ScriptedCluster {
+  constructor(firstPort: number) {
+    super('kafka.sh', { KAFKA_PORT: String(firstPort), KAFKA_NODES: '3' }, (id) => firstPort + 2 * (id - 1));
   }
 
   get brokers(): string[] {
     return this.nodes.map(({ port }) => `127.0.0.1:${port}`);
   }
 
-  private kafka(...args: string[]): Promise<string> {
-    return script('kafka.sh', args, { KAFKA_PORT: String(this.firstPort), KAFKA_NODES: '3' });
-  }
-
-  /** Starts every node that is down, a killed one included, and waits until all answer. */
-  async start(): Promise<void> {
-    await this.kafka('start');
-  }
-
-  async stop(): Promise<void> {
-    await this.kafka('stop');
-  }
-
-  async pid(node: NodeId): Promise<number> {
-    return Number(await this.kafka('pid', String(node)));
-  }
-
   /** The node that leads the KRaft quorum: the cluster's active controller. */
   async activeController(): Promise<NodeId> {
-    return Number(await this.kafka('controller')) as NodeId;
+    return Number(await this.script('controller')) as NodeId;
   }
 }
 
 /** Three RabbitMQ nodes clustered by scripts/rabbitmq-cluster.sh, beside the machine's own broker. */
-export class RabbitCluster {
-  readonly nodes: readonly { id: NodeId; port: number }[];
-
-  constructor(private readonly firstPort: number) {
-    this.nodes = NODES.map((id) => ({ id, port: firstPort + id - 1 }));
+export class RabbitCluster extends ScriptedCluster {
+  constructor(firstPort: number) {
+    super('rabbitmq-cluster.sh', { RABBITMQ_CLUSTER_PORT: String(firstPort) }, (id) => firstPort + id - 1);
   }
 
   /** RABBITMQ_URL for the services: every node, in the default vhost (the cluster is the platform's alone). */
@@ -71,26 +82,9 @@ export class RabbitCluster {
     return this.nodes.map(({ port }) => `amqp://guest:guest@127.0.0.1:${port}`);
   }
 
-  private rabbit(...args: string[]): Promise<string> {
-    return script('rabbitmq-cluster.sh', args, { RABBITMQ_CLUSTER_PORT: String(this.firstPort) });
-  }
-
-  /** Starts every node that is down, a killed one included (it rejoins), and waits until all run. */
-  async start(): Promise<void> {
-    await this.rabbit('start');
-  }
-
-  async stop(): Promise<void> {
-    await this.rabbit('stop');
-  }
-
-  async pid(node: NodeId): Promise<number> {
-    return Number(await this.rabbit('pid', String(node)));
-  }
-
   /** rabbitmqctl against a node, with -q; its output. */
   ctl(node: NodeId, ...args: string[]): Promise<string> {
-    return this.rabbit('ctl', String(node), ...args);
+    return this.script('ctl', String(node), ...args);
   }
 
   /** The node that leads a quorum queue, asked of a node that runs. */
