@@ -16,7 +16,7 @@ import {
   repeatedMessageIds,
   SteadyOrders,
 } from '../e2e/support/order-load';
-import { eventually, http, type OrderView, terminalOrder, urls } from '../e2e/support/platform';
+import { eventually, fewAtATime, http, type OrderView, terminalOrders, urls } from '../e2e/support/platform';
 import { CLUSTER_SUITE_PORTS } from './global-setup';
 
 const kafkaNodes = new KafkaCluster(CLUSTER_SUITE_PORTS.kafka);
@@ -88,7 +88,7 @@ async function survive(what: string, pid: number, load: SteadyOrders): Promise<n
   process.kill(pid, 'SIGKILL');
   log(`killed ${what} (pid ${pid})`);
   const finished = await eventually(
-    async () => (await Promise.all(load.sentSince(killedAt).map(order))).filter(isTerminal),
+    async () => (await fewAtATime(load.sentSince(killedAt), order)).filter(isTerminal),
     (orders) => orders.length >= FINISHED_DURING_OUTAGE,
     { timeoutMs: 90_000, intervalMs: 500, what: `${FINISHED_DURING_OUTAGE} orders sent after killing ${what} to finish` },
   );
@@ -100,7 +100,7 @@ async function survive(what: string, pid: number, load: SteadyOrders): Promise<n
     what: `the points group to consume events written to the orders log after killing ${what}`,
   });
   const consumedAfterMs = Date.now() - killedAt;
-  const firstSeconds = await Promise.all(load.sentSince(killedAt, killedAt + 5_000).map((id) => terminalOrder(id, 120_000)));
+  const firstSeconds = await terminalOrders(load.sentSince(killedAt, killedAt + 5_000), 120_000);
   const slowest = Math.max(...firstSeconds.map(endToEndMs));
   log(`${what}: ${finished.length} orders finished during the outage; the slowest sent in the 5 s after the kill took ${slowest} ms; points consumed new events ${consumedAfterMs} ms after the kill`);
   return slowest;
@@ -117,7 +117,7 @@ async function expectNothingLostOrDoubled(scenario: LoadScenario, placed: readon
   expect(new Set(ids).size).toBe(ids.length);
   const stored = await Promise.all(customersOf(scenario).map(ordersStoredFor));
   expect(stored.reduce((sum, count) => sum + count, 0)).toBe(ids.length);
-  const orders = await Promise.all(ids.map((id) => terminalOrder(id, 180_000)));
+  const orders = await terminalOrders(ids, 180_000);
   await expectInvariants({ stock: { [scenario.sku]: scenario.stock }, customers: customersOf(scenario), orders });
   for (const finished of orders) {
     const { body: notifications } = await http<{ template: string; channel: string }[]>('GET', `${urls.notification}/notifications?orderId=${finished.id}`);
@@ -148,7 +148,7 @@ async function underLoad(prefix: string, work: (load: SteadyOrders, scenario: Lo
   const scenario = await newLoadScenario(prefix);
   const load = new SteadyOrders(urls.order, scenario, RATE);
   try {
-    await eventually(async () => (await Promise.all(load.sentSince(0).map(order))).filter(isTerminal).length, (count) => count >= 20, {
+    await eventually(async () => (await fewAtATime(load.sentSince(0), order)).filter(isTerminal).length, (count) => count >= 20, {
       timeoutMs: 60_000,
       what: 'the load to get going',
     });

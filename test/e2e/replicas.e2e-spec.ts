@@ -12,7 +12,7 @@ import { expectInvariants } from './support/invariants';
 import { groupMembers } from './support/kafka';
 import { samplesAt } from './support/metrics';
 import { customersOf, eventsOf, expectEachOrderInSagaOrder, newLoadScenario, placeOrders, repeatedMessageIds } from './support/order-load';
-import { eventually, http, terminalOrder, urls } from './support/platform';
+import { eventually, http, terminalOrders, urls } from './support/platform';
 
 const REPLICAS = 3;
 type ServiceName = ServiceSpec['name'];
@@ -135,7 +135,7 @@ describe(`${REPLICAS} instances of every service`, () => {
     const consumedBefore = await Promise.all(instances.map(messagesConsumed));
     const scenario = await newLoadScenario('replica');
     const orderIds = await placeOrders(balanced('order'), scenario, 90, 30);
-    const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 120_000)));
+    const orders = await terminalOrders(orderIds, 120_000);
     await expectInvariants({ stock: { [scenario.sku]: scenario.stock }, customers: customersOf(scenario), orders });
     expect(orders.filter(({ status }) => status === 'CANCELLED').length).toBeGreaterThan(0);
     expect(orders.filter(({ status }) => status === 'COMPLETED').length).toBeGreaterThan(0);
@@ -177,7 +177,7 @@ describe(`${REPLICAS} instances of every service`, () => {
       timeoutMs: 120_000,
       what: 'every killed instance to be restarted',
     });
-    const orders = await Promise.all(orderIds.map((id) => terminalOrder(id, 180_000)));
+    const orders = await terminalOrders(orderIds, 180_000);
 
     // The killed leader's lock went with its connection: a process alive now leads the check (another
     // instance, or the victim restarted), and every check still has exactly one leader.

@@ -97,6 +97,27 @@ export const COMPLETED_SAGA_STEPS = [
   'commit-stock: saga-completed',
 ];
 
+/**
+ * `work` on every item, at most `concurrency` at a time, results in the items' order. A thousand
+ * requests at once overflow a service's listen backlog and come back as ECONNRESET.
+ */
+export async function fewAtATime<T, R>(items: readonly T[], work: (item: T) => Promise<R>, concurrency = 16): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+/** Every order once it is terminal; see `terminalOrder`. */
+export const terminalOrders = (orderIds: readonly string[], timeoutMs = 30_000): Promise<OrderView[]> =>
+  fewAtATime(orderIds, (id) => terminalOrder(id, timeoutMs));
+
 export async function terminalOrder(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
   return eventually(
     async () => (await http<OrderView>('GET', `${urls.order}/orders/${orderId}`)).body,
