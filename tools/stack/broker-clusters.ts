@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { answers } from './infrastructure';
@@ -29,6 +30,8 @@ abstract class ScriptedCluster {
     private readonly scriptName: string,
     private readonly scriptEnv: NodeJS.ProcessEnv,
     nodePort: (id: NodeId) => number,
+    /** Where the script keeps the nodes' data, logs and settings. */
+    private readonly directory: string,
   ) {
     this.nodes = NODES.map((id) => ({ id, port: nodePort(id) }));
   }
@@ -50,6 +53,12 @@ abstract class ScriptedCluster {
     await this.script('stop');
   }
 
+  /** Stops the nodes and deletes everything they kept: the next start makes a new, empty cluster. */
+  async discard(): Promise<void> {
+    await this.stop();
+    await rm(this.directory, { recursive: true, force: true });
+  }
+
   async pid(node: NodeId): Promise<number> {
     return Number(await this.script('pid', String(node)));
   }
@@ -58,7 +67,12 @@ abstract class ScriptedCluster {
 /** Three KRaft nodes, each broker and controller, from scripts/kafka.sh: every topic on all three, min.insync.replicas 2. */
 export class KafkaCluster extends ScriptedCluster {
   constructor(firstPort: number) {
-    super('kafka.sh', { KAFKA_PORT: String(firstPort), KAFKA_NODES: '3' }, (id) => firstPort + 2 * (id - 1));
+    super(
+      'kafka.sh',
+      { KAFKA_PORT: String(firstPort), KAFKA_NODES: '3' },
+      (id) => firstPort + 2 * (id - 1),
+      path.join(ROOT, '.cache', 'kafka', `cluster-${firstPort}`),
+    );
   }
 
   get brokers(): string[] {
@@ -74,7 +88,12 @@ export class KafkaCluster extends ScriptedCluster {
 /** Three RabbitMQ nodes clustered by scripts/rabbitmq-cluster.sh, beside the machine's own broker. */
 export class RabbitCluster extends ScriptedCluster {
   constructor(firstPort: number) {
-    super('rabbitmq-cluster.sh', { RABBITMQ_CLUSTER_PORT: String(firstPort) }, (id) => firstPort + id - 1);
+    super(
+      'rabbitmq-cluster.sh',
+      { RABBITMQ_CLUSTER_PORT: String(firstPort) },
+      (id) => firstPort + id - 1,
+      path.join(ROOT, '.cache', 'rabbitmq', `cluster-${firstPort}`),
+    );
   }
 
   /** RABBITMQ_URL for the services: every node, in the default vhost (the cluster is the platform's alone). */

@@ -1,4 +1,4 @@
-import { type Kafka, KafkaJSProtocolError } from 'kafkajs';
+import { type Kafka, KafkaJSProtocolError, type Message, type ProducerConfig, type ProducerBatch } from 'kafkajs';
 import pino from 'pino';
 import type { OutboundMessage } from '../message';
 import { KafkaPublisher } from './kafka-publisher';
@@ -13,27 +13,51 @@ const message: OutboundMessage = {
   destination: { broker: 'kafka', topic: 'orders', key: 'order-1' },
 };
 
-/** A Kafka whose producers record what they were asked, and fail a send when told to. */
-function fakeKafka(failures: (Error | undefined)[]) {
+const PARTITIONS = [0, 1, 2].map((partitionId) => ({ partitionId, leader: partitionId, replicas: [0, 1, 2], isr: [0, 1, 2], partitionErrorCode: 0 }));
+
+/**
+ * A Kafka whose producers record what they were asked and fail a send when told to. A send places
+ * each message with the producer's partitioner, as kafkajs does, and answers for every partition it
+ * wrote to, except those `dropped` names: kafkajs's answer after a retry that skipped a partition.
+ */
+function fakeKafka(failures: (Error | undefined)[], dropped: number[] = []) {
   const producers: { sent: number; disconnected: boolean }[] = [];
   const kafka = {
-    producer: () => {
+    producer: ({ createPartitioner }: ProducerConfig) => {
       const producer = { sent: 0, disconnected: false };
+      const partitioner = createPartitioner!();
       producers.push(producer);
       return {
         on: () => undefined,
         connect: async () => undefined,
         disconnect: async () => void (producer.disconnected = true),
-        sendBatch: async () => {
+        sendBatch: async ({ topicMessages }: ProducerBatch) => {
           producer.sent++;
           const failure = failures.shift();
           if (failure) throw failure;
+          const written = new Set(
+            topicMessages!.flatMap(({ topic, messages }) =>
+              messages.map((message: Message) => `${topic}/${partitioner({ topic, partitionMetadata: PARTITIONS, message })}`),
+            ),
+          );
+          return [...written]
+            .map((written) => written.split('/'))
+            .filter(([, partition]) => !dropped.includes(Number(partition)))
+            .map(([topicName, partition]) => ({ topicName, partition: Number(partition), errorCode: 0 }));
         },
       };
     },
   } as unknown as Kafka;
   return { kafka, producers };
 }
+
+/** The same message for another order: its key hashes to another partition, or may. */
+const forOrder = (orderId: string): OutboundMessage => ({
+  ...message,
+  messageId: `m-${orderId}`,
+  correlationId: orderId,
+  destination: { broker: 'kafka', topic: 'orders', key: orderId },
+});
 
 /** As kafkajs builds one from a broker's error code: not retriable, with the code's name as its type. */
 const protocolError = (type: string) => new KafkaJSProtocolError({ message: 'the broker refused it', type, retriable: false } as never);
@@ -66,5 +90,27 @@ describe('KafkaPublisher', () => {
     expect(await publisher.publish([message])).toEqual([expect.objectContaining({ ok: false, brokerUnavailable: false })]);
     expect(await publisher.publish([message])).toEqual([{ ok: true }]);
     expect(producers).toHaveLength(2);
+  });
+
+  it('reports the messages of a partition missing from the broker answers as not sent, and replaces its producer', async () => {
+    const orders = Array.from({ length: 12 }, (_, index) => forOrder(`order-${index}`));
+    // Where each order's message goes: alone, it is sent only if its partition is the one answered for.
+    const onPartitionOne = await Promise.all(
+      orders.map(async (order) => {
+        const { kafka } = fakeKafka([], [0, 2]);
+        const [result] = await new KafkaPublisher(kafka, pino({ level: 'silent' })).publish([order]);
+        return result.ok;
+      }),
+    );
+    expect(onPartitionOne).toContain(true);
+    expect(onPartitionOne).toContain(false);
+
+    const { kafka, producers } = fakeKafka([], [1]);
+    const results = await new KafkaPublisher(kafka, pino({ level: 'silent' })).publish(orders);
+
+    expect(results.map(({ ok }) => ok)).toEqual(onPartitionOne.map((onOne) => !onOne));
+    expect(results.filter(({ ok }) => !ok)).toEqual(onPartitionOne.filter(Boolean).map(() => expect.objectContaining({ brokerUnavailable: true })));
+    expect(producers).toHaveLength(2);
+    expect(producers[0].disconnected).toBe(true);
   });
 });
