@@ -12,6 +12,7 @@ import {
   type RedriveResult,
 } from '../dead-letters';
 import { describeError } from '../errors';
+import { PartitionReceipts } from './partition-receipts';
 import { decodePayload, MessageHeaders } from '../message';
 import { deadLetterTopicOf } from '../topology';
 import { readHeader, REDRIVEN_FOR_GROUP_HEADER, REDRIVEN_FROM_HEADER } from './kafka-headers';
@@ -326,12 +327,17 @@ export class DeadLetterTopics implements DeadLetterStore {
     return new Map((committed?.partitions ?? []).filter(({ offset }) => Number(offset) >= 0).map(({ partition, offset }) => [partition, Number(offset)]));
   }
 
+  /** Throws unless every message was acknowledged; the offsets are then left alone, and the next call sends them again. */
   private async produce(topic: string, messages: readonly Message[]): Promise<void> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const receipts = new PartitionReceipts();
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: receipts.createPartitioner });
     await producer.connect();
     try {
       for (let start = 0; start < messages.length; start += REDRIVE_CHUNK) {
-        await producer.send({ topic, acks: -1, messages: messages.slice(start, start + REDRIVE_CHUNK) });
+        const chunk = messages.slice(start, start + REDRIVE_CHUNK);
+        const answers = await producer.send({ topic, acks: -1, messages: chunk });
+        const missing = receipts.unacknowledged(chunk.map((message) => ({ topic, message })), answers);
+        if (missing.size > 0) throw new Error(`kafka acknowledged ${chunk.length - missing.size} of ${chunk.length} re-driven letters; the next redrive sends them again`);
       }
     } finally {
       await producer.disconnect();

@@ -1,8 +1,9 @@
-import { type Kafka, type Message, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import { metadataHeaders, type OutboundMessage } from '../message';
 import type { MessagePublisher, PublishResult } from '../publisher';
+import { PartitionReceipts } from './partition-receipts';
 
 /**
  * The idempotent producer with acks=all: the broker deduplicates the producer's own retries, and
@@ -16,8 +17,8 @@ export class KafkaPublisher implements MessagePublisher {
   private connected = false;
   /** The current producer's connect, once: it resolves only when the producer has its id. */
   private ready: Promise<void> | null = null;
-  /** The partition kafkajs's partitioner last chose for each message being sent. */
-  private readonly partitionOf = new WeakMap<Message, number>();
+  /** Where each message was sent, to check that the broker answered for it. */
+  private readonly receipts = new PartitionReceipts();
 
   constructor(
     private readonly kafka: Kafka,
@@ -37,7 +38,7 @@ export class KafkaPublisher implements MessagePublisher {
       // would resend the whole batch, and partitions the batch had reached would log it twice (with
       // retries: 5, seen on the three-node cluster: two messages logged twice when a leader was killed).
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3_000 },
-      createPartitioner: () => this.recordingPartitions(Partitioners.DefaultPartitioner()),
+      createPartitioner: this.receipts.createPartitioner,
     });
     producer.on('producer.disconnect', () => {
       if (this.producer === producer) this.connected = false;
@@ -67,27 +68,6 @@ export class KafkaPublisher implements MessagePublisher {
     this.ready = null;
     this.logger.warn({ reason }, 'kafka producer replaced: after this failure its sequence numbers may not match the broker\'s');
     await broken.disconnect().catch((error: unknown) => this.logger.debug({ err: describeError(error) }, 'the replaced kafka producer was already closing'));
-  }
-
-  /** kafkajs's own partitioner (the key's murmur2 hash), noting where each message went: see `unacknowledged`. */
-  private recordingPartitions(choose: ReturnType<typeof Partitioners.DefaultPartitioner>): typeof choose {
-    return (args) => {
-      const partition = choose(args);
-      this.partitionOf.set(args.message, partition);
-      return partition;
-    };
-  }
-
-  /**
-   * The messages whose partition the broker answers do not name. kafkajs 2.2.4 retries a send per
-   * broker, remembering which brokers answered: when a partition's leader dies and the partition
-   * moves to a broker that already answered for others, the retry skips it and the send resolves
-   * without it, its messages never written (tulios/kafkajs#1303). On the three-node cluster an
-   * order.completed was marked sent this way and never reached the log: a customer's points missing.
-   */
-  private unacknowledged(sent: readonly { topic: string; message: Message }[], answers: readonly RecordMetadata[]): Set<Message> {
-    const acknowledged = new Set(answers.filter(({ errorCode }) => errorCode === 0).map(({ topicName, partition }) => `${topicName}/${partition}`));
-    return new Set(sent.filter(({ topic, message }) => !acknowledged.has(`${topic}/${this.partitionOf.get(message)}`)).map(({ message }) => message));
   }
 
   get isConnected(): boolean {
@@ -139,7 +119,7 @@ export class KafkaPublisher implements MessagePublisher {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
       });
-      const missing = this.unacknowledged(sent, answers);
+      const missing = this.receipts.unacknowledged(sent, answers);
       if (missing.size === 0) return messages.map(() => ({ ok: true }));
       const reason = `kafka acknowledged the batch without the partition of ${missing.size} of its ${sent.length} messages`;
       // Those messages may yet have reached the leader that died: a new producer id keeps the next batch from being taken for them.
