@@ -8,7 +8,7 @@
  *
  * Per step: accepted and refused requests, orders ended per second, POST and end-to-end latency
  * (from each order's own timestamps), CPU per order for each process group and database
- * transactions per order for each service. Writes bench/results/saga-<time>.json and
+ * transactions per order for each service, and where a completed order's time goes, hop by hop. Writes bench/results/saga-<time>.json and
  * saga-latest.json, and prints Markdown tables. Settings: bench/saga/settings.ts. With
  * --compare-tracing=true every step runs twice, recording no trace and every trace (or a share of
  * them: --compare-tracing=0.1), to show what tracing costs within one run.
@@ -16,6 +16,7 @@
 import { benchCatalogue, orderGenerator, stockCatalogue } from './saga/catalogue';
 import { OrderDatabase, TransactionCounters } from './saga/database';
 import { HttpClient } from './saga/http-client';
+import { SagaHops } from './saga/hops';
 import { measureIdle } from './saga/idle';
 import { describeMachine } from './saga/machine';
 import { Meter } from './saga/measurement';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
 
   const counters = await TransactionCounters.connect();
   const orders = await OrderDatabase.connect(service('order').databaseUrl);
+  const hops = await SagaHops.connect({ order: service('order').databaseUrl, inventory: service('inventory').databaseUrl, payment: service('payment').databaseUrl });
   try {
     const meter = new Meter(services, counters, orders);
     const idle = settings.idleSeconds > 0 ? await measureIdle(meter, settings.idleSeconds, settings.settleSeconds, log) : null;
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       orderUrl: service('order').url,
       nextOrder: orderGenerator(catalogue),
       orders,
+      hops,
       meter,
       drainTimeoutSeconds: settings.drainTimeoutSeconds,
       settleSeconds: settings.settleSeconds,
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     log(`written to ${files.join(' and ')}`);
   } finally {
     await orders.close();
+    await hops.close();
     await counters.close();
   }
 }

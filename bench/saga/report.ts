@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../tools/stack/stack.config';
+import { HOPS } from './hops';
 import type { IdleResult } from './idle';
 import type { Machine } from './machine';
 import type { CpuSeconds } from './measurement';
@@ -156,6 +157,19 @@ export function markdown(report: SagaBenchReport, services: readonly PlatformSer
       steps.map((step) => [stepLabel(step), ...[...services.map((service) => service.databaseName), 'all'].map((key) => number(step.transactionsPerOrder[key], 1))]),
     ),
   ];
+  const withHops = steps.filter((step) => step.hopsMs);
+  if (withHops.length > 0) {
+    lines.push(
+      '',
+      "Where a completed order's time goes, p50 / p90 ms per hop (bench/saga/hops.ts): a claim is the relay taking the row a " +
+        'transaction wrote; the hop after it is the publish, the broker and the consumer until its transaction starts:',
+      '',
+      table(
+        ['offered orders/s', ...HOPS],
+        withHops.map((step) => [stepLabel(step), ...HOPS.map((hop) => `${number(step.hopsMs![hop].p50)} / ${number(step.hopsMs![hop].p90)}`)]),
+      ),
+    );
+  }
   lines.push(...tracingComparison(steps));
   if (idle) {
     lines.push(

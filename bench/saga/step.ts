@@ -1,5 +1,6 @@
 import type { PlaceOrderBody } from './catalogue';
 import type { OrderDatabase } from './database';
+import type { HopTimes, SagaHops } from './hops';
 import { HttpClient, type HttpOutcome } from './http-client';
 import { openLoopSchedule, runBurst, runOpenLoop, type Timed } from './load';
 import type { CpuSeconds, Meter, Window } from './measurement';
@@ -14,6 +15,7 @@ export interface StepRig {
   readonly orderUrl: string;
   readonly nextOrder: () => PlaceOrderBody;
   readonly orders: OrderDatabase;
+  readonly hops: SagaHops;
   readonly meter: Meter;
   readonly drainTimeoutSeconds: number;
   readonly settleSeconds: number;
@@ -37,6 +39,8 @@ export interface StepResult {
   readonly cpuMsPerOrder: Record<keyof CpuSeconds, number | null>;
   /** Database transactions per ended order, per service database and in all. */
   readonly transactionsPerOrder: Record<string, number | null>;
+  /** p50 and p90 of each hop of the completed orders' sagas; null when none completed. */
+  readonly hopsMs: HopTimes | null;
   /** With --compare-tracing: the share of new traces the services recorded during the step. */
   readonly sampleRatio?: number;
 }
@@ -86,6 +90,8 @@ export async function runStep(plan: StepPlan, rig: StepRig): Promise<StepResult>
       ...Object.fromEntries(Object.entries(window.transactions).map(([database, count]) => [database, perOrder(count)])),
       all: perOrder(allTransactions),
     },
+    // Read after the window closed: these reads are not counted in it.
+    hopsMs: await rig.hops.of(accepted),
   };
 }
 

@@ -136,8 +136,12 @@ async function expectNothingLostOrDoubled(scenario: LoadScenario, placed: readon
   expectEachOrderInSagaOrder(orders, logged);
 }
 
-async function fullyReplicated(): Promise<boolean> {
-  return (await partitions(TOPICS)).every(({ isr }) => isr.length === 3);
+/**
+ * Every partition in sync on all three nodes and led by its preferred node again. A leader that
+ * moved back later would fail the producers' requests to the old one in the middle of the next test.
+ */
+async function healed(): Promise<boolean> {
+  return (await partitions(TOPICS)).every(({ isr, leader, replicas }) => isr.length === 3 && leader === replicas[0]);
 }
 
 /**
@@ -185,13 +189,13 @@ describe('the platform on three-node broker clusters', () => {
         what: `every orders partition to be led by a live node`,
       });
       await kafkaNodes.start();
-      await eventually(fullyReplicated, Boolean, { timeoutMs: 120_000, intervalMs: 500, what: `node ${leader} to catch up (every partition in sync on 3 nodes)` });
+      await eventually(healed, Boolean, { timeoutMs: 120_000, intervalMs: 500, what: `node ${leader} to catch up (every partition in sync on 3 nodes, led by its preferred one)` });
 
       const controller = await kafkaNodes.activeController();
       const afterController = await survive(`Kafka node ${controller}, the active controller`, await kafkaNodes.pid(controller), load);
       await eventually(() => kafkaNodes.activeController(), (now) => now !== controller, { timeoutMs: 30_000, what: 'another node to lead the controllers' });
       await kafkaNodes.start();
-      await eventually(fullyReplicated, Boolean, { timeoutMs: 120_000, intervalMs: 500, what: `node ${controller} to catch up` });
+      await eventually(healed, Boolean, { timeoutMs: 120_000, intervalMs: 500, what: `node ${controller} to catch up and lead again` });
 
       await expectNothingLostOrDoubled(scenario, await load.stop(), { kafkaNodeLost: true });
       log(`recovery: partition leader lost → slowest order ${afterLeader} ms; controller lost → ${afterController} ms`);
