@@ -16,7 +16,7 @@ import {
   repeatedMessageIds,
   SteadyOrders,
 } from '../e2e/support/order-load';
-import { eventually, fewAtATime, http, type OrderView, terminalOrders, urls } from '../e2e/support/platform';
+import { eventually, http, ordersNow, type OrderView, terminalOrders, urls } from '../e2e/support/platform';
 import { CLUSTER_SUITE_PORTS } from './global-setup';
 
 const kafkaNodes = new KafkaCluster(CLUSTER_SUITE_PORTS.kafka);
@@ -71,7 +71,6 @@ const consumedByPoints = () =>
     return orders.partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
   });
 
-const order = async (id: string) => (await http<OrderView>('GET', `${urls.order}/orders/${id}`)).body;
 const isTerminal = ({ status }: OrderView) => status === 'COMPLETED' || status === 'CANCELLED';
 /** From POST to the order's terminal step, by the order's own timestamps. */
 const endToEndMs = ({ history }: OrderView) => Date.parse(history.at(-1)!.at) - Date.parse(history[0].at);
@@ -88,7 +87,7 @@ async function survive(what: string, pid: number, load: SteadyOrders): Promise<n
   process.kill(pid, 'SIGKILL');
   log(`killed ${what} (pid ${pid})`);
   const finished = await eventually(
-    async () => (await fewAtATime(load.sentSince(killedAt), order)).filter(isTerminal),
+    async () => (await ordersNow(load.sentSince(killedAt))).filter(isTerminal),
     (orders) => orders.length >= FINISHED_DURING_OUTAGE,
     { timeoutMs: 90_000, intervalMs: 500, what: `${FINISHED_DURING_OUTAGE} orders sent after killing ${what} to finish` },
   );
@@ -152,7 +151,7 @@ async function underLoad(prefix: string, work: (load: SteadyOrders, scenario: Lo
   const scenario = await newLoadScenario(prefix);
   const load = new SteadyOrders(urls.order, scenario, RATE);
   try {
-    await eventually(async () => (await fewAtATime(load.sentSince(0), order)).filter(isTerminal).length, (count) => count >= 20, {
+    await eventually(async () => (await ordersNow(load.sentSince(0))).filter(isTerminal).length, (count) => count >= 20, {
       timeoutMs: 60_000,
       what: 'the load to get going',
     });

@@ -18,6 +18,7 @@ import { runBurst } from '../../bench/saga/load';
 import { acceptedOrderId, summariseRequests } from '../../bench/saga/outcomes';
 import { assertPlatformReady, platformServices, serviceNamed, type ServiceName } from '../../bench/saga/platform';
 import { committedUnits, earnedPoints, isTerminal, type OrderOutcome, owedCents } from '../contract/invariants';
+import { fewAtATime } from './few-at-a-time';
 
 interface DemoSettings {
   readonly orders: number;
@@ -182,18 +183,7 @@ async function getJson<T>(client: HttpClient, url: string): Promise<T> {
 }
 
 /** `read` for every item, READ_CONNECTIONS at a time, results in the items' order. */
-async function readEach<I, T>(items: readonly I[], read: (item: I) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await read(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: READ_CONNECTIONS }, worker));
-  return results;
-}
+const readEach = <I, T>(items: readonly I[], read: (item: I) => Promise<T>): Promise<T[]> => fewAtATime(items, read, READ_CONNECTIONS);
 
 const readOrders = (client: HttpClient, orderUrl: string, orderIds: readonly string[]) =>
   readEach(orderIds, (id) => getJson<Order>(client, `${orderUrl}/orders/${id}`));

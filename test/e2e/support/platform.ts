@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AppSpec, CONSOLE, SERVICES, servicePort } from '../../../tools/stack/stack.config';
+import { fewAtATime } from '../../../tools/demo/few-at-a-time';
 
 const urlOf = (name: AppSpec['name']) => `http://127.0.0.1:${servicePort([...SERVICES, CONSOLE].find((service) => service.name === name)!)}`;
 
@@ -97,26 +98,16 @@ export const COMPLETED_SAGA_STEPS = [
   'commit-stock: saga-completed',
 ];
 
-/**
- * `work` on every item, at most `concurrency` at a time, results in the items' order. A thousand
- * requests at once overflow a service's listen backlog and come back as ECONNRESET.
- */
-export async function fewAtATime<T, R>(items: readonly T[], work: (item: T) => Promise<R>, concurrency = 16): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
+/** How many orders' reads are in flight at once, at most. */
+const READS_AT_ONCE = 16;
 
 /** Every order once it is terminal; see `terminalOrder`. */
 export const terminalOrders = (orderIds: readonly string[], timeoutMs = 30_000): Promise<OrderView[]> =>
-  fewAtATime(orderIds, (id) => terminalOrder(id, timeoutMs));
+  fewAtATime(orderIds, (id) => terminalOrder(id, timeoutMs), READS_AT_ONCE);
+
+/** Each order as it is now; see `fewAtATime`. */
+export const ordersNow = (orderIds: readonly string[]): Promise<OrderView[]> =>
+  fewAtATime(orderIds, async (id) => (await http<OrderView>('GET', `${urls.order}/orders/${id}`)).body, READS_AT_ONCE);
 
 export async function terminalOrder(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
   return eventually(
