@@ -1,3 +1,4 @@
+import { Queues } from '@platform/messaging';
 import { Client } from 'pg';
 import { percentiles } from './percentiles';
 
@@ -35,11 +36,12 @@ const SENT_ROWS = `
          (extract(epoch FROM created_at) * 1000)::float8 AS "createdMs",
          (extract(epoch FROM sent_at) * 1000)::float8 AS "sentMs"
     FROM outbox_message
-   WHERE aggregate_id = ANY($1::text[]) AND broker = 'rabbitmq' AND message_type = ANY($2::text[]) AND sent_at IS NOT NULL`;
+   WHERE aggregate_id = ANY($1::text[]) AND broker = 'rabbitmq' AND message_type = ANY($2::text[]) AND sent_at IS NOT NULL
+   ORDER BY sequence`;
 
 const HANDLED = `
   SELECT message_id AS id, (extract(epoch FROM processed_at) * 1000)::float8 AS "handledMs"
-    FROM inbox_message WHERE message_id = ANY($1::text[])`;
+    FROM inbox_message WHERE message_id = ANY($1::text[]) AND consumer = $2`;
 
 /** The order, inventory and payment databases, read after a step's window has closed (so these reads are not counted). */
 export class SagaHops {
@@ -65,9 +67,9 @@ export class SagaHops {
       sentBy(payment, completed, ['payment.charged']),
     ]);
     const [handledByInventory, handledByPayment, handledByOrder] = await Promise.all([
-      handled(inventory, [...commands.values()].flat()),
-      handled(payment, [...commands.values()].flat()),
-      handled(order, [...reservedReplies.values(), ...chargedReplies.values()].flat()),
+      handled(inventory, Queues.inventoryCommands, [...commands.values()].flat()),
+      handled(payment, Queues.paymentCommands, [...commands.values()].flat()),
+      handled(order, Queues.orderSagaReplies, [...reservedReplies.values(), ...chargedReplies.values()].flat()),
     ]);
     const samples: number[][] = HOPS.map(() => []);
     for (const { id, endedMs } of ends) {
@@ -105,7 +107,7 @@ export class SagaHops {
   }
 }
 
-/** Each order's sent rows of the given types, by "<order id> <type>". */
+/** Each order's sent rows of the given types, by "<order id> <type>", the first written first (a repeated charge may answer twice). */
 async function sentBy(client: Client, orderIds: readonly string[], types: readonly string[]): Promise<Map<string, Sent[]>> {
   const { rows } = await client.query<Sent & { type: string }>(SENT_ROWS, [orderIds, types]);
   const byOrderAndType = new Map<string, Sent[]>();
@@ -116,8 +118,8 @@ async function sentBy(client: Client, orderIds: readonly string[], types: readon
   return byOrderAndType;
 }
 
-/** When each message was handled, by its id. */
-async function handled(client: Client, messages: readonly Sent[]): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ id: string; handledMs: number }>(HANDLED, [messages.map(({ id }) => id)]);
+/** When `consumer` handled each message, by its id. */
+async function handled(client: Client, consumer: string, messages: readonly Sent[]): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ id: string; handledMs: number }>(HANDLED, [messages.map(({ id }) => id), consumer]);
   return new Map(rows.map(({ id, handledMs }) => [id, handledMs]));
 }

@@ -56,6 +56,9 @@ abstract class ScriptedCluster {
   /** Stops the nodes and deletes everything they kept: the next start makes a new, empty cluster. */
   async discard(): Promise<void> {
     await this.stop();
+    // A node the script does not know of (no pid file) would survive the stop and lose its files under it.
+    const stillAnswering = (await Promise.all(this.nodes.map(({ port }) => answers('127.0.0.1', port)))).some(Boolean);
+    if (stillAnswering) throw new Error(`a node of ${this.scriptName}'s cluster still answers after stop: stop it before its files are deleted`);
     await rm(this.directory, { recursive: true, force: true });
   }
 

@@ -101,9 +101,11 @@ export const COMPLETED_SAGA_STEPS = [
 /** How many orders' reads are in flight at once, at most. */
 const READS_AT_ONCE = 16;
 
-/** Every order once it is terminal; see `terminalOrder`. */
-export const terminalOrders = (orderIds: readonly string[], timeoutMs = 30_000): Promise<OrderView[]> =>
-  fewAtATime(orderIds, (id) => terminalOrder(id, timeoutMs), READS_AT_ONCE);
+/** Every order once it is terminal, all within `timeoutMs`; see `terminalOrder`. */
+export function terminalOrders(orderIds: readonly string[], timeoutMs = 30_000): Promise<OrderView[]> {
+  const deadline = Date.now() + timeoutMs;
+  return fewAtATime(orderIds, (id) => terminalOrder(id, Math.max(0, deadline - Date.now())), READS_AT_ONCE);
+}
 
 /** Each order as it is now; see `fewAtATime`. */
 export const ordersNow = (orderIds: readonly string[]): Promise<OrderView[]> =>

@@ -1,4 +1,4 @@
-import { type Kafka, KafkaJSProtocolError, type Message, type ProducerConfig, type ProducerBatch } from 'kafkajs';
+import { type Kafka, KafkaJSProtocolError, type Message, Partitioners, type ProducerBatch, type ProducerConfig } from 'kafkajs';
 import pino from 'pino';
 import type { OutboundMessage } from '../message';
 import { KafkaPublisher } from './kafka-publisher';
@@ -19,13 +19,14 @@ const PARTITIONS = [0, 1, 2].map((partitionId) => ({ partitionId, leader: partit
  * A Kafka whose producers record what they were asked and fail a send when told to. A send places
  * each message with the producer's partitioner, as kafkajs does, and answers for every partition it
  * wrote to, except those `dropped` names: kafkajs's answer after a retry that skipped a partition.
+ * A promise among the failures holds that send until it resolves.
  */
-function fakeKafka(failures: (Error | undefined)[], dropped: number[] = []) {
+function fakeKafka(failures: (Error | Promise<void> | undefined)[], dropped: number[] = []) {
   const producers: { sent: number; disconnected: boolean }[] = [];
   const kafka = {
     producer: ({ createPartitioner }: ProducerConfig) => {
       const producer = { sent: 0, disconnected: false };
-      const partitioner = createPartitioner!();
+      const partitioner = (createPartitioner ?? Partitioners.DefaultPartitioner)();
       producers.push(producer);
       return {
         on: () => undefined,
@@ -34,7 +35,8 @@ function fakeKafka(failures: (Error | undefined)[], dropped: number[] = []) {
         sendBatch: async ({ topicMessages }: ProducerBatch) => {
           producer.sent++;
           const failure = failures.shift();
-          if (failure) throw failure;
+          if (failure instanceof Promise) await failure;
+          else if (failure) throw failure;
           const written = new Set(
             topicMessages!.flatMap(({ topic, messages }) =>
               messages.map((message: Message) => `${topic}/${partitioner({ topic, partitionMetadata: PARTITIONS, message })}`),
@@ -94,13 +96,10 @@ describe('KafkaPublisher', () => {
 
   it('reports the messages of a partition missing from the broker answers as not sent, and replaces its producer', async () => {
     const orders = Array.from({ length: 12 }, (_, index) => forOrder(`order-${index}`));
-    // Where each order's message goes: alone, it is sent only if its partition is the one answered for.
-    const onPartitionOne = await Promise.all(
-      orders.map(async (order) => {
-        const { kafka } = fakeKafka([], [0, 2]);
-        const [result] = await new KafkaPublisher(kafka, pino({ level: 'silent' })).publish([order]);
-        return result.ok;
-      }),
+    const partitionOf = Partitioners.DefaultPartitioner();
+    const onPartitionOne = orders.map(
+      // forOrder keys each message by its order id.
+      ({ correlationId }) => partitionOf({ topic: 'orders', partitionMetadata: PARTITIONS, message: { key: correlationId, value: '' } }) === 1,
     );
     expect(onPartitionOne).toContain(true);
     expect(onPartitionOne).toContain(false);
@@ -112,5 +111,23 @@ describe('KafkaPublisher', () => {
     expect(results.filter(({ ok }) => !ok)).toEqual(onPartitionOne.filter(Boolean).map(() => expect.objectContaining({ brokerUnavailable: true })));
     expect(producers).toHaveLength(2);
     expect(producers[0].disconnected).toBe(true);
+  });
+
+  it('replaces a producer once when batches fail on it together, and closes it only after its last batch', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { kafka, producers } = fakeKafka([held, Object.assign(new Error('connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' })]);
+    const publisher = new KafkaPublisher(kafka, pino({ level: 'silent' }));
+
+    const first = publisher.publish([forOrder('order-1')]);
+    const second = await publisher.publish([forOrder('order-2')]);
+    expect(second).toEqual([expect.objectContaining({ ok: false, brokerUnavailable: true })]);
+    expect(producers).toHaveLength(2);
+    expect(producers[0].disconnected).toBe(false);
+
+    release();
+    expect(await first).toEqual([{ ok: true }]);
+    expect(producers[0].disconnected).toBe(true);
+    expect(producers).toHaveLength(2);
   });
 });

@@ -19,6 +19,9 @@ export class KafkaPublisher implements MessagePublisher {
   private ready: Promise<void> | null = null;
   /** Where each message was sent, to check that the broker answered for it. */
   private readonly receipts = new PartitionReceipts();
+  /** Sends under way on each producer: the relay's workers share the publisher, and a replaced producer closes after its last. */
+  private readonly sendsUnderWay = new Map<Producer, number>();
+  private readonly replaced = new WeakSet<Producer>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -61,13 +64,43 @@ export class KafkaPublisher implements MessagePublisher {
    * the inboxes take it once). A message the broker truly refuses fails again, and spends the
    * relay's attempts as before.
    */
-  private async replaceProducer(reason: string): Promise<void> {
-    const broken = this.producer;
+  private async replaceProducer(broken: Producer, reason: string): Promise<void> {
+    // Another worker's batch failed on the same producer and has replaced it already.
+    if (this.producer !== broken) return;
     this.producer = this.newProducer();
     this.connected = false;
     this.ready = null;
+    this.replaced.add(broken);
     this.logger.warn({ reason }, 'kafka producer replaced: after this failure its sequence numbers may not match the broker\'s');
-    await broken.disconnect().catch((error: unknown) => this.logger.debug({ err: describeError(error) }, 'the replaced kafka producer was already closing'));
+    if (!this.sendsUnderWay.has(broken)) await this.close(broken);
+  }
+
+  /** `send` on `producer`, counted, so that a producer replaced meanwhile is closed only after its last send. */
+  private async sendingOn<T>(producer: Producer, send: () => Promise<T>): Promise<T> {
+    this.sendsUnderWay.set(producer, (this.sendsUnderWay.get(producer) ?? 0) + 1);
+    try {
+      return await send();
+    } finally {
+      const left = this.sendsUnderWay.get(producer)! - 1;
+      if (left > 0) this.sendsUnderWay.set(producer, left);
+      else {
+        this.sendsUnderWay.delete(producer);
+        if (this.replaced.has(producer)) await this.close(producer);
+      }
+    }
+  }
+
+  private close(producer: Producer): Promise<void> {
+    return producer.disconnect().catch((error: unknown) => this.logger.debug({ err: describeError(error) }, 'the replaced kafka producer was already closing'));
+  }
+
+  /** The current producer, connected; it may have been replaced while connecting, so ask again until it holds. */
+  private async connectedProducer(): Promise<Producer> {
+    for (;;) {
+      const producer = this.producer;
+      await this.connect();
+      if (this.producer === producer) return producer;
+    }
   }
 
   get isConnected(): boolean {
@@ -113,17 +146,17 @@ export class KafkaPublisher implements MessagePublisher {
     }
     const byTopic = new Map<string, Message[]>();
     for (const { topic, message } of sent) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    let producer = this.producer;
     try {
-      await this.connect();
-      const answers = await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
-      });
+      producer = await this.connectedProducer();
+      const answers = await this.sendingOn(producer, () =>
+        producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })) }),
+      );
       const missing = this.receipts.unacknowledged(sent, answers);
       if (missing.size === 0) return messages.map(() => ({ ok: true }));
       const reason = `kafka acknowledged the batch without the partition of ${missing.size} of its ${sent.length} messages`;
       // Those messages may yet have reached the leader that died: a new producer id keeps the next batch from being taken for them.
-      await this.replaceProducer(reason);
+      await this.replaceProducer(producer, reason);
       this.logger.warn({ messages: messages.length, missing: missing.size }, reason);
       return sent.map(({ message }) => (missing.has(message) ? { ok: false, error: reason, brokerUnavailable: true } : { ok: true }));
     } catch (error) {
@@ -131,7 +164,7 @@ export class KafkaPublisher implements MessagePublisher {
       const brokerUnavailable = hasProducerStateError(error) || isBrokerTrouble(error);
       // After every failure: even a refusal that names the records (INVALID_RECORD, seen on the cluster
       // after a leader moved) came back on every later batch until the producer was replaced.
-      await this.replaceProducer(reason);
+      await this.replaceProducer(producer, reason);
       this.logger.warn({ err: reason, messages: messages.length, brokerUnavailable }, 'kafka batch not acknowledged');
       return messages.map(() => ({ ok: false, error: reason, brokerUnavailable }));
     }

@@ -33,4 +33,16 @@ describe('PartitionReceipts', () => {
     expect(missing.size).toBeGreaterThan(0);
     expect(receipts.unacknowledged(placed, [...answers, { topicName: 'orders', partition: 1, errorCode: 0 }]).size).toBe(0);
   });
+
+  it('counts a message placed in two partitions by retries (no key: round robin) as unacknowledged', () => {
+    const receipts = new PartitionReceipts();
+    const place = receipts.createPartitioner();
+    const keyless: Message = { key: null, value: '{}' };
+    const first = place({ topic: 'orders', partitionMetadata, message: keyless });
+    const second = place({ topic: 'orders', partitionMetadata, message: keyless });
+    expect(second).not.toBe(first);
+
+    const everyPartition = [0, 1, 2].map((partition) => ({ topicName: 'orders', partition, errorCode: 0 }));
+    expect(receipts.unacknowledged([{ topic: 'orders', message: keyless }], everyPartition).size).toBe(1);
+  });
 });

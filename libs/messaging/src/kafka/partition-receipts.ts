@@ -11,16 +11,19 @@ type Partitioner = ReturnType<typeof Partitioners.DefaultPartitioner>;
  *
  * A producer built with `createPartitioner` places messages as kafkajs's default partitioner does
  * (the key's murmur2 hash) and notes each message's partition; `unacknowledged` then names the
- * messages whose partition the broker's answers leave out.
+ * messages whose partition the broker's answers leave out. A message without a key may be placed
+ * anew on each retry (round robin): one placed in two partitions cannot be checked, and counts as
+ * unacknowledged. With acks=0 there are no answers, and everything would count so: use acks=-1.
  */
 export class PartitionReceipts {
-  private readonly partitionOf = new WeakMap<Message, number>();
+  private readonly partitionOf = new WeakMap<Message, number | 'moved'>();
 
   readonly createPartitioner = (): Partitioner => {
     const choose = Partitioners.DefaultPartitioner();
     return (args) => {
       const partition = choose(args);
-      this.partitionOf.set(args.message, partition);
+      const before = this.partitionOf.get(args.message);
+      this.partitionOf.set(args.message, before === undefined || before === partition ? partition : 'moved');
       return partition;
     };
   };
