@@ -145,7 +145,11 @@ export class KafkaPublisher implements MessagePublisher {
       });
     }
     const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of sent) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    for (const { topic, message } of sent) {
+      const batch = byTopic.get(topic);
+      if (batch) batch.push(message);
+      else byTopic.set(topic, [message]);
+    }
     let producer = this.producer;
     try {
       producer = await this.connectedProducer();
