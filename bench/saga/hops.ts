@@ -66,9 +66,10 @@ export class SagaHops {
       sentBy(inventory, completed, ['inventory.stock-reserved']),
       sentBy(payment, completed, ['payment.charged']),
     ]);
+    const commandsOf = (type: string) => completed.flatMap((id) => commands.get(`${id} ${type}`) ?? []);
     const [handledByInventory, handledByPayment, handledByOrder] = await Promise.all([
-      handled(inventory, Queues.inventoryCommands, [...commands.values()].flat()),
-      handled(payment, Queues.paymentCommands, [...commands.values()].flat()),
+      handled(inventory, Queues.inventoryCommands, commandsOf('inventory.reserve-stock')),
+      handled(payment, Queues.paymentCommands, commandsOf('payment.charge')),
       handled(order, Queues.orderSagaReplies, [...reservedReplies.values(), ...chargedReplies.values()].flat()),
     ]);
     const samples: number[][] = HOPS.map(() => []);
