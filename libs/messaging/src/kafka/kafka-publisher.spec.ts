@@ -65,8 +65,20 @@ const forOrder = (orderId: string): OutboundMessage => ({
 const protocolError = (type: string) => new KafkaJSProtocolError({ message: 'the broker refused it', type, retriable: false } as never);
 
 describe('KafkaPublisher', () => {
-  it('replaces its producer when the broker refuses its sequence numbers, and reports the batch as not sent, without using an attempt', async () => {
-    const { kafka, producers } = fakeKafka([protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER')]);
+  it('leaves every retry to the relay: kafkajs makes one attempt, without sequence numbers a retry could reuse', async () => {
+    const configs: ProducerConfig[] = [];
+    const { kafka } = fakeKafka([]);
+    const producer = kafka.producer.bind(kafka);
+    kafka.producer = (config) => (configs.push(config!), producer(config));
+    await new KafkaPublisher(kafka, pino({ level: 'silent' })).publish([message]);
+
+    expect(configs).toEqual([expect.objectContaining({ idempotent: false, retry: { retries: 0 }, maxInFlightRequests: 1 })]);
+  });
+
+  it('reports a retriable refusal as the broker being unavailable, replaces its producer, and sends the next batch on the new one', async () => {
+    const { kafka, producers } = fakeKafka([
+      Object.assign(new Error('This server is not the leader for that topic-partition'), { name: 'KafkaJSNumberOfRetriesExceeded' }),
+    ]);
     const publisher = new KafkaPublisher(kafka, pino({ level: 'silent' }));
 
     expect(await publisher.publish([message])).toEqual([expect.objectContaining({ ok: false, brokerUnavailable: true })]);

@@ -6,10 +6,18 @@ import type { MessagePublisher, PublishResult } from '../publisher';
 import { PartitionReceipts } from './partition-receipts';
 
 /**
- * The idempotent producer with acks=all: the broker deduplicates the producer's own retries, and
- * a batch counts as sent only when every in-sync replica has it (on a single broker, the one
- * replica; on the three-node cluster, with min.insync.replicas=2, at least two). Messages are keyed by their
- * destination key (the order id), so one order's events land in one partition, in order.
+ * A producer with acks=all: a batch counts as sent only when every in-sync replica has it (on a
+ * single broker, the one replica; on the three-node cluster, with min.insync.replicas=2, at least
+ * two). Messages are keyed by their destination key (the order id), so one order's events land in
+ * one partition, in order; the relay holds an order's later rows back until its earlier ones are sent.
+ *
+ * The relay is the only one that retries. kafkajs makes one attempt per batch and is not idempotent:
+ * its idempotent producer numbers each partition's batches and, on a retry, resends under numbers
+ * that batches sent meanwhile by the relay's other worker may have taken. On the three-node cluster,
+ * as a partition's leader moved, two order.placed events were acknowledged that way and never
+ * written. Without sequence numbers the broker has nothing to mistake a batch for: what the relay
+ * sends again after a failure is written again, and a copy of a batch that did land is absorbed by
+ * the consumers' inboxes.
  */
 export class KafkaPublisher implements MessagePublisher {
   readonly broker = 'kafka' as const;
@@ -32,15 +40,10 @@ export class KafkaPublisher implements MessagePublisher {
 
   private newProducer(): Producer {
     const producer = this.kafka.producer({
-      idempotent: true,
+      idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      // About 15 s of retries, longer than a cluster takes to lead a dead broker's partitions elsewhere
-      // (broker.session.timeout.ms, 9 s). Within them kafkajs resends only what was not acknowledged,
-      // under the same sequence numbers, which the new leader deduplicates. Given up sooner, the relay
-      // would resend the whole batch, and partitions the batch had reached would log it twice (with
-      // retries: 5, seen on the three-node cluster: two messages logged twice when a leader was killed).
-      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3_000 },
+      retry: { retries: 0 },
       createPartitioner: this.receipts.createPartitioner,
     });
     producer.on('producer.disconnect', () => {
@@ -53,16 +56,10 @@ export class KafkaPublisher implements MessagePublisher {
   }
 
   /**
-   * kafkajs numbers each partition's batches and moves the number on only when a batch is
-   * acknowledged. A batch it gave up on may still have been written (the leader died before
-   * answering); the next batch then goes out under the same numbers. The broker refuses it as out
-   * of order when its length differs, for ever after (on the three-node cluster the relay resent
-   * one event eight times), or, when its length matches, takes it for a retry of the written one and
-   * acknowledges it without writing it: an order.placed acknowledged, marked sent, and never in the
-   * log. So after any failure the producer is replaced: a new producer id starts its numbers
-   * afresh, and the batch is written when the relay sends it again (twice, if the first did land:
-   * the inboxes take it once). A message the broker truly refuses fails again, and spends the
-   * relay's attempts as before.
+   * After any failure the producer is replaced, with fresh connections and metadata. On the
+   * three-node cluster a refusal that named the records (INVALID_RECORD, after a leader moved) came
+   * back on every later batch until it was. A message the broker truly refuses fails again, and
+   * spends the relay's attempts as before.
    */
   private async replaceProducer(broken: Producer, reason: string): Promise<void> {
     // Another worker's batch failed on the same producer and has replaced it already.
@@ -71,7 +68,7 @@ export class KafkaPublisher implements MessagePublisher {
     this.connected = false;
     this.ready = null;
     this.replaced.add(broken);
-    this.logger.warn({ reason }, 'kafka producer replaced: after this failure its sequence numbers may not match the broker\'s');
+    this.logger.warn({ reason }, 'kafka producer replaced after a failure');
     if (!this.sendsUnderWay.has(broken)) await this.close(broken);
   }
 
@@ -159,15 +156,12 @@ export class KafkaPublisher implements MessagePublisher {
       const missing = this.receipts.unacknowledged(sent, answers);
       if (missing.size === 0) return messages.map(() => ({ ok: true }));
       const reason = `kafka acknowledged the batch without the partition of ${missing.size} of its ${sent.length} messages`;
-      // Those messages may yet have reached the leader that died: a new producer id keeps the next batch from being taken for them.
       await this.replaceProducer(producer, reason);
       this.logger.warn({ messages: messages.length, missing: missing.size }, reason);
       return sent.map(({ message }) => (missing.has(message) ? { ok: false, error: reason, brokerUnavailable: true } : { ok: true }));
     } catch (error) {
       const reason = describeError(error);
-      const brokerUnavailable = hasProducerStateError(error) || isBrokerTrouble(error);
-      // After every failure: even a refusal that names the records (INVALID_RECORD, seen on the cluster
-      // after a leader moved) came back on every later batch until the producer was replaced.
+      const brokerUnavailable = isBrokerTrouble(error);
       await this.replaceProducer(producer, reason);
       this.logger.warn({ err: reason, messages: messages.length, brokerUnavailable }, 'kafka batch not acknowledged');
       return messages.map(() => ({ ok: false, error: reason, brokerUnavailable }));
@@ -188,14 +182,4 @@ const BROKER_TROUBLE = new Set([
 function isBrokerTrouble(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return BROKER_TROUBLE.has(error.name) || (error as { retriable?: boolean }).retriable === true;
-}
-
-/** The broker no longer accepts this producer's sequence numbers or id: only a new producer gets past it. */
-const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
-
-function hasProducerStateError(error: unknown): boolean {
-  for (let cause: unknown = error; cause instanceof Error; cause = (cause as { cause?: unknown }).cause) {
-    if (PRODUCER_STATE_ERRORS.has((cause as { type?: string }).type ?? '')) return true;
-  }
-  return false;
 }
