@@ -27,7 +27,7 @@ export interface RabbitMqConfiguration extends Common {
 export interface KafkaConfiguration extends Common {
   readonly broker: 'kafka';
   readonly acks: 1 | -1;
-  /** The idempotent producer, one request in flight, as libs/messaging's KafkaPublisher has it. */
+  /** The idempotent producer, one request in flight, as libs/messaging's KafkaPublisher had it until it left every retry to the relay. */
   readonly idempotent: boolean;
 }
 
@@ -81,7 +81,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   { name: 'kafka-acks1', label: 'Kafka acks=1, batched', broker: 'kafka', batchSize: BATCH_SIZE, acks: 1, idempotent: false },
   {
     name: 'kafka-acks-all',
-    label: 'Kafka acks=all, idempotent, batched (the platform)',
+    label: 'Kafka acks=all, idempotent, batched',
     broker: 'kafka',
     batchSize: BATCH_SIZE,
     acks: -1,

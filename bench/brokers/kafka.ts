@@ -12,7 +12,7 @@ export const KAFKA_PORT = 9092;
 // Errors only: kafkajs's notices (its v2 partitioner, limited idempotent retries) would bury the measurements.
 const kafkaClient = (clientId: string): Kafka => createKafka({ clientId, brokers: [`${KAFKA_HOST}:${KAFKA_PORT}`] }, pino({ level: 'error' }));
 
-/** The idempotent configurations are libs/messaging's KafkaPublisher exactly; acks=1 drops idempotence (kafkajs requires acks=all for it). */
+/** The idempotent configurations are libs/messaging's KafkaPublisher as it was when the figures in the README were measured; acks=1 drops idempotence (kafkajs requires acks=all for it). */
 function producerConfig(configuration: KafkaConfiguration): ProducerConfig {
   return configuration.idempotent
     ? { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3_000 } }
