@@ -21,7 +21,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
     },
-    // Its own platform on three-node broker clusters, with a global setup of its own: run by npm run test:clusters (not yet in npm test).
+    // Its own platform on three-node broker clusters, with a global setup of its own: npm test runs it in a second Jest run.
     {
       ...shared,
       displayName: 'clusters',
