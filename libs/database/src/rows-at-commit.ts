@@ -1,3 +1,4 @@
+import type { CommitWrite } from './sql';
 import type { SqlTransaction } from './sql-transaction';
 
 /**
@@ -39,5 +40,28 @@ export class RowsAtCommit<Row> {
   add(tx: SqlTransaction, rows: readonly Row[]): void {
     if (rows.length === 0) return;
     this.pending.of(tx).state.push(...rows);
+  }
+}
+
+/**
+ * Rows a transaction produces one at a time and writes in one statement just before it commits,
+ * a statement whose result nobody reads: it shares its round trip with the transaction's other
+ * such writes (SqlTransaction.writeAtCommit).
+ */
+export class WritesAtCommit<Row> {
+  private readonly pending = new WeakMap<SqlTransaction, Row[]>();
+
+  constructor(private readonly write: (rows: readonly Row[]) => CommitWrite) {}
+
+  add(tx: SqlTransaction, rows: readonly Row[]): void {
+    if (rows.length === 0) return;
+    const pending = this.pending.get(tx);
+    if (pending) return void pending.push(...rows);
+    const started = [...rows];
+    this.pending.set(tx, started);
+    tx.writeAtCommit(() => {
+      this.pending.delete(tx);
+      return this.write(started);
+    });
   }
 }

@@ -1,4 +1,6 @@
 import { Pool } from 'pg';
+import { RowsAtCommit, WritesAtCommit } from './rows-at-commit';
+import { sql } from './sql';
 import { SqlDatabase } from './sql-database';
 
 jest.mock('pg', () => ({ ...jest.requireActual<object>('pg'), Pool: jest.fn() }));
@@ -7,7 +9,8 @@ jest.mock('pg', () => ({ ...jest.requireActual<object>('pg'), Pool: jest.fn() })
 function databaseWhere(commitFails = false, onAfterCommitError?: (error: unknown) => void): { database: SqlDatabase; sent: string[] } {
   const sent: string[] = [];
   const client = {
-    query: async (text: string) => {
+    query: async (query: string | { text: string }) => {
+      const text = typeof query === 'string' ? query : query.text;
       sent.push(text.startsWith('BEGIN') ? 'BEGIN' : text);
       if (text === 'COMMIT' && commitFails) throw new Error('connection lost');
       return { rows: [], rowCount: 0 };
@@ -65,5 +68,43 @@ describe('after-commit hooks', () => {
     expect(result).toBe('order placed');
     expect(sent).toEqual(['BEGIN', 'COMMIT', 'released', 'second hook']);
     expect(reported).toEqual([new Error('metrics registry gone')]);
+  });
+});
+
+describe('writes at commit', () => {
+  const orders = new WritesAtCommit<string>((ids) => ({ table: 'orders', statement: sql`INSERT INTO orders (id) SELECT * FROM unnest(${ids}::uuid[])` }));
+  const sagas = new WritesAtCommit<string>((ids) => ({ table: 'saga_instance', statement: sql`INSERT INTO saga_instance (id) SELECT * FROM unnest(${ids}::uuid[])` }));
+  const endings = new RowsAtCommit<string>(async (tx, ids) => void (await tx.query(sql`UPDATE orders SET status = 'COMPLETED' WHERE id = ANY(${ids}) RETURNING id`)));
+
+  it('when a transaction has several, then they reach the server in one statement, after the hooks whose results are read, before COMMIT', async () => {
+    const { database, sent } = databaseWhere();
+
+    await database.transaction(async (tx) => {
+      orders.add(tx, ['o-1']);
+      sagas.add(tx, ['o-1']);
+      endings.add(tx, ['o-0']);
+      orders.add(tx, ['o-2']);
+    });
+
+    expect(sent).toEqual([
+      'BEGIN',
+      "UPDATE orders SET status = 'COMPLETED' WHERE id = ANY($1) RETURNING id",
+      'WITH write_1 AS (INSERT INTO orders (id) SELECT * FROM unnest($1::uuid[])),\nwrite_2 AS (INSERT INTO saga_instance (id) SELECT * FROM unnest($2::uuid[]))\nSELECT 1',
+      'COMMIT',
+      'released',
+    ]);
+  });
+
+  it('when the work fails, then nothing it added is written', async () => {
+    const { database, sent } = databaseWhere();
+
+    await expect(
+      database.transaction(async (tx) => {
+        orders.add(tx, ['o-1']);
+        throw new Error('no stock');
+      }),
+    ).rejects.toThrow('no stock');
+
+    expect(sent).toEqual(['BEGIN', 'ROLLBACK', 'released']);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageContract, PayloadOf } from '@platform/contracts';
-import { RowsAtCommit, sql, type SqlTransaction } from '@platform/database';
+import { sql, type SqlTransaction, WritesAtCommit } from '@platform/database';
 import type { Destination } from '@platform/messaging';
 import { currentTraceHeaders, type TraceHeaders } from '@platform/tracing';
 
@@ -52,22 +52,17 @@ export function outgoing<C extends MessageContract>(
  * bad message fails the transaction instead of reaching a consumer.
  *
  * Rows are collected while the transaction runs and written just before it commits, in one
- * multi-row INSERT with a NOTIFY per broker: a consumer that handles fifty messages in one
- * transaction writes its hundred replies and events in one round trip, not a hundred.
+ * multi-row INSERT with a NOTIFY per broker, in the same round trip as the transaction's other
+ * writes: a consumer that handles fifty messages in one transaction writes its hundred replies
+ * and events, and the state they come from, in one round trip, not a hundred.
  */
 export class OutboxWriter {
-  private readonly rows = new RowsAtCommit<OutboxRow>((tx, rows) => this.insert(tx, rows));
-
-  append(tx: SqlTransaction, messages: readonly OutgoingMessage[]): void {
-    this.rows.add(tx, messages.map(toRow));
-  }
-
-  private async insert(tx: SqlTransaction, rows: readonly OutboxRow[]): Promise<void> {
-    // One round trip: the rows, in the order they were appended (WITH ORDINALITY ... ORDER BY gives
-    // them their sequence numbers in that order), and a NOTIFY per broker that wakes one of that
-    // broker's relay workers at commit.
-    await tx.execute(sql`
-      WITH inserted AS (
+  private readonly rows = new WritesAtCommit<OutboxRow>((rows) => ({
+    table: 'outbox_message',
+    // The rows in the order they were appended (WITH ORDINALITY ... ORDER BY gives them their
+    // sequence numbers in that order), and a NOTIFY per broker that wakes one of that broker's
+    // relay workers at commit.
+    statement: sql`
       INSERT INTO outbox_message (id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers)
       SELECT id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload::jsonb, headers::jsonb
         FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.aggregateId)}::text[],
@@ -76,8 +71,12 @@ export class OutboxWriter {
                     ${rows.map((row) => row.routingKey)}::text[], ${rows.map((row) => JSON.stringify(row.payload))}::text[],
                     ${rows.map((row) => JSON.stringify(row.headers))}::text[])
              WITH ORDINALITY AS r(id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers, position)
-       ORDER BY position)
-      SELECT pg_notify(${OUTBOX_CHANNEL}, broker) FROM unnest(${[...new Set(rows.map((row) => row.broker))]}::text[]) AS b(broker)`);
+       ORDER BY position`,
+    select: sql`SELECT pg_notify(${OUTBOX_CHANNEL}, broker) FROM unnest(${[...new Set(rows.map((row) => row.broker))]}::text[]) AS b(broker)`,
+  }));
+
+  append(tx: SqlTransaction, messages: readonly OutgoingMessage[]): void {
+    this.rows.add(tx, messages.map(toRow));
   }
 }
 

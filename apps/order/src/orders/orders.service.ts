@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { OrderPlaced } from '@platform/contracts';
-import { isUniqueViolation, RowsAtCommit, sql } from '@platform/database';
+import { isUniqueViolation, sql, WritesAtCommit } from '@platform/database';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { ApiDatabase, PLATFORM_LOGGER } from '@platform/service-kit';
@@ -22,13 +22,14 @@ interface NewOrder {
 @Injectable()
 export class OrdersService {
   /** New orders, written with one insert per (shared) transaction. */
-  private readonly newOrders = new RowsAtCommit<NewOrder>((tx, orders) =>
-    tx.execute(sql`
+  private readonly newOrders = new WritesAtCommit<NewOrder>((orders) => ({
+    table: 'orders',
+    statement: sql`
       INSERT INTO orders (id, customer_id, items, updated_at)
       SELECT id, customer_id, items::jsonb, now()
         FROM unnest(${orders.map((order) => order.id)}::uuid[], ${orders.map((order) => order.customerId)}::text[],
-                    ${orders.map((order) => JSON.stringify(order.items))}::text[]) AS o(id, customer_id, items)`).then(() => undefined),
-  );
+                    ${orders.map((order) => JSON.stringify(order.items))}::text[]) AS o(id, customer_id, items)`,
+  }));
 
   constructor(
     private readonly db: OrderDatabase,

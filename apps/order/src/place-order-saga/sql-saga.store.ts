@@ -1,4 +1,4 @@
-import { RowsAtCommit, sql } from '@platform/database';
+import { sql, WritesAtCommit } from '@platform/database';
 import { z } from 'zod';
 import type { SagaHistoryEvent, SagaState, SagaStatus, SagaStore } from '@platform/saga';
 import type { OrderTransaction } from '../order.database';
@@ -23,56 +23,50 @@ const sagaId = z.uuid();
 /**
  * Saga instances and their history in the order database, written in the caller's transaction.
  * A batch of replies locks its sagas with one SELECT ... FOR UPDATE; new instances, changed
- * instances and history entries are written at commit, one statement each for the whole
- * transaction (a batch of replies, or a burst of new orders), in the order they came in.
+ * instances and history entries are written at commit, one write each for the whole transaction
+ * (a batch of replies, or a burst of new orders), in the order they came in, and sent with the
+ * transaction's other writes in one round trip.
  */
 export class SqlSagaStore implements SagaStore<OrderTransaction> {
   /** The sagas this transaction holds locked, as it last left them (null: there is no such saga). */
   private readonly locked = new WeakMap<OrderTransaction, Map<string, SagaState<unknown> | null>>();
 
-  private readonly newInstances = new RowsAtCommit<SagaState<unknown>>((tx, states) =>
-    tx
-      .execute(
-        sql`
+  private readonly newInstances = new WritesAtCommit<SagaState<unknown>>((states) => ({
+    table: 'saga_instance',
+    statement: sql`
       INSERT INTO saga_instance (id, saga_type, status, current_step, data, updated_at)
       SELECT id, saga_type, status, current_step, data::jsonb, now()
         FROM unnest(${states.map((state) => state.sagaId)}::uuid[], ${states.map((state) => state.sagaType)}::text[],
                     ${states.map((state) => state.status)}::saga_status[], ${states.map((state) => state.currentStep)}::int[],
                     ${states.map((state) => JSON.stringify(state.data))}::text[]) AS s(id, saga_type, status, current_step, data)`,
-      )
-      .then(() => undefined),
-  );
+  }));
 
   /** A saga changed twice in one transaction is written once, as it was left. */
-  private readonly changed = new RowsAtCommit<SagaState<unknown>>((tx, changes) => {
+  private readonly changed = new WritesAtCommit<SagaState<unknown>>((changes) => {
     const states = [...new Map(changes.map((state) => [state.sagaId, state])).values()];
-    return tx
-      .execute(
-        sql`
+    return {
+      table: 'saga_instance',
+      statement: sql`
       UPDATE saga_instance s
          SET status = c.status, current_step = c.current_step, data = c.data::jsonb, updated_at = now()
         FROM unnest(${states.map((state) => state.sagaId)}::uuid[], ${states.map((state) => state.status)}::saga_status[],
                     ${states.map((state) => state.currentStep)}::int[], ${states.map((state) => JSON.stringify(state.data))}::text[])
              AS c(id, status, current_step, data)
        WHERE s.id = c.id`,
-      )
-      .then(() => undefined);
+    };
   });
 
   /** Entries get their ids (which order a saga's history) in the order they were added. */
-  private readonly history = new RowsAtCommit<HistoryRow>((tx, rows) =>
-    tx
-      .execute(
-        sql`
+  private readonly history = new WritesAtCommit<HistoryRow>((rows) => ({
+    table: 'saga_history',
+    statement: sql`
       INSERT INTO saga_history (saga_id, step, event, detail, at)
       SELECT saga_id, step, event, detail::jsonb, now()
         FROM unnest(${rows.map((row) => row.sagaId)}::uuid[], ${rows.map((row) => row.step)}::text[],
                     ${rows.map((row) => row.event)}::text[], ${rows.map((row) => row.detail)}::text[])
              WITH ORDINALITY AS h(saga_id, step, event, detail, position)
        ORDER BY position`,
-      )
-      .then(() => undefined),
-  );
+  }));
 
   async insert(tx: OrderTransaction, state: SagaState<unknown>, history: readonly SagaHistoryEvent[]): Promise<void> {
     this.newInstances.add(tx, [state]);
