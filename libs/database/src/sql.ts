@@ -24,7 +24,7 @@ export interface CommitWrite {
   readonly table: string;
   /** An INSERT, UPDATE or DELETE without WITH or RETURNING. */
   readonly statement: SqlStatement;
-  /** A SELECT to run in the same statement, after nothing in particular: its own result is not read either. */
+  /** A SELECT that goes in the same statement (the outbox's NOTIFY); its result is not read either. */
   readonly select?: SqlStatement;
 }
 
