@@ -1,5 +1,6 @@
 export * from './postgres-errors';
 export * from './sql';
+export * from './commit-writes';
 export * from './sql-database';
 export * from './sql-transaction';
 export * from './rows-at-commit';

@@ -1,4 +1,4 @@
-import type { CommitWrite } from './sql';
+import type { CommitWrite } from './commit-writes';
 import type { SqlTransaction } from './sql-transaction';
 
 /**

@@ -1,5 +1,6 @@
 import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
-import { type CommitWrite, type SqlStatement, writeGroups, writesTogether } from './sql';
+import { type CommitWrite, writeGroups, writesTogether } from './commit-writes';
+import type { SqlStatement } from './sql';
 
 /**
  * A name per statement text, so that each connection parses a hot statement once and then only

@@ -1,4 +1,5 @@
-import { type CommitWrite, sql, writeGroups, writesTogether } from './sql';
+import { type CommitWrite, writeGroups, writesTogether } from './commit-writes';
+import { sql } from './sql';
 
 const insertInto = (table: string, ids: string[]): CommitWrite => ({
   table,
