@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { currentTraceHeaders, inConsumerSpan, inRelayPublishSpan, type TracedMessage } from './message-spans';
 
@@ -73,6 +73,17 @@ describe('message spans', () => {
     expect(publish.spanContext().traceId).not.toBe(first.spanContext().traceId);
     expect(publish.links.map((link) => link.context.spanId)).toEqual([first.spanContext().spanId, second.spanContext().spanId]);
     expect(publish.attributes['messaging.batch.message_count']).toBe(3);
+  });
+
+  it('links only the rows of recorded traces, and publishes without a span when none is', async () => {
+    const recorded = tracer.startSpan('POST /orders');
+    const unrecorded = trace.wrapSpanContext({ traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: TraceFlags.NONE });
+    await inRelayPublishSpan('rabbitmq', [writtenIn(unrecorded, 'm-8'), writtenIn(recorded, 'm-9')], async () => undefined);
+    expect(exporter.getFinishedSpans().map((span) => span.links.map((link) => link.context.spanId))).toEqual([[recorded.spanContext().spanId]]);
+
+    exporter.reset();
+    await inRelayPublishSpan('rabbitmq', [writtenIn(unrecorded, 'm-10')], async () => undefined);
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
   it('publishes without a span when no row in the batch was traced', async () => {

@@ -8,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
 } from '@opentelemetry/api';
 
 /** The W3C trace context a message carries, in headers of these names on both brokers. */
@@ -72,9 +73,10 @@ export async function inRelayPublishSpan<T>(
   for (const message of messages) {
     if (!message.traceparent) continue;
     const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message));
-    if (linked) links.push({ context: linked, attributes: { 'messaging.message.id': message.messageId, 'order.id': message.correlationId } });
+    // A row of an order nobody records has no trace to link to.
+    if (linked && (linked.traceFlags & TraceFlags.SAMPLED) !== 0) links.push({ context: linked, attributes: { 'messaging.message.id': message.messageId, 'order.id': message.correlationId } });
   }
-  if (links.length === 0) return publish(); // nothing traced in this batch: no span to link to
+  if (links.length === 0) return publish(); // nothing recorded in this batch: no span to link to
   const span = tracer.startSpan(
     `outbox publish ${broker}`,
     {
