@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   }
 
   const counters = await TransactionCounters.connect();
+  const databases = await counters.describe(services.map((platformService) => platformService.databaseName));
   const orders = await OrderDatabase.connect(service('order').databaseUrl);
   const hops = await SagaHops.connect({ order: service('order').databaseUrl, inventory: service('inventory').databaseUrl, payment: service('payment').databaseUrl });
   try {
@@ -77,13 +78,13 @@ async function main(): Promise<void> {
           steps.push({ ...(await runStep(plan, rig)), sampleRatio });
         }
       }
-      // Every order traced again, as the services start by default.
+      // Every order traced again (a restart brings back the sampling the services are configured with).
       if (settings.compareTracing !== null) await setSampleRatio(switchClient, services, 1, apiKey);
     } finally {
       switchClient.close();
     }
 
-    const report: SagaBenchReport = { measuredAt, machine: describeMachine(), settings, idle, steps };
+    const report: SagaBenchReport = { measuredAt, machine: describeMachine(), databases, settings, idle, steps };
     const files = writeResults(report);
     process.stdout.write(`\n${markdown(report, services)}\n\n`);
     log(`written to ${files.join(' and ')}`);

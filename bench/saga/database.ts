@@ -22,9 +22,38 @@ export class TransactionCounters {
     return new Map(databases.map((database) => [database, Number(rows.find((row) => row.datname === database)?.transactions ?? 0)]));
   }
 
+  /**
+   * Each database's size, and the server settings that decide what a size costs: once the tables
+   * outgrow shared_buffers PostgreSQL reads their pages from the kernel instead, and without
+   * autovacuum every updated or deleted row stays in them. The same code costs more on larger tables.
+   */
+  async describe(databases: readonly string[]): Promise<DatabaseServer> {
+    const { rows } = await this.client.query<{ datname: string; mib: number }>(
+      'SELECT datname, pg_database_size(datname) / 1048576.0 AS mib FROM pg_database WHERE datname = ANY($1)',
+      [databases],
+    );
+    const settings = await this.client.query<{ shared_buffers_mib: number; autovacuum: string }>(
+      `SELECT (SELECT setting::bigint * 8192 / 1048576.0 FROM pg_settings WHERE name = 'shared_buffers') AS shared_buffers_mib,
+              current_setting('autovacuum') AS autovacuum`,
+    );
+    return {
+      sizesMiB: Object.fromEntries(databases.map((database) => [database, Math.round(Number(rows.find((row) => row.datname === database)?.mib ?? 0))])),
+      sharedBuffersMiB: Math.round(Number(settings.rows[0].shared_buffers_mib)),
+      autovacuum: settings.rows[0].autovacuum,
+    };
+  }
+
   close(): Promise<void> {
     return this.client.end();
   }
+}
+
+/** The databases a run started on: see TransactionCounters.describe. */
+export interface DatabaseServer {
+  /** Each service database's size in MiB, before the first step. */
+  readonly sizesMiB: Readonly<Record<string, number>>;
+  readonly sharedBuffersMiB: number;
+  readonly autovacuum: string;
 }
 
 export interface OrderTimes {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../tools/stack/stack.config';
+import type { DatabaseServer } from './database';
 import { HOPS } from './hops';
 import type { IdleResult } from './idle';
 import type { Machine } from './machine';
@@ -12,6 +13,7 @@ import type { StepResult } from './step';
 export interface SagaBenchReport {
   readonly measuredAt: string;
   readonly machine: Machine;
+  readonly databases: DatabaseServer;
   readonly settings: Omit<Settings, 'apiKey'>;
   readonly idle: IdleResult | null;
   readonly steps: readonly StepResult[];
@@ -115,13 +117,15 @@ const cancelled = ({ orders }: StepResult) => {
 
 /** The run as Markdown, ready to paste into the README. */
 export function markdown(report: SagaBenchReport, services: readonly PlatformService[]): string {
-  const { machine, settings, idle, steps } = report;
+  const { machine, databases, settings, idle, steps } = report;
   const when = `${report.measuredAt.slice(0, 10)} ${report.measuredAt.slice(11, 16)} UTC`;
   const lines = [
     `**Saga benchmark** (\`npm run bench:saga\`), ${when}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}.`,
     `Open loop, ${settings.stepSeconds} s per rate, then a burst of ${settings.burstOrders} orders over ${settings.burstConnections} connections; ` +
       `${settings.products} products, ${settings.customers} customers, 1-3 lines per order. ` +
       `Each step is measured until its orders have ended, and for at least ${settings.settleSeconds} s after its last send.`,
+    `Databases at the start, MiB: ${services.map((service) => `${service.name} ${number(databases.sizesMiB[service.databaseName] ?? 0)}`).join(', ')} ` +
+      `(PostgreSQL's shared_buffers ${number(databases.sharedBuffersMiB)} MiB, autovacuum ${databases.autovacuum}).`,
     '',
     table(
       ['offered orders/s', 'accepted (202)', 'other answers', 'no answer', 'ended/s', 'completed', 'cancelled', 'pending', 'POST p50 / p99 ms', 'end-to-end p50 / p90 / p99 / max ms'],
