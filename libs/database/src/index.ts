@@ -10,3 +10,4 @@ export * from './expired-rows';
 export * from './repeating-task';
 export * from './custom-plans';
 export * from './leadership';
+export * from './time-ordered-ids';

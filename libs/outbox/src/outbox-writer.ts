@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { MessageContract, PayloadOf } from '@platform/contracts';
-import { sql, type SqlTransaction, WritesAtCommit } from '@platform/database';
+import { newTimeOrderedId, sql, type SqlTransaction, WritesAtCommit } from '@platform/database';
 import type { Destination } from '@platform/messaging';
 import { currentTraceHeaders, type TraceHeaders } from '@platform/tracing';
 
@@ -91,7 +90,7 @@ function toRow(message: OutgoingMessage): OutboxRow {
     headers.routingHeaders = { ...destination.routingHeaders };
   }
   return {
-    id: randomUUID(),
+    id: newTimeOrderedId(),
     aggregateId: message.correlationId,
     messageType: message.contract.type,
     messageVersion: message.contract.version,

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type PayloadOf, SendNotification } from '@platform/contracts';
-import { RowsAtCommit, sql } from '@platform/database';
+import { newTimeOrderedId, RowsAtCommit, sql } from '@platform/database';
 import { type InboundMessage, Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { NotificationDatabase, type NotificationTransaction } from '../notification.database';
@@ -61,7 +60,7 @@ export class NotificationsService {
     const stored = await tx.query<{ order_id: string; template: string; channel: string }>(sql`
       INSERT INTO notification (id, order_id, customer_id, channel, priority, template, body, status, sent_via)
       SELECT id, order_id, customer_id, channel, priority, template, body, 'SENT', sent_via
-        FROM unnest(${sends.map(() => randomUUID())}::uuid[], ${requests.map((request) => request.orderId)}::text[],
+        FROM unnest(${sends.map(() => newTimeOrderedId())}::uuid[], ${requests.map((request) => request.orderId)}::text[],
                     ${requests.map((request) => request.customerId)}::text[], ${requests.map((request) => request.channel)}::text[],
                     ${requests.map((request) => request.priority)}::text[], ${requests.map((request) => request.template)}::text[],
                     ${requests.map((request) => request.body)}::text[], ${sends.map(({ sentVia }) => sentVia)}::text[])

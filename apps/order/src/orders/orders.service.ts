@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { OrderPlaced } from '@platform/contracts';
-import { isUniqueViolation, sql, WritesAtCommit } from '@platform/database';
+import { isUniqueViolation, newTimeOrderedId, sql, WritesAtCommit } from '@platform/database';
 import { Routes } from '@platform/messaging';
 import { outgoing, OutboxWriter } from '@platform/outbox';
 import { ApiDatabase, PLATFORM_LOGGER } from '@platform/service-kit';
@@ -56,7 +56,7 @@ export class OrdersService {
       const earlier = await this.replay(request.customerId, idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
-    const orderId = randomUUID();
+    const orderId = newTimeOrderedId();
     let placed: OrderView;
     try {
       // Run again alone if the shared transaction fails, so everything it writes is decided above.

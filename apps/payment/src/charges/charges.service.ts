@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type ChargePayment, type PayloadOf, PaymentCharged, PaymentRefunded, PaymentRejected } from '@platform/contracts';
+import { newTimeOrderedId } from '@platform/database';
 import { type InboundMessage, Routes } from '@platform/messaging';
 import { noReply, type ParticipantOutcome, withFailure, withSuccess } from '@platform/service-kit';
 import type { PaymentTransaction } from '../payment.database';
@@ -35,7 +35,7 @@ export class ChargesService {
     if (available === undefined) return rejected(orderId, 'UNKNOWN_CUSTOMER');
     if (available < amountCents) return rejected(orderId, 'PAYMENT_DECLINED');
 
-    const charged = { orderId, paymentId: randomUUID(), amountCents };
+    const charged = { orderId, paymentId: newTimeOrderedId(), amountCents };
     this.payments.charge(book, orderId, { id: charged.paymentId, customerId, amountCents, status: 'CHARGED' });
     return withSuccess(PaymentCharged, charged).andLogged(Routes.paymentEventLog(orderId));
   }
