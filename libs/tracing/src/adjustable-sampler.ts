@@ -8,25 +8,14 @@ import {
   type SamplingResult,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
-import { RateLimitedSampler } from './rate-limited-sampler';
-
-/**
- * What a service records when OTEL_TRACES_SAMPLER is not set: every new trace up to 25 a second,
- * and a burst of up to 250 at once. So an order placed by hand, or a test's forty at once, is traced
- * whole, while under load recording costs the same at any rate: tracing every order cost 18-36%
- * more CPU per order at saturation, one in ten 2-12% (see the README's "What tracing costs").
- */
-export const DEFAULT_TRACE_RATE = { perSecond: 25, burst: 250 } as const;
 
 /** What the process samples now: the configured sampler, or the ratio an operator set since it started. */
 export type SamplingState =
   | { readonly source: 'configuration'; readonly sampler: string; readonly ratio?: number }
-  | { readonly source: 'configuration'; readonly sampler: 'parentbased_ratelimited'; readonly perSecond: number; readonly burst: number }
   | { readonly source: 'operator'; readonly sampler: 'parentbased_traceidratio'; readonly ratio: number };
 
 /**
- * The sampler the SDK asks about every span: the one OTEL_TRACES_SAMPLER names (a rate limit,
- * DEFAULT_TRACE_RATE, when it names none), until an operator
+ * The sampler the SDK asks about every span: the one OTEL_TRACES_SAMPLER names, until an operator
  * sets a ratio at run time (`PUT /admin/tracing`): every order while chasing a problem, fewer
  * under load, none to see what recording costs, all without a restart. An operator's ratio is
  * parent-based like the default, so an order's trace stays whole: its first span decides, and
@@ -37,14 +26,15 @@ export class AdjustableSampler implements Sampler {
   private state: SamplingState;
 
   constructor(name: string | undefined, ratioText: string | undefined) {
-    const configured = name === undefined ? rateLimited() : configuredSampler(name, ratioText === undefined ? undefined : Number(ratioText));
+    const configured = configuredSampler(name ?? 'parentbased_always_on', ratioText === undefined ? undefined : Number(ratioText));
     this.sampler = configured.sampler;
     this.state = configured.state;
   }
 
   shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
     // A new trace that links to recorded ones (the relay's publish of their rows) is part of their
-    // story: recorded whatever the sampler says of new traces, and without taking an order's place.
+    // story: recorded with them, whatever share of new traces is recorded, so a sampled order's
+    // trace keeps its publishes.
     if (!trace.getSpanContext(context) && links.some(({ context: linked }) => (linked.traceFlags & TraceFlags.SAMPLED) !== 0)) {
       return { decision: SamplingDecision.RECORD_AND_SAMPLED };
     }
@@ -66,14 +56,6 @@ export class AdjustableSampler implements Sampler {
   toString(): string {
     return `AdjustableSampler{${this.sampler.toString()}}`;
   }
-}
-
-function rateLimited(): { sampler: Sampler; state: SamplingState } {
-  const { perSecond, burst } = DEFAULT_TRACE_RATE;
-  return {
-    sampler: new ParentBasedSampler({ root: new RateLimitedSampler(perSecond, burst) }),
-    state: { source: 'configuration', sampler: 'parentbased_ratelimited', perSecond, burst },
-  };
 }
 
 /** The samplers OTEL_TRACES_SAMPLER names, as the SDK would build them (tracingSettings has already checked the names). */

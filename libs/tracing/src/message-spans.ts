@@ -59,9 +59,9 @@ export async function inConsumerSpan<T>(
 }
 
 /**
- * The relay's publish of one batch: its own span, linked to the span that wrote each row, not a
- * child of it. The writer committed and moved on long before; a child would show the request
- * waiting for a publish it never waited for. The rows' messages carry the writer's context on,
+ * The relay's publish of one batch: its own span, linked to the span that wrote each recorded
+ * row, not a child of it. The writer committed and moved on long before; a child would show the
+ * request waiting for a publish it never waited for. The rows' messages carry the writer's context on,
  * so their consumers join the writer's trace.
  */
 export async function inRelayPublishSpan<T>(

@@ -14,7 +14,7 @@ import { tracingSettings } from './tracing-settings';
 /** Probes and scrapes: polled every few seconds, they would bury the orders' traces. */
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 
-/** A relay span links every row of its batch (OUTBOX_BATCH_SIZE, at most 10,000); the SDK keeps 128 by default. */
+/** A relay span links every recorded row of its batch (OUTBOX_BATCH_SIZE, at most 10,000); the SDK keeps 128 by default. */
 const MAX_LINKS_PER_SPAN = 10_000;
 
 let sdk: NodeSDK | undefined;
