@@ -28,18 +28,18 @@ export class TransactionCounters {
    * autovacuum every updated or deleted row stays in them. The same code costs more on larger tables.
    */
   async describe(databases: readonly string[]): Promise<DatabaseServer> {
-    const { rows } = await this.client.query<{ datname: string; mib: number }>(
-      'SELECT datname, pg_database_size(datname) / 1048576.0 AS mib FROM pg_database WHERE datname = ANY($1)',
+    const { rows } = await this.client.query<{ sizes: Record<string, number>; shared_buffers_mib: number; autovacuum: string }>(
+      `SELECT (SELECT coalesce(json_object_agg(datname, pg_database_size(datname) / 1048576.0), '{}')
+                 FROM pg_database WHERE datname = ANY($1)) AS sizes,
+              pg_size_bytes(current_setting('shared_buffers')) / 1048576.0 AS shared_buffers_mib,
+              current_setting('autovacuum') AS autovacuum`,
       [databases],
     );
-    const settings = await this.client.query<{ shared_buffers_mib: number; autovacuum: string }>(
-      `SELECT (SELECT setting::bigint * 8192 / 1048576.0 FROM pg_settings WHERE name = 'shared_buffers') AS shared_buffers_mib,
-              current_setting('autovacuum') AS autovacuum`,
-    );
+    const [{ sizes, shared_buffers_mib, autovacuum }] = rows;
     return {
-      sizesMiB: Object.fromEntries(databases.map((database) => [database, Math.round(Number(rows.find((row) => row.datname === database)?.mib ?? 0))])),
-      sharedBuffersMiB: Math.round(Number(settings.rows[0].shared_buffers_mib)),
-      autovacuum: settings.rows[0].autovacuum,
+      sizesMiB: Object.fromEntries(databases.map((database) => [database, Math.round(Number(sizes[database] ?? 0))])),
+      sharedBuffersMiB: Math.round(Number(shared_buffers_mib)),
+      autovacuum,
     };
   }
 
