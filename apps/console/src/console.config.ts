@@ -21,10 +21,24 @@ export const consoleConfigSchema = z.object({
   PAYMENT_URL: serviceUrl(3002),
   NOTIFICATION_URL: serviceUrl(3003),
   POINTS_URL: serviceUrl(3004),
-  /** How often every service's /metrics and health are read. */
+  /** How often every service's /metrics and health are read while a page shows them. */
   CONSOLE_SCRAPE_INTERVAL_MS: envInt(2_000, 250, 60_000),
+  /**
+   * How often they are read while no page does, for the history the charts start from: each read
+   * costs every service a /metrics render and a readiness check (at every 2 s, together more than
+   * the services spend at rest on everything else).
+   */
+  CONSOLE_IDLE_SCRAPE_INTERVAL_MS: envInt(15_000, 250, 600_000),
   /** The spans kept in memory; the oldest traces go first. */
   CONSOLE_MAX_SPANS: envInt(200_000, 1_000, 10_000_000),
+}).superRefine((config, context) => {
+  if (config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS < config.CONSOLE_SCRAPE_INTERVAL_MS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['CONSOLE_IDLE_SCRAPE_INTERVAL_MS'],
+      message: `must be at least CONSOLE_SCRAPE_INTERVAL_MS (${config.CONSOLE_SCRAPE_INTERVAL_MS}): the console never reads more often unwatched than watched`,
+    });
+  }
 });
 
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Subject } from 'rxjs';
+import { defer, type Observable, Subject } from 'rxjs';
 import { CONSOLE_CONFIG, type ConsoleConfig } from '../console.config';
 import { ServicesClient } from '../operations/services-client';
 import { type HistoryPoint, type Overview, overviewOf, type Scrape, SERVICE_NAMES, type ServiceName } from './overview';
@@ -12,7 +12,9 @@ const LATENCY_WINDOW_MS = 60_000;
 /**
  * Reads every service's health and /metrics on a fixed interval and keeps the overview they
  * add up to, with a short history for the charts; each new overview is pushed to the pages
- * listening on /api/events.
+ * listening on /api/events. It reads every CONSOLE_SCRAPE_INTERVAL_MS while it is watched (a
+ * page listens, or asked for the overview within the last CONSOLE_IDLE_SCRAPE_INTERVAL_MS), and
+ * every CONSOLE_IDLE_SCRAPE_INTERVAL_MS otherwise; a page arriving brings the next read forward.
  */
 @Injectable()
 export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
@@ -21,9 +23,17 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
   private history: HistoryPoint[] = [];
   private current: Overview | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private nextReadAt = 0;
+  private lastAskedAt = -Infinity;
+  private stopped = false;
   /** The round of scrapes under way, if any: a page asking meanwhile waits for it rather than start another. */
   private round: Promise<void> | undefined;
-  readonly overviews = new Subject<Overview>();
+  private readonly published = new Subject<Overview>();
+  /** Every new overview; subscribing counts as watching. */
+  readonly overviews: Observable<Overview> = defer(() => {
+    this.wake();
+    return this.published;
+  });
 
   constructor(
     private readonly services: ServicesClient,
@@ -31,25 +41,44 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    const tick = () => {
-      void this.refreshOnce().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.config.CONSOLE_SCRAPE_INTERVAL_MS);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.readIn(0);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
-    this.timer = undefined;
     await this.round;
-    this.overviews.complete();
+    this.published.complete();
   }
 
-  /** The latest overview; the first call waits for the first round of scrapes. */
+  /** The latest overview, at most two watched intervals old: an older one is read again first. */
   async overview(): Promise<Overview> {
-    if (!this.current) await this.refreshOnce();
+    this.lastAskedAt = Date.now();
+    this.wake();
+    const readAt = this.scrapes.at(-1)?.at ?? -Infinity;
+    if (!this.current || Date.now() - readAt > 2 * this.config.CONSOLE_SCRAPE_INTERVAL_MS) await this.refreshOnce();
     return this.current as Overview;
+  }
+
+  private get watched(): boolean {
+    return this.published.observed || Date.now() - this.lastAskedAt < this.config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS;
+  }
+
+  /** Someone is looking: the next read comes at the watched pace after the last one, now if that is past. */
+  private wake(): void {
+    if (this.stopped || this.round) return; // the round under way schedules the next at the watched pace
+    const due = (this.scrapes.at(-1)?.at ?? 0) + this.config.CONSOLE_SCRAPE_INTERVAL_MS;
+    if (this.nextReadAt > due) this.readIn(Math.max(0, due - Date.now()));
+  }
+
+  private readIn(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.nextReadAt = Date.now() + delayMs;
+    this.timer = setTimeout(() => {
+      void this.refreshOnce().finally(() => {
+        if (!this.stopped) this.readIn(this.watched ? this.config.CONSOLE_SCRAPE_INTERVAL_MS : this.config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS);
+      });
+    }, delayMs);
   }
 
   private refreshOnce(): Promise<void> {
@@ -68,7 +97,7 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
     const overview = overviewOf(scrape, previous, minuteAgo, this.history);
     this.history = overview.history.slice(-HISTORY_POINTS);
     this.current = { ...overview, history: this.history };
-    this.overviews.next(this.current);
+    this.published.next(this.current);
   }
 
   private async scrape(name: ServiceName): Promise<Scrape['services'][number]> {
