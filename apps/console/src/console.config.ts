@@ -1,4 +1,4 @@
-import { envInt, loadConfig } from '@platform/service-kit';
+import { envInt, loadConfig, optionalEnvInt } from '@platform/service-kit';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from './overview/overview';
 
@@ -25,21 +25,23 @@ export const consoleConfigSchema = z.object({
   CONSOLE_SCRAPE_INTERVAL_MS: envInt(2_000, 250, 60_000),
   /**
    * How often they are read while no page does, for the history the charts start from: each read
-   * costs every service a /metrics render and a readiness check (at every 2 s, together more than
-   * the services spend at rest on everything else).
+   * costs every service a /metrics render and a readiness check. Unset: 15 s, or the watched
+   * interval if that is longer.
    */
-  CONSOLE_IDLE_SCRAPE_INTERVAL_MS: envInt(15_000, 250, 600_000),
+  CONSOLE_IDLE_SCRAPE_INTERVAL_MS: optionalEnvInt(250, 600_000),
   /** The spans kept in memory; the oldest traces go first. */
   CONSOLE_MAX_SPANS: envInt(200_000, 1_000, 10_000_000),
-}).superRefine((config, context) => {
-  if (config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS < config.CONSOLE_SCRAPE_INTERVAL_MS) {
-    context.addIssue({
-      code: 'custom',
-      path: ['CONSOLE_IDLE_SCRAPE_INTERVAL_MS'],
-      message: `must be at least CONSOLE_SCRAPE_INTERVAL_MS (${config.CONSOLE_SCRAPE_INTERVAL_MS}): the console never reads more often unwatched than watched`,
-    });
-  }
-});
+})
+  // A refinement of the whole object: pick(), omit() and partial() of this schema would throw.
+  .superRefine((config, context) => {
+    if (config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS !== undefined && config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS < config.CONSOLE_SCRAPE_INTERVAL_MS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['CONSOLE_IDLE_SCRAPE_INTERVAL_MS'],
+        message: `must be at least CONSOLE_SCRAPE_INTERVAL_MS (${config.CONSOLE_SCRAPE_INTERVAL_MS}): the console never reads more often unwatched than watched`,
+      });
+    }
+  });
 
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;
 
@@ -50,5 +52,9 @@ export function serviceUrls(config: ConsoleConfig): Record<ServiceName, string> 
   for (const name of SERVICE_NAMES) urls[name] = config[`${name.toUpperCase()}_URL` as `${Uppercase<ServiceName>}_URL`];
   return urls;
 }
+
+/** How often the console reads the services while nobody looks. */
+export const idleScrapeIntervalMs = (config: ConsoleConfig): number =>
+  config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS ?? Math.max(15_000, config.CONSOLE_SCRAPE_INTERVAL_MS);
 
 export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');

@@ -1,4 +1,4 @@
-import { consoleConfigSchema, type ConsoleConfig } from '../console.config';
+import { consoleConfigSchema, idleScrapeIntervalMs } from '../console.config';
 import type { ServicesClient } from '../operations/services-client';
 import { SERVICE_NAMES } from './overview';
 import { ServiceWatch } from './service-watch';
@@ -6,14 +6,15 @@ import { ServiceWatch } from './service-watch';
 const WATCHED_MS = 2_000;
 const IDLE_MS = 15_000;
 
-/** Answers every read at once, and counts the rounds: one /metrics read per service a round. */
-function countingServices() {
+/** Reads /metrics in `readMs` of (fake) time, and counts the rounds: one /metrics read per service a round. */
+function countingServices(readMs: number) {
   let metricsReads = 0;
   const client = {
     urls: Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://${name}`])),
     get: async () => ({ status: 200, body: { checks: {} } }),
     text: async () => {
       metricsReads += 1;
+      if (readMs > 0) await new Promise((resolve) => setTimeout(resolve, readMs));
       return 'orders_placed_total 1\n';
     },
   } as unknown as ServicesClient;
@@ -29,17 +30,23 @@ describe('the console watching the services', () => {
     await jest.advanceTimersByTimeAsync(ms);
   };
 
-  beforeEach(() => {
-    jest.useFakeTimers();
-    const services = countingServices();
+  const start = (readMs = 0) => {
+    const services = countingServices(readMs);
     rounds = services.rounds;
     const config = consoleConfigSchema.parse({ CONSOLE_SCRAPE_INTERVAL_MS: `${WATCHED_MS}`, CONSOLE_IDLE_SCRAPE_INTERVAL_MS: `${IDLE_MS}` });
-    watch = new ServiceWatch(services.client, config as ConsoleConfig);
+    watch = new ServiceWatch(services.client, config);
     watch.onModuleInit();
+  };
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    start();
   });
 
   afterEach(async () => {
-    await watch.onApplicationShutdown();
+    const stopped = watch.onApplicationShutdown();
+    await jest.runAllTimersAsync(); // a read under way finishes; a stopped watch schedules none
+    await stopped;
     jest.useRealTimers();
   });
 
@@ -90,11 +97,41 @@ describe('the console watching the services', () => {
     expect(rounds()).toBe(beforeAsking);
     await watch.overview(); // more than two watched intervals old: read again before answering
     expect(rounds()).toBe(beforeAsking + 1);
+    await pass(WATCHED_MS - 1); // and the next read comes a watched interval after that one, not at once
+    expect(rounds()).toBe(beforeAsking + 1);
+    await pass(1);
+    expect(rounds()).toBe(beforeAsking + 2);
+  });
+
+  it('shares a read under way with whoever asks meanwhile, and paces from its end', async () => {
+    const stopped = watch.onApplicationShutdown();
+    await jest.runAllTimersAsync();
+    await stopped;
+    start(500);
+    await pass(100); // the first round is reading
+    const answers = [watch.overview(), watch.overview()];
+    await pass(400);
+    const [first, second] = await Promise.all(answers);
+    expect(first).toBe(second);
+    expect(rounds()).toBe(1);
+    await pass(WATCHED_MS - 1); // watched (just asked): the next round starts a watched interval after this one ended
+    expect(rounds()).toBe(1);
+    await pass(1);
+    expect(rounds()).toBe(2);
+  });
+
+  it('waits 15 s unwatched unless told, or the watched interval when that is longer', () => {
+    const defaults = consoleConfigSchema.parse({});
+    expect(idleScrapeIntervalMs(defaults)).toBe(15_000);
+    expect(idleScrapeIntervalMs(consoleConfigSchema.parse({ CONSOLE_SCRAPE_INTERVAL_MS: '20000' }))).toBe(20_000);
+    expect(idleScrapeIntervalMs(consoleConfigSchema.parse({ CONSOLE_IDLE_SCRAPE_INTERVAL_MS: '60000' }))).toBe(60_000);
   });
 
   it('refuses an idle pace faster than the watched one, naming the variable', () => {
     const parsed = consoleConfigSchema.safeParse({ CONSOLE_SCRAPE_INTERVAL_MS: '5000', CONSOLE_IDLE_SCRAPE_INTERVAL_MS: '1000' });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['CONSOLE_IDLE_SCRAPE_INTERVAL_MS']);
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['CONSOLE_IDLE_SCRAPE_INTERVAL_MS', expect.stringContaining('must be at least CONSOLE_SCRAPE_INTERVAL_MS (5000)')],
+    ]);
   });
 });

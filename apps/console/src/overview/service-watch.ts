@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { defer, type Observable, Subject } from 'rxjs';
-import { CONSOLE_CONFIG, type ConsoleConfig } from '../console.config';
+import { CONSOLE_CONFIG, type ConsoleConfig, idleScrapeIntervalMs } from '../console.config';
 import { ServicesClient } from '../operations/services-client';
 import { type HistoryPoint, type Overview, overviewOf, type Scrape, SERVICE_NAMES, type ServiceName } from './overview';
 import { readPrometheusText } from './prometheus-text';
 
-/** Five minutes of points for the overview's charts at the default interval. */
+/** The charts show the last five minutes, at most this many points of them. */
+const HISTORY_MS = 5 * 60_000;
 const HISTORY_POINTS = 150;
 const LATENCY_WINDOW_MS = 60_000;
 
@@ -13,8 +14,9 @@ const LATENCY_WINDOW_MS = 60_000;
  * Reads every service's health and /metrics on a fixed interval and keeps the overview they
  * add up to, with a short history for the charts; each new overview is pushed to the pages
  * listening on /api/events. It reads every CONSOLE_SCRAPE_INTERVAL_MS while it is watched (a
- * page listens, or asked for the overview within the last CONSOLE_IDLE_SCRAPE_INTERVAL_MS), and
- * every CONSOLE_IDLE_SCRAPE_INTERVAL_MS otherwise; a page arriving brings the next read forward.
+ * page listens, or asked for the overview within the last idle interval), and every
+ * CONSOLE_IDLE_SCRAPE_INTERVAL_MS otherwise; a page arriving brings the next read forward.
+ * Pacing runs on the monotonic clock, so a wall clock set back cannot stall it.
  */
 @Injectable()
 export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
@@ -23,6 +25,10 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
   private history: HistoryPoint[] = [];
   private current: Overview | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly watchedMs: number;
+  private readonly idleMs: number;
+  /** Monotonic times (performance.now()). */
+  private lastReadAt = -Infinity;
   private nextReadAt = 0;
   private lastAskedAt = -Infinity;
   private stopped = false;
@@ -37,8 +43,11 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly services: ServicesClient,
-    @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
-  ) {}
+    @Inject(CONSOLE_CONFIG) config: ConsoleConfig,
+  ) {
+    this.watchedMs = config.CONSOLE_SCRAPE_INTERVAL_MS;
+    this.idleMs = idleScrapeIntervalMs(config);
+  }
 
   onModuleInit(): void {
     this.readIn(0);
@@ -51,32 +60,42 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
     this.published.complete();
   }
 
-  /** The latest overview, at most two watched intervals old: an older one is read again first. */
+  /**
+   * The latest overview. One whose read started more than two watched intervals ago is read
+   * again first; if that read fails, the previous one is answered.
+   */
   async overview(): Promise<Overview> {
-    this.lastAskedAt = Date.now();
-    this.wake();
-    const readAt = this.scrapes.at(-1)?.at ?? -Infinity;
-    if (!this.current || Date.now() - readAt > 2 * this.config.CONSOLE_SCRAPE_INTERVAL_MS) await this.refreshOnce();
+    this.lastAskedAt = performance.now();
+    if (this.current && performance.now() - this.lastReadAt <= 2 * this.watchedMs) {
+      this.wake();
+      return this.current;
+    }
+    clearTimeout(this.timer);
+    try {
+      await this.refreshOnce();
+    } finally {
+      if (!this.stopped && !this.round) this.readIn(this.watchedMs);
+    }
     return this.current as Overview;
   }
 
   private get watched(): boolean {
-    return this.published.observed || Date.now() - this.lastAskedAt < this.config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS;
+    return this.published.observed || performance.now() - this.lastAskedAt < this.idleMs;
   }
 
   /** Someone is looking: the next read comes at the watched pace after the last one, now if that is past. */
   private wake(): void {
     if (this.stopped || this.round) return; // the round under way schedules the next at the watched pace
-    const due = (this.scrapes.at(-1)?.at ?? 0) + this.config.CONSOLE_SCRAPE_INTERVAL_MS;
-    if (this.nextReadAt > due) this.readIn(Math.max(0, due - Date.now()));
+    const due = this.lastReadAt + this.watchedMs;
+    if (this.nextReadAt > due) this.readIn(Math.max(0, due - performance.now()));
   }
 
   private readIn(delayMs: number): void {
     clearTimeout(this.timer);
-    this.nextReadAt = Date.now() + delayMs;
+    this.nextReadAt = performance.now() + delayMs;
     this.timer = setTimeout(() => {
       void this.refreshOnce().finally(() => {
-        if (!this.stopped) this.readIn(this.watched ? this.config.CONSOLE_SCRAPE_INTERVAL_MS : this.config.CONSOLE_IDLE_SCRAPE_INTERVAL_MS);
+        if (!this.stopped && !this.round) this.readIn(this.watched ? this.watchedMs : this.idleMs);
       });
     }, delayMs);
   }
@@ -89,13 +108,14 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async refresh(): Promise<void> {
+    this.lastReadAt = performance.now();
     const scrape: Scrape = { at: Date.now(), services: await Promise.all(SERVICE_NAMES.map((name) => this.scrape(name))) };
     const previous = this.scrapes.at(-1);
     const minuteAgo = this.scrapes.find((earlier) => scrape.at - earlier.at <= LATENCY_WINDOW_MS) ?? previous;
     this.scrapes.push(scrape);
     while (this.scrapes.length > 1 && scrape.at - this.scrapes[0].at > LATENCY_WINDOW_MS) this.scrapes.shift();
     const overview = overviewOf(scrape, previous, minuteAgo, this.history);
-    this.history = overview.history.slice(-HISTORY_POINTS);
+    this.history = overview.history.filter((point) => scrape.at - Date.parse(point.at) <= HISTORY_MS).slice(-HISTORY_POINTS);
     this.current = { ...overview, history: this.history };
     this.published.next(this.current);
   }
