@@ -71,11 +71,7 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
       return this.current;
     }
     clearTimeout(this.timer);
-    try {
-      await this.refreshOnce();
-    } finally {
-      if (!this.stopped && !this.round) this.readIn(this.watchedMs);
-    }
+    await this.readAndPace();
     return this.current as Overview;
   }
 
@@ -93,11 +89,13 @@ export class ServiceWatch implements OnModuleInit, OnApplicationShutdown {
   private readIn(delayMs: number): void {
     clearTimeout(this.timer);
     this.nextReadAt = performance.now() + delayMs;
-    this.timer = setTimeout(() => {
-      void this.refreshOnce().finally(() => {
-        if (!this.stopped && !this.round) this.readIn(this.watched ? this.watchedMs : this.idleMs);
-      });
-    }, delayMs);
+    this.timer = setTimeout(() => void this.readAndPace(), delayMs);
+  }
+
+  /** One round of reads (or the one under way), then the next at the pace that being watched or not calls for. */
+  private async readAndPace(): Promise<void> {
+    await this.refreshOnce();
+    if (!this.stopped && !this.round) this.readIn(this.watched ? this.watchedMs : this.idleMs);
   }
 
   private refreshOnce(): Promise<void> {
