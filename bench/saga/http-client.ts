@@ -1,9 +1,13 @@
 import http from 'node:http';
 
-/** What came back: an HTTP answer of any status, or no answer at all. */
+/**
+ * What came back: an HTTP answer of any status, or no answer at all; and whether the request opened
+ * a connection or went over one kept alive from an earlier request (a new connection first waits
+ * for the server to accept it, which a busy server may take seconds to do).
+ */
 export type HttpOutcome =
-  | { readonly kind: 'answer'; readonly status: number; readonly body: string }
-  | { readonly kind: 'network-error'; readonly code: string };
+  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly newConnection: boolean }
+  | { readonly kind: 'network-error'; readonly code: string; readonly newConnection: boolean };
 
 /**
  * A JSON client over keep-alive connections (node:http's Agent: undici is not a dependency here, and
@@ -23,6 +27,8 @@ export class HttpClient {
   send(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpOutcome> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve) => {
+      // `request` is assigned below, before any of its events can fire.
+      const failed = (error: NodeJS.ErrnoException): HttpOutcome => ({ kind: 'network-error', code: error.code ?? error.name, newConnection: !request.reusedSocket });
       const request = http.request(
         url,
         {
@@ -37,12 +43,14 @@ export class HttpClient {
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ kind: 'answer', status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          response.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'network-error', code: error.code ?? error.name }));
+          response.on('end', () =>
+            resolve({ kind: 'answer', status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), newConnection: !request.reusedSocket }),
+          );
+          response.on('error', (error: NodeJS.ErrnoException) => resolve(failed(error)));
         },
       );
       request.setTimeout(this.timeoutMs, () => request.destroy(Object.assign(new Error('no answer in time'), { code: 'TIMEOUT' })));
-      request.on('error', (error: NodeJS.ErrnoException) => resolve({ kind: 'network-error', code: error.code ?? error.name }));
+      request.on('error', (error: NodeJS.ErrnoException) => resolve(failed(error)));
       request.end(payload);
     });
   }

@@ -12,8 +12,21 @@ export interface RequestSummary {
   /** Requests that got no answer, by error code. */
   readonly networkErrors: Record<string, number>;
   readonly postLatencyMs: { readonly p50: number; readonly p99: number };
+  /**
+   * The same, split by the connection each request went over. A request that opens a connection
+   * waits first for the server to accept it: a Node.js server accepts one connection per turn of
+   * its event loop, so when a busy one turns ten times a second, a crowd of new clients queues.
+   */
+  readonly postLatencyByConnectionMs: { readonly new: ConnectionLatency; readonly keptAlive: ConnectionLatency };
   /** How late the benchmark itself sent requests: large values mean the load generator could not keep up. */
   readonly sendDelayMsP99: number;
+}
+
+/** The latency of the requests that went over one kind of connection; p50 and p99 are NaN when there were none. */
+export interface ConnectionLatency {
+  readonly requests: number;
+  readonly p50: number;
+  readonly p99: number;
 }
 
 export interface OrderSummary {
@@ -38,16 +51,23 @@ export function summariseRequests(requests: readonly Timed<HttpOutcome>[]): Requ
     else if (result.status === 202) accepted += 1;
     else refusedByStatus[result.status] = (refusedByStatus[result.status] ?? 0) + 1;
   }
-  const latency = percentiles(
-    requests.map((request) => request.answeredAt - request.dueAt),
-    [50, 99],
-  );
+  const latencyOf = (of: readonly Timed<HttpOutcome>[]) =>
+    percentiles(
+      of.map((request) => request.answeredAt - request.dueAt),
+      [50, 99],
+    );
+  const latency = latencyOf(requests);
+  const overConnection = (isNew: boolean): ConnectionLatency => {
+    const over = requests.filter(({ result }) => result.newConnection === isNew);
+    return { requests: over.length, ...latencyOf(over) };
+  };
   return {
     sent: requests.length,
     accepted,
     refusedByStatus,
     networkErrors,
     postLatencyMs: { p50: latency.p50, p99: latency.p99 },
+    postLatencyByConnectionMs: { new: overConnection(true), keptAlive: overConnection(false) },
     sendDelayMsP99: percentiles(
       requests.map((request) => request.sentAt - request.dueAt),
       [99],

@@ -65,6 +65,11 @@ const counts = (byKey: Record<string, number>, separator: string) =>
     .map(([key, count]) => `${key}${separator}${count}`)
     .join(', ') || '–';
 
+const byConnection = ({ requests }: StepResult) =>
+  [requests.postLatencyByConnectionMs.new, requests.postLatencyByConnectionMs.keptAlive]
+    .map(({ requests: count, p99 }) => `${number(p99)} (${number(count)})`)
+    .join(' / ');
+
 const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
   [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
@@ -128,7 +133,7 @@ export function markdown(report: SagaBenchReport, services: readonly PlatformSer
       `(PostgreSQL's shared_buffers ${number(databases.sharedBuffersMiB)} MiB, autovacuum ${databases.autovacuum}).`,
     '',
     table(
-      ['offered orders/s', 'accepted (202)', 'other answers', 'no answer', 'ended/s', 'completed', 'cancelled', 'pending', 'POST p50 / p99 ms', 'end-to-end p50 / p90 / p99 / max ms'],
+      ['offered orders/s', 'accepted (202)', 'other answers', 'no answer', 'ended/s', 'completed', 'cancelled', 'pending', 'POST p50 / p99 ms', 'POST p99 ms over a new / a kept-alive connection (requests)', 'end-to-end p50 / p90 / p99 / max ms'],
       steps.map((step) => [
         stepLabel(step),
         number(step.requests.accepted),
@@ -139,6 +144,7 @@ export function markdown(report: SagaBenchReport, services: readonly PlatformSer
         cancelled(step),
         number(step.orders.pending),
         `${number(step.requests.postLatencyMs.p50)} / ${number(step.requests.postLatencyMs.p99)}`,
+        byConnection(step),
         [step.orders.endToEndMs.p50, step.orders.endToEndMs.p90, step.orders.endToEndMs.p99, step.orders.endToEndMs.max].map((value) => number(value)).join(' / '),
       ]),
     ),
