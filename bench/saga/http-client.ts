@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * What came back: an HTTP answer of any status, or no answer at all; and whether the request opened
@@ -16,6 +17,11 @@ export type HttpOutcome =
  */
 export class HttpClient {
   private readonly agent: http.Agent;
+  /**
+   * Every socket a request has gone over. Node's `request.reusedSocket` is false for a request that
+   * waited in the agent's queue for a busy socket, so it cannot tell a new connection on its own.
+   */
+  private readonly usedSockets = new WeakSet<Socket>();
 
   constructor(
     connections: number,
@@ -27,8 +33,9 @@ export class HttpClient {
   send(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpOutcome> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve) => {
-      // `request` is assigned below, before any of its events can fire.
-      const failed = (error: NodeJS.ErrnoException): HttpOutcome => ({ kind: 'network-error', code: error.code ?? error.name, newConnection: !request.reusedSocket });
+      // A request that failed before it got a socket was opening one.
+      let newConnection = true;
+      const failed = (error: NodeJS.ErrnoException): HttpOutcome => ({ kind: 'network-error', code: error.code ?? error.name, newConnection });
       const request = http.request(
         url,
         {
@@ -44,11 +51,15 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () =>
-            resolve({ kind: 'answer', status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), newConnection: !request.reusedSocket }),
+            resolve({ kind: 'answer', status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), newConnection }),
           );
           response.on('error', (error: NodeJS.ErrnoException) => resolve(failed(error)));
         },
       );
+      request.once('socket', (socket: Socket) => {
+        newConnection = !this.usedSockets.has(socket);
+        this.usedSockets.add(socket);
+      });
       request.setTimeout(this.timeoutMs, () => request.destroy(Object.assign(new Error('no answer in time'), { code: 'TIMEOUT' })));
       request.on('error', (error: NodeJS.ErrnoException) => resolve(failed(error)));
       request.end(payload);

@@ -14,8 +14,9 @@ export interface RequestSummary {
   readonly postLatencyMs: { readonly p50: number; readonly p99: number };
   /**
    * The same, split by the connection each request went over. A request that opens a connection
-   * waits first for the server to accept it: a Node.js server accepts one connection per turn of
-   * its event loop, so when a busy one turns ten times a second, a crowd of new clients queues.
+   * waits first for the server to accept it: a Node.js server (libuv 1.45 and later) accepts one
+   * connection per turn of its event loop, so when a busy one turns a few times a second, a crowd
+   * of new clients queues.
    */
   readonly postLatencyByConnectionMs: { readonly new: ConnectionLatency; readonly keptAlive: ConnectionLatency };
   /** How late the benchmark itself sent requests: large values mean the load generator could not keep up. */
