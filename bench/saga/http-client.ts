@@ -6,9 +6,10 @@ import type { Socket } from 'node:net';
  * a connection or went over one kept alive from an earlier request (a new connection first waits
  * for the server to accept it, which a busy server may take seconds to do).
  */
-export type HttpOutcome =
-  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly newConnection: boolean }
-  | { readonly kind: 'network-error'; readonly code: string; readonly newConnection: boolean };
+export type HttpOutcome = (
+  | { readonly kind: 'answer'; readonly status: number; readonly body: string }
+  | { readonly kind: 'network-error'; readonly code: string }
+) & { readonly newConnection: boolean };
 
 /**
  * A JSON client over keep-alive connections (node:http's Agent: undici is not a dependency here, and
