@@ -22,8 +22,8 @@ type Statistic = keyof typeof DELAY_GAUGES;
  * interval is taken off: an idle loop reads about 0, a busy one how long a timer waited for it.
  *
  * prom-client registers its own gauges under these names; they are removed from the registry
- * first (its monitor keeps sampling behind them, read by nothing). `nodejs_eventloop_lag_seconds`
- * (a setImmediate timed at each scrape) is right as it is and stays.
+ * first. `nodejs_eventloop_lag_seconds` (a setImmediate timed at each scrape) is right as it is
+ * and stays.
  */
 export function reportEventLoopDelay(registry: Registry, samplingIntervalMs: number): void {
   const intervalSeconds = samplingIntervalMs / 1_000;

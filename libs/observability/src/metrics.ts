@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { reportEventLoopDelay } from './event-loop-delay';
 
 const EVENT_LOOP_SAMPLING_MS = 200;
+const UNREAD_MONITOR_SAMPLING_MS = 60_000;
 
 /**
  * The service's Prometheus registry and the counters the messaging libraries report to.
@@ -163,11 +164,12 @@ export class PlatformMetrics {
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
-    // The event-loop delay monitor wakes the process once per `eventLoopMonitoringPrecision`. At
-    // prom-client's 10 ms that was 100 wake-ups a second, 1.2% of a core per idle service (most of
-    // what the five cost at rest); 200 ms samples the delay five times a second for next to nothing.
-    // Node counts that interval into every delay it records; reportEventLoopDelay takes it off.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
+    // An event-loop delay monitor wakes the process once per sampling interval. At prom-client's
+    // 10 ms that was 100 wake-ups a second, 1.2% of a core per idle service (most of what the five
+    // cost at rest); 200 ms samples the delay five times a second for next to nothing. Its delay
+    // gauges are replaced by reportEventLoopDelay's (Node counts the interval into every delay it
+    // records), so prom-client's own monitor, which nothing reads then, samples once a minute.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: UNREAD_MONITOR_SAMPLING_MS });
     reportEventLoopDelay(this.registry, EVENT_LOOP_SAMPLING_MS);
   }
 
