@@ -1,7 +1,7 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 
-/** The gauges prom-client fills from Node's event-loop delay histogram, each replaced here. */
+/** The gauges prom-client fills from Node's event-loop delay monitor, each replaced here. */
 const DELAY_GAUGES = {
   min: { name: 'nodejs_eventloop_lag_min_seconds', help: 'The shortest event-loop delay recorded since the last scrape' },
   max: { name: 'nodejs_eventloop_lag_max_seconds', help: 'The longest event-loop delay recorded since the last scrape' },
@@ -15,30 +15,34 @@ const DELAY_GAUGES = {
 type Statistic = keyof typeof DELAY_GAUGES;
 
 /**
- * How late the event loop ran, as the `nodejs_eventloop_lag_*` gauges, but measured from when
- * each sample was due. Node's monitorEventLoopDelay records the whole time between two ticks of
- * its sampling timer, and prom-client reports that as is, so at the platform's 200 ms sampling
- * interval an idle loop read 0.2 s at every percentile and a loop 50 ms late read 0.25 s. Here the
- * interval is taken off: an idle loop reads about 0, a busy one how long a timer waited for it.
+ * How late the event loop ran, as the `nodejs_eventloop_lag_*` gauges: a timer due every
+ * `samplingIntervalMs` records how long after its due time it ran. Node's monitorEventLoopDelay,
+ * which prom-client reads, records the whole time between two of its ticks instead, so at the
+ * platform's 200 ms an idle loop read 0.2 s at every percentile and a loop 50 ms late 0.25 s; and
+ * after each scrape's reset it records nothing until its second tick, so a stall that began
+ * before the first was lost. Here a stall shows at the first tick after it, whenever it began.
  *
- * prom-client registers its own gauges under these names; they are removed from the registry
- * first. `nodejs_eventloop_lag_seconds` (a setImmediate timed at each scrape) is right as it is
- * and stays.
+ * prom-client registers gauges under these names; they are removed from the registry first.
+ * `nodejs_eventloop_lag_seconds` (a setImmediate timed at each scrape) stays as prom-client has it.
  */
 export function reportEventLoopDelay(registry: Registry, samplingIntervalMs: number): void {
-  const intervalSeconds = samplingIntervalMs / 1_000;
-  const histogram = monitorEventLoopDelay({ resolution: samplingIntervalMs });
-  histogram.enable();
-  for (const { name } of Object.values(DELAY_GAUGES)) registry.removeSingleMetric(name);
+  const lateness = createHistogram();
+  let due = performance.now() + samplingIntervalMs;
+  setInterval(() => {
+    const now = performance.now();
+    // Nanoseconds, at least 1 (what a histogram takes): a timer runs on time or late, never early
+    // but for the clock's rounding.
+    lateness.record(Math.max(1, Math.round((now - due) * 1e6)));
+    due = now + samplingIntervalMs;
+  }, samplingIntervalMs).unref();
 
+  for (const { name } of Object.values(DELAY_GAUGES)) registry.removeSingleMetric(name);
   // The first gauge's collect sets them all from one window, then starts the next window (as
   // prom-client does): the registry collects the gauges in the order they were registered.
   const gauges = {} as Record<Statistic, Gauge>;
   const collectAll = (): void => {
-    for (const [statistic, seconds] of Object.entries(delaysBeyondInterval(histogram, intervalSeconds))) {
-      gauges[statistic as Statistic].set(seconds);
-    }
-    histogram.reset();
+    for (const [statistic, seconds] of Object.entries(delaysInSeconds(lateness))) gauges[statistic as Statistic].set(seconds);
+    lateness.reset();
   };
   for (const [statistic, { name, help }] of Object.entries(DELAY_GAUGES)) {
     gauges[statistic as Statistic] = new Gauge({
@@ -51,21 +55,19 @@ export function reportEventLoopDelay(registry: Registry, samplingIntervalMs: num
   }
 }
 
-/** The histogram's statistics in seconds, each less the sampling interval (never below 0); the spread is unchanged by it. */
-export function delaysBeyondInterval(
-  histogram: Pick<IntervalHistogram, 'min' | 'max' | 'mean' | 'stddev' | 'percentile' | 'count'>,
-  intervalSeconds: number,
+/** A window's statistics in seconds; a window with no sample (scraped again within one interval) reads 0. */
+export function delaysInSeconds(
+  histogram: Pick<RecordableHistogram, 'min' | 'max' | 'mean' | 'stddev' | 'percentile' | 'count'>,
 ): Record<Statistic, number> {
-  // An empty window (no tick yet) holds placeholders, not samples: min is 2^63 - 1.
+  // An empty histogram holds placeholders, not samples: min is 2^63 - 1, mean NaN.
   if (histogram.count === 0) return { min: 0, max: 0, mean: 0, stddev: 0, p50: 0, p90: 0, p99: 0 };
-  const late = (nanoseconds: number) => Math.max(0, nanoseconds / 1e9 - intervalSeconds);
   return {
-    min: late(histogram.min),
-    max: late(histogram.max),
-    mean: late(histogram.mean),
+    min: histogram.min / 1e9,
+    max: histogram.max / 1e9,
+    mean: histogram.mean / 1e9,
     stddev: histogram.stddev / 1e9,
-    p50: late(histogram.percentile(50)),
-    p90: late(histogram.percentile(90)),
-    p99: late(histogram.percentile(99)),
+    p50: histogram.percentile(50) / 1e9,
+    p90: histogram.percentile(90) / 1e9,
+    p99: histogram.percentile(99) / 1e9,
   };
 }

@@ -166,9 +166,9 @@ export class PlatformMetrics {
     this.registry.setDefaultLabels({ service });
     // An event-loop delay monitor wakes the process once per sampling interval. At prom-client's
     // 10 ms that was 100 wake-ups a second, 1.2% of a core per idle service (most of what the five
-    // cost at rest); 200 ms samples the delay five times a second for next to nothing. Its delay
-    // gauges are replaced by reportEventLoopDelay's (Node counts the interval into every delay it
-    // records), so prom-client's own monitor, which nothing reads then, samples once a minute.
+    // cost at rest); 200 ms samples the delay five times a second for next to nothing. prom-client's
+    // delay gauges are replaced by reportEventLoopDelay's (its monitor counts the interval into every
+    // delay), so its own monitor, no longer reported, samples once a minute.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: UNREAD_MONITOR_SAMPLING_MS });
     reportEventLoopDelay(this.registry, EVENT_LOOP_SAMPLING_MS);
   }
