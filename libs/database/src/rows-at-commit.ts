@@ -51,7 +51,8 @@ export class RowsAtCommit<Row> {
 export class WritesAtCommit<Row> {
   private readonly pending = new WeakMap<SqlTransaction, Row[]>();
 
-  constructor(private readonly write: (rows: readonly Row[]) => CommitWrite) {}
+  /** `write` gets the transaction too, to register what must happen once it has committed. */
+  constructor(private readonly write: (rows: readonly Row[], tx: SqlTransaction) => CommitWrite) {}
 
   add(tx: SqlTransaction, rows: readonly Row[]): void {
     if (rows.length === 0) return;
@@ -61,7 +62,7 @@ export class WritesAtCommit<Row> {
     this.pending.set(tx, started);
     tx.writeAtCommit(() => {
       this.pending.delete(tx);
-      return this.write(started);
+      return this.write(started, tx);
     });
   }
 }
