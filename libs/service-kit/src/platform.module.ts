@@ -60,7 +60,6 @@ export class PlatformModule {
         ApiDatabase,
         options.database,
         { provide: SERVICE_DATABASE, useExisting: options.database },
-        OutboxWriter,
         ...platformProviders(),
         PlatformRuntime,
         ...rateLimit.providers,
