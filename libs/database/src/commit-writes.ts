@@ -12,7 +12,7 @@ export interface CommitWrite {
   readonly statement: SqlStatement;
   /** A SELECT that goes in the same statement (the outbox's NOTIFY, and which of its rows the writer publishes itself). */
   readonly select?: SqlStatement;
-  /** Receives the rows of `select` (each as to_jsonb made it: timestamps as strings), before the transaction commits. */
+  /** Receives the rows of `select`, before the transaction commits. */
   readonly onSelected?: (rows: readonly Record<string, unknown>[]) => void;
 }
 

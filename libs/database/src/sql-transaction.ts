@@ -43,8 +43,7 @@ export class SqlTransaction {
   }
 
   /**
-   * Registers a write to make just before COMMIT, after the hooks, whose result nobody reads (only
-   * its SELECT's rows, if it has one, go to its onSelected). A
+   * Registers a write to make just before COMMIT, after the hooks, whose result nobody reads. A
    * transaction's writes go to the server in one statement, one round trip for all of them: a new
    * order's row, its saga, the saga's history and its outbox rows took four. On two busy cores
    * every round trip waits for the client and the server each to get a core again.

@@ -237,8 +237,6 @@ export class OutboxRelay {
         consecutiveErrors = 0;
         if (claimed >= this.options.batchSize) this.wakeups.handOn(broker);
         if (claimed >= this.options.batchSize || successorsWaiting) continue;
-        // Rows leased to a writer that died wake no one when their lease ends: a timer does.
-        if (claimed === 0 && this.afterCommit.options.leaseMs > 0) void this.wakeAtNextRetry();
         // A batch that took everything claimable ends the round: a row committed since the claim
         // sent a NOTIFY, which has moved the generation on, so this sleep returns at once.
         await this.wakeups.sleep(broker, this.options.pollIntervalMs, seenGeneration);

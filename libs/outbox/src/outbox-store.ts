@@ -77,12 +77,7 @@ const CLAIM_BATCH = `
                       AND later.status <> 'SENT') AS has_successor)
   SELECT * FROM claimed ORDER BY sequence`;
 
-/**
- * A failure of the broker itself (`counts` false) does not use up one of the message's attempts.
- * The relay records failures of rows its own claim has just marked SENT ($6 true); the fast path
- * only of rows still PENDING, so that it never undoes a SENT the relay committed meanwhile (after
- * the row's lease had ended).
- */
+/** A failure of the broker itself (`counts` false) does not use up one of the message's attempts. */
 const RECORD_FAILURES = `
   UPDATE outbox_message m
      SET attempts = m.attempts + f.counts::int,
@@ -91,37 +86,23 @@ const RECORD_FAILURES = `
          next_attempt_at = now() + make_interval(secs => f.delay_seconds),
          sent_at = NULL
     FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::boolean[]) AS f(id, error, delay_seconds, counts)
-   WHERE m.id = f.id AND ($6::boolean OR m.status = 'PENDING')
+   WHERE m.id = f.id
   RETURNING m.status`;
 
 /**
  * Rows published right after their commit (PublishAfterCommit), marked together. A row the relay
- * has claimed meanwhile (its lease had run out) is already SENT, and left as it is; one it parked
- * as FAILED was delivered all the same, and is SENT now. (It waits for a claim still open on one
- * of its rows.) A row left to the relay behind one of these may be claimable now: the relay is
- * woken for it.
+ * has claimed meanwhile (its lease had run out) is already SENT, and left as it is.
  */
 const MARK_SENT = `
-  WITH marked AS (
-    UPDATE outbox_message m
-       SET status = 'SENT', sent_at = p.published_at, last_error = NULL
-      FROM unnest($1::uuid[], $2::timestamptz[]) AS p(id, published_at)
-     WHERE m.id = p.id AND m.status <> 'SENT'
-    RETURNING m.broker, m.aggregate_id, m.destination, m.sequence)
-  SELECT pg_notify($3, broker)
-    FROM (SELECT DISTINCT broker FROM marked
-           WHERE EXISTS (SELECT 1 FROM outbox_message later
-                          WHERE later.aggregate_id = marked.aggregate_id AND later.destination = marked.destination
-                            AND later.status <> 'SENT' AND later.sequence > marked.sequence
-                            AND later.next_attempt_at <= now())) AS b`;
+  UPDATE outbox_message m
+     SET status = 'SENT', sent_at = p.published_at, last_error = NULL
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS p(id, published_at)
+   WHERE m.id = p.id AND m.status = 'PENDING'`;
 
-/**
- * Rows leased to the process that wrote them, handed to the relay at once: claimable now (or when
- * a backoff the relay has set them ends), and the relay woken.
- */
+/** Rows leased to the process that wrote them, handed to the relay at once: claimable now, and the relay woken. */
 const END_LEASE = `
   WITH released AS (
-    UPDATE outbox_message SET next_attempt_at = LEAST(next_attempt_at, now())
+    UPDATE outbox_message SET next_attempt_at = now()
      WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
     RETURNING broker)
   SELECT pg_notify($2, broker) FROM (SELECT DISTINCT broker FROM released) AS b`;
@@ -195,7 +176,7 @@ export class OutboxStore {
         values: [claim.batchSize, claim.broker, claim.excludedBrokers],
       });
       const failures = rows.length > 0 ? await publish(rows) : [];
-      const parked = failures.length > 0 ? await this.recordFailures(failures, { client, claimedInThisTransaction: true }) : 0;
+      const parked = failures.length > 0 ? await this.recordFailures(failures, client) : 0;
       await client.query('COMMIT');
       return { claimed: rows.length, successorsWaiting: rows.some((row) => row.has_successor), failures, parked };
     } catch (error) {
@@ -217,7 +198,7 @@ export class OutboxStore {
 
   /** Marks rows SENT that were published right after their commit, with the time each was published. */
   async markSent(marks: readonly { row: OutboxRecord; publishedAt: Date }[]): Promise<void> {
-    await this.pool.query(MARK_SENT, [marks.map(({ row }) => row.id), marks.map(({ publishedAt }) => publishedAt), OUTBOX_CHANNEL]);
+    await this.pool.query(MARK_SENT, [marks.map(({ row }) => row.id), marks.map(({ publishedAt }) => publishedAt)]);
   }
 
   /** Hands leased rows to the relay now. */
@@ -227,19 +208,15 @@ export class OutboxStore {
 
   /**
    * Sets the rows back to PENDING until their retry is due, or parks them; returns how many were
-   * parked. In the relay's transaction, of the rows it claimed; or on its own, of rows still PENDING.
+   * parked. In the relay's transaction, or on its own.
    */
-  async recordFailures(
-    failures: readonly RowFailure[],
-    { client, claimedInThisTransaction }: { client: Pool | PoolClient; claimedInThisTransaction: boolean } = { client: this.pool, claimedInThisTransaction: false },
-  ): Promise<number> {
+  async recordFailures(failures: readonly RowFailure[], client: Pool | PoolClient = this.pool): Promise<number> {
     const { rows } = await client.query<{ status: string }>(RECORD_FAILURES, [
       failures.map(({ row }) => row.id),
       failures.map(({ error }) => error),
       failures.map(({ retryInMs }) => retryInMs / 1000),
       failures.map(({ brokerUnavailable }) => !brokerUnavailable),
       this.maxAttempts,
-      claimedInThisTransaction,
     ]);
     return rows.filter((row) => row.status === 'FAILED').length;
   }

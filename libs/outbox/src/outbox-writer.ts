@@ -73,8 +73,8 @@ export class OutboxWriter {
 
   private insert(rows: readonly OutboxRow[], tx: SqlTransaction): CommitWrite {
     const { afterCommit } = this;
-    const mayLease = rows.map((row) => afterCommit?.accepts(row.broker) ?? false);
-    const held = afterCommit && mayLease.includes(true) ? afterCommit.heldRowsOf(rows.map(orderingKey)) : { ids: [], checkedAt: 0 };
+    const leased = rows.map((row) => afterCommit?.accepts(row.broker) ?? false);
+    const held = afterCommit && leased.includes(true) ? afterCommit.heldIdsOf(rows.map(orderingKey)) : [];
     const leaseSeconds = (afterCommit?.options.leaseMs ?? 0) / 1000;
     return {
       table: 'outbox_message',
@@ -83,16 +83,16 @@ export class OutboxWriter {
       statement: sql`
         INSERT INTO outbox_message (id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers, next_attempt_at)
         SELECT id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload::jsonb, headers::jsonb,
-               CASE WHEN may_lease AND NOT EXISTS (SELECT 1 FROM outbox_message earlier
-                                                    WHERE earlier.aggregate_id = r.aggregate_id AND earlier.destination = r.destination
-                                                      AND earlier.status <> 'SENT' AND earlier.id <> ALL(${held.ids}::uuid[]))
-                    THEN statement_timestamp() + make_interval(secs => ${leaseSeconds}) ELSE now() END
+               CASE WHEN leased AND NOT EXISTS (SELECT 1 FROM outbox_message earlier
+                                                 WHERE earlier.aggregate_id = r.aggregate_id AND earlier.destination = r.destination
+                                                   AND earlier.status <> 'SENT' AND earlier.id <> ALL(${held}::uuid[]))
+                    THEN now() + make_interval(secs => ${leaseSeconds}) ELSE now() END
           FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.aggregateId)}::text[],
                       ${rows.map((row) => row.messageType)}::text[], ${rows.map((row) => row.messageVersion)}::int[],
                       ${rows.map((row) => row.broker)}::text[], ${rows.map((row) => row.destination)}::text[],
                       ${rows.map((row) => row.routingKey)}::text[], ${rows.map((row) => JSON.stringify(row.payload))}::text[],
-                      ${rows.map((row) => JSON.stringify(row.headers))}::text[], ${mayLease}::boolean[])
-               WITH ORDINALITY AS r(id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers, may_lease, position)
+                      ${rows.map((row) => JSON.stringify(row.headers))}::text[], ${leased}::boolean[])
+               WITH ORDINALITY AS r(id, aggregate_id, message_type, message_version, broker, destination, routing_key, payload, headers, leased, position)
          ORDER BY position`,
       // Which rows the relay publishes (the INSERT's test again: both parts see the statement's one
       // snapshot), with a NOTIFY per broker of theirs that wakes one of its workers at commit.
@@ -100,20 +100,20 @@ export class OutboxWriter {
         WITH relayed AS (
           SELECT r.id, r.broker
             FROM unnest(${rows.map((row) => row.id)}::uuid[], ${rows.map((row) => row.aggregateId)}::text[],
-                        ${rows.map((row) => row.broker)}::text[], ${rows.map((row) => row.destination)}::text[], ${mayLease}::boolean[])
-                 AS r(id, aggregate_id, broker, destination, may_lease)
-           WHERE NOT r.may_lease
+                        ${rows.map((row) => row.broker)}::text[], ${rows.map((row) => row.destination)}::text[], ${leased}::boolean[])
+                 AS r(id, aggregate_id, broker, destination, leased)
+           WHERE NOT r.leased
               OR EXISTS (SELECT 1 FROM outbox_message earlier
                           WHERE earlier.aggregate_id = r.aggregate_id AND earlier.destination = r.destination
-                            AND earlier.status <> 'SENT' AND earlier.id <> ALL(${held.ids}::uuid[])))
+                            AND earlier.status <> 'SENT' AND earlier.id <> ALL(${held}::uuid[])))
         SELECT now()::timestamptz(3) AS created_at, ARRAY(SELECT id FROM relayed) AS relayed_ids,
                (SELECT count(*) FROM (SELECT pg_notify(${OUTBOX_CHANNEL}, broker) FROM (SELECT DISTINCT broker FROM relayed) AS b) AS n) AS notified`,
       onSelected: ([written]) => {
         if (!afterCommit) return;
         const relayedIds = new Set(written.relayed_ids as string[]);
         const createdAt = new Date(written.created_at as string);
-        const mine = rows.filter((row, index) => mayLease[index] && !relayedIds.has(row.id)).map((row) => toRecord(row, createdAt));
-        if (mine.length > 0) tx.afterCommit(() => afterCommit.committed(mine, held.checkedAt));
+        const mine = rows.filter((row, index) => leased[index] && !relayedIds.has(row.id)).map((row) => toRecord(row, createdAt));
+        if (mine.length > 0) tx.afterCommit(() => afterCommit.committed(mine));
       },
     };
   }

@@ -1,5 +1,4 @@
 import { AsyncResource } from 'node:async_hooks';
-import { performance } from 'node:perf_hooks';
 import { type Broker, describeError } from '@platform/messaging';
 import type { Logger } from 'pino';
 import type { OutboxRecord, OutboxStore, RowFailure } from './outbox-store';
@@ -29,25 +28,13 @@ export interface PublishAfterCommitOptions {
 /** After a broker reported itself unreachable, new rows go to the relay for this long: it waits out outages. */
 const BROKER_DOWN_MS = 5_000;
 /**
- * How long a key given back to the relay is remembered. A transaction whose check is older than
- * this goes to the relay whole, whatever its keys: so a commit slower than this cannot slip past.
+ * After a row failed here, the later rows of its aggregate and destination go to the relay for
+ * this long, so they cannot overtake it. (Longer than any commit takes: a transaction that checked
+ * the key before the failure and commits after it must still find the key diverted.)
  */
-const GIVEN_BACK_MEMORY_MS = 60_000;
-/** Rows queued here, per broker, beyond which new rows go to the relay: a broker slow to acknowledge holds up nothing more. */
-const MAX_QUEUED_ROWS = 5_000;
+const DIVERTED_MS = 60_000;
 /** A SENT mark that failed (the database away) is tried again after this. */
 const MARK_RETRY_MS = 1_000;
-/** A publish that threw is taken for the broker's failure, tried again by the relay after this. */
-const THROWN_PUBLISH_RETRY_MS = 1_000;
-
-/** Time that only moves forward (a wall-clock step must not end a diversion early). */
-const monotonicMs = (): number => performance.now();
-
-/** What the writer's check counted as held here, and when it looked. */
-export interface HeldRows {
-  readonly ids: string[];
-  readonly checkedAt: number;
-}
 
 /** One aggregate's messages to one destination are published in the order they were written. */
 export const orderingKey = (row: { aggregateId: string; destination: string }): string => `${row.aggregateId} ${row.destination}`;
@@ -69,11 +56,6 @@ const keyOf = (row: OutboxRecord): string => orderingKey({ aggregateId: row.aggr
  * later rows (held here, or committed before the failure was known) are released to the relay,
  * whose claim keeps them in order behind it. Acknowledged rows are marked SENT together, a little
  * later, in one statement.
- *
- * This relies on what the relay's ordering relies on, and on two things more: one aggregate's
- * writers are serialized (the saga's row lock), the writer's transactions run at READ COMMITTED
- * (its check must see rows committed before its INSERT, not only before its start), and commits are
- * durable before their rows are published (no synchronous_commit off on business transactions).
  */
 export class PublishAfterCommit {
   private readonly queues = new Map<Broker, OutboxRecord[]>();
@@ -82,10 +64,8 @@ export class PublishAfterCommit {
   private readonly batchesInFlight = new Map<Broker, Set<Promise<void>>>();
   /** Ids of the rows this process holds, per key: queued, being published, or acknowledged and not yet marked SENT. */
   private readonly held = new Map<string, Set<string>>();
-  /** When a row of a key was last given back to the relay (monotonic): later rows of the key, checked before, follow it. */
-  private readonly givenBackAt = new Map<string, number>();
+  private readonly divertedUntil = new Map<string, number>();
   private readonly brokerDownUntil = new Map<Broker, number>();
-  private readonly releases = new Set<Promise<void>>();
   private acknowledged: { row: OutboxRecord; publishedAt: Date }[] = [];
   private markTimer: NodeJS.Timeout | null = null;
   private marking: Promise<void> = Promise.resolve();
@@ -112,7 +92,6 @@ export class PublishAfterCommit {
   async stop(): Promise<void> {
     this.open = false;
     for (let inFlight = this.allBatches(); inFlight.length > 0; inFlight = this.allBatches()) await Promise.all(inFlight);
-    await Promise.all(this.releases);
     if (this.markTimer) clearTimeout(this.markTimer);
     this.markTimer = null;
     await this.marking;
@@ -121,37 +100,24 @@ export class PublishAfterCommit {
 
   /** Whether a row for `broker` written now may be left to this path. */
   accepts(broker: string): boolean {
-    return (
-      this.open &&
-      this.brokers.includes(broker as Broker) &&
-      !this.isBrokerDown(broker as Broker) &&
-      (this.queues.get(broker as Broker)?.length ?? 0) < MAX_QUEUED_ROWS
-    );
+    return this.open && this.brokers.includes(broker as Broker) && !this.isBrokerDown(broker as Broker);
   }
 
   /** The rows this process holds of the given keys: the writer's check does not count them as unsent. */
-  heldRowsOf(keys: Iterable<string>): HeldRows {
-    return { ids: [...new Set(keys)].flatMap((key) => [...(this.held.get(key) ?? [])]), checkedAt: monotonicMs() };
+  heldIdsOf(keys: Iterable<string>): string[] {
+    return [...new Set(keys)].flatMap((key) => [...(this.held.get(key) ?? [])]);
   }
 
-  /**
-   * A transaction has committed these rows, leased to this path, in this order; its check ran at
-   * `checkedAt`. A row whose key was given back to the relay since then may have counted the row
-   * given back as held: it follows it to the relay.
-   */
-  committed(rows: readonly OutboxRecord[], checkedAt: number): void {
-    const checkTooOld = monotonicMs() - checkedAt >= GIVEN_BACK_MEMORY_MS;
-    if (this.givenBackAt.size > 0) this.forgetOldGiveBacks();
-    const diverted = rows.filter(
-      (row) => !this.open || checkTooOld || this.isBrokerDown(row.broker) || (this.givenBackAt.get(keyOf(row)) ?? -Infinity) >= checkedAt,
-    );
+  /** A transaction has committed these rows, leased to this path, in this order. */
+  committed(rows: readonly OutboxRecord[]): void {
+    const diverted = rows.filter((row) => !this.open || this.isBrokerDown(row.broker) || this.isDiverted(keyOf(row)));
     const toRelay = new Set(diverted);
     for (const row of rows) {
       if (toRelay.has(row)) continue;
       this.hold(row);
       this.queueOf(row.broker).push(row);
     }
-    if (diverted.length > 0) this.releaseToRelay(diverted);
+    if (diverted.length > 0) void this.releaseToRelay(diverted);
     for (const broker of new Set(rows.map((row) => row.broker))) this.pump(broker);
   }
 
@@ -165,7 +131,7 @@ export class PublishAfterCommit {
     const keys = this.keysInFlight.get(broker) ?? new Set<string>();
     this.keysInFlight.set(broker, keys);
     while (batches.size < this.options.concurrency) {
-      const batch = this.takeBatch(broker, keys);
+      const batch = this.takeBatch(this.queueOf(broker), keys);
       if (batch.length === 0) return;
       for (const row of batch) keys.add(keyOf(row));
       const publishing: Promise<void> = this.publishBatch(broker, batch).finally(() => {
@@ -183,7 +149,7 @@ export class PublishAfterCommit {
     try {
       failures = await this.relay.publish(batch);
     } catch (error) {
-      failures = batch.map((row) => ({ row, error: describeError(error), brokerUnavailable: true, retryInMs: THROWN_PUBLISH_RETRY_MS }));
+      failures = batch.map((row) => ({ row, error: describeError(error), brokerUnavailable: true, retryInMs: MARK_RETRY_MS }));
     }
     const failed = new Set(failures.map(({ row }) => row));
     for (const row of batch) if (!failed.has(row)) this.acknowledged.push({ row, publishedAt });
@@ -192,17 +158,17 @@ export class PublishAfterCommit {
   }
 
   /** The oldest queued rows whose key is not in flight, the first of each key only (a later one waits), in queue order. */
-  private takeBatch(broker: Broker, keysInFlight: ReadonlySet<string>): OutboxRecord[] {
+  private takeBatch(queue: OutboxRecord[], keysInFlight: ReadonlySet<string>): OutboxRecord[] {
     const keys = new Set<string>();
     const batch: OutboxRecord[] = [];
     const waiting: OutboxRecord[] = [];
-    for (const row of this.queueOf(broker)) {
+    for (const row of queue) {
       const key = keyOf(row);
       if (batch.length < this.options.batchSize && !keys.has(key) && !keysInFlight.has(key)) batch.push(row);
       else waiting.push(row);
       keys.add(key);
     }
-    this.queues.set(broker, waiting);
+    queue.splice(0, queue.length, ...waiting);
     return batch;
   }
 
@@ -218,40 +184,37 @@ export class PublishAfterCommit {
 
   /** Failed rows go back to the relay for a retry; their keys' later rows, or all the broker's if it is down, follow them. */
   private async giveBack(broker: Broker, failures: readonly RowFailure[]): Promise<void> {
-    const now = monotonicMs();
-    const brokerDown = failures.some(({ brokerUnavailable }) => brokerUnavailable);
-    if (brokerDown) this.brokerDownUntil.set(broker, now + BROKER_DOWN_MS);
-    const failedKeys = new Set(failures.map(({ row }) => keyOf(row)));
-    const following = this.queueOf(broker).filter((row) => brokerDown || failedKeys.has(keyOf(row)));
-    const followers = new Set(following);
-    this.queues.set(broker, this.queueOf(broker).filter((row) => !followers.has(row)));
-    for (const row of [...failures.map(({ row: failed }) => failed), ...following]) {
+    const queue = this.queueOf(broker);
+    const until = Date.now() + DIVERTED_MS;
+    for (const { row, brokerUnavailable } of failures) {
+      this.divertedUntil.set(keyOf(row), until);
+      if (brokerUnavailable) this.brokerDownUntil.set(broker, Date.now() + BROKER_DOWN_MS);
       this.release(row);
-      this.givenBackAt.set(keyOf(row), now);
     }
-    let parked: number | null = null;
+    const brokerDown = failures.some(({ brokerUnavailable }) => brokerUnavailable);
+    const following = queue.filter((row) => brokerDown || this.isDiverted(keyOf(row)));
+    const followers = new Set(following);
+    queue.splice(0, queue.length, ...queue.filter((row) => !followers.has(row)));
+    // A row committed later, by a transaction that counted a follower as held, must follow it to the relay.
+    for (const row of following) this.divertedUntil.set(keyOf(row), until);
     try {
       // Recorded before the followers are released, so that the relay, once they are claimable, finds each failed row unsent before them.
-      parked = await this.store.recordFailures(failures);
+      const parked = await this.store.recordFailures(failures);
+      this.relay.failed(failures, parked);
     } catch (error) {
       this.logger.warn({ err: describeError(error), rows: failures.length }, 'a failed publish could not be recorded; the relay takes the rows when their lease ends');
     }
-    if (parked !== null) this.relay.failed(failures, parked);
     if (following.length > 0) await this.releaseToRelay(following);
-    this.forgetOldGiveBacks();
+    this.forgetExpiredDiversions();
   }
 
-  /** Hands rows to the relay now (or, if the database cannot take that, when their lease ends). */
-  private releaseToRelay(rows: readonly OutboxRecord[]): Promise<void> {
+  private async releaseToRelay(rows: readonly OutboxRecord[]): Promise<void> {
     for (const row of rows) this.release(row);
-    const releasing: Promise<void> = this.store
-      .endLease(rows.map(({ id }) => id))
-      .catch((error: unknown) =>
-        this.logger.warn({ err: describeError(error), rows: rows.length }, 'rows could not be handed to the relay now; it takes them when their lease ends'),
-      )
-      .finally(() => this.releases.delete(releasing));
-    this.releases.add(releasing);
-    return releasing;
+    try {
+      await this.store.endLease(rows.map(({ id }) => id));
+    } catch (error) {
+      this.logger.warn({ err: describeError(error), rows: rows.length }, 'rows could not be handed to the relay now; it takes them when their lease ends');
+    }
   }
 
   private scheduleMarks(delayMs = this.options.markDelayMs): void {
@@ -297,11 +260,15 @@ export class PublishAfterCommit {
   }
 
   private isBrokerDown(broker: Broker): boolean {
-    return (this.brokerDownUntil.get(broker) ?? -Infinity) > monotonicMs();
+    return (this.brokerDownUntil.get(broker) ?? 0) > Date.now();
   }
 
-  private forgetOldGiveBacks(): void {
-    const forgotten = monotonicMs() - GIVEN_BACK_MEMORY_MS;
-    for (const [key, at] of this.givenBackAt) if (at < forgotten) this.givenBackAt.delete(key);
+  private isDiverted(key: string): boolean {
+    return (this.divertedUntil.get(key) ?? 0) > Date.now();
+  }
+
+  private forgetExpiredDiversions(): void {
+    const now = Date.now();
+    for (const [key, until] of this.divertedUntil) if (until <= now) this.divertedUntil.delete(key);
   }
 }
