@@ -4,12 +4,11 @@ import { percentiles } from './percentiles';
 
 /**
  * Where a completed order's time goes, hop by hop, from the timestamps the services wrote anyway:
- * an outbox row's created_at is its transaction's start and its sent_at the relay's claim (or,
- * for a row published right after its commit, the start of that publish); an inbox row's
- * processed_at is the start of the transaction that handled the message. So a "claimed" hop runs
- * from a transaction's start to the claim or publish of what it wrote (the transaction itself, its
- * commit, and the relay's wake-up or the wait for a publish in flight), and a broker hop from there
- * to the consumer's transaction (the publish, the broker and the consumer's wait for its turn).
+ * an outbox row's created_at is its transaction's start and its sent_at the relay's claim; an
+ * inbox row's processed_at is the start of the transaction that handled the message. So a relay
+ * hop runs from a transaction's start to the claim of what it wrote (the transaction itself, its
+ * commit and the relay's wake-up), and a broker hop from the claim to the consumer's transaction
+ * (the publish, the broker and the consumer's wait for its turn).
  */
 export const HOPS = [
   'POST → reserve-stock claimed',

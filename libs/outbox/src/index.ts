@@ -1,6 +1,5 @@
 export * from './outbox-writer';
 export * from './outbox-relay';
-export * from './publish-after-commit';
 export * from './outbox-store';
 export * from './outbox-listener';
 export * from './outbox-janitor';

@@ -6,7 +6,6 @@ import { inRelayPublishSpan } from '@platform/tracing';
 import { OutboxJanitor } from './outbox-janitor';
 import { OutboxListener } from './outbox-listener';
 import { type OutboxRecord, OutboxStore, type RelayedBatch, type RowFailure } from './outbox-store';
-import { PublishAfterCommit } from './publish-after-commit';
 import { RelayWakeups } from './relay-wakeups';
 
 /** While a broker is unreachable its rows are tried again at this pace, without using attempts. */
@@ -37,15 +36,7 @@ export interface OutboxRelayOptions {
   readonly retry: RetryPolicy;
   /** How long SENT rows are kept (for inspection and replay by hand) before they are deleted. */
   readonly retentionMs: number;
-  /**
-   * How long the relay leaves a row to the process that wrote it, which publishes it right after
-   * its commit (see PublishAfterCommit); 0 leaves every row to the relay.
-   */
-  readonly publishAfterCommitLeaseMs?: number;
 }
-
-/** Acknowledged rows of the fast path are marked SENT together, this long after the first of them. */
-const MARK_SENT_DELAY_MS = 50;
 
 export interface OutboxRelayMetrics {
   published(broker: string, count: number): void;
@@ -68,8 +59,6 @@ export class OutboxRelay {
   private readonly listener: OutboxListener;
   private readonly janitor: OutboxJanitor;
   private readonly wakeups: RelayWakeups;
-  /** The fast path: rows published by the process that wrote them, right after the commit. */
-  readonly afterCommit: PublishAfterCommit;
   private running: Promise<void> | null = null;
   private stopping = false;
   /** When the earliest failed row becomes due again; the relay wakes itself then. */
@@ -90,24 +79,6 @@ export class OutboxRelay {
     this.store = new OutboxStore(pool, options.retry.maxAttempts, logger);
     this.listener = new OutboxListener(pool, (broker) => this.nudge(broker), logger);
     this.janitor = new OutboxJanitor(pool, options.retentionMs, () => this.relayBatch(null, [...this.publishers.keys()]), logger);
-    this.afterCommit = new PublishAfterCommit(
-      [...this.publishers.keys()],
-      this.store,
-      {
-        publish: (rows) => this.publish(rows),
-        failed: (failures, parked) => {
-          if (parked > 0) this.metrics?.parked(parked);
-          this.afterFailures(failures);
-        },
-      },
-      {
-        leaseMs: options.publishAfterCommitLeaseMs ?? 0,
-        batchSize: options.batchSize,
-        concurrency: Math.max(1, options.concurrency),
-        markDelayMs: MARK_SENT_DELAY_MS,
-      },
-      logger,
-    );
   }
 
   /**
@@ -123,11 +94,9 @@ export class OutboxRelay {
     const workers = [...this.publishers.keys()].flatMap((broker) => Array.from({ length: perBroker }, () => this.run(broker)));
     this.running = Promise.all(workers).then(() => undefined);
     this.janitor.start();
-    this.afterCommit.start();
   }
 
   async stop(): Promise<void> {
-    await this.afterCommit.stop();
     this.stopping = true;
     await this.janitor.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);

@@ -2,7 +2,7 @@ import { PLAN_EVERY_EXECUTION } from '@platform/database';
 import { type Broker, describeError } from '@platform/messaging';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { OUTBOX_CHANNEL, type OutboxHeaders } from './outbox-writer';
+import type { OutboxHeaders } from './outbox-writer';
 
 /** An outbox row as the relay reads it. */
 export interface OutboxRecord {
@@ -89,24 +89,6 @@ const RECORD_FAILURES = `
    WHERE m.id = f.id
   RETURNING m.status`;
 
-/**
- * Rows published right after their commit (PublishAfterCommit), marked together. A row the relay
- * has claimed meanwhile (its lease had run out) is already SENT, and left as it is.
- */
-const MARK_SENT = `
-  UPDATE outbox_message m
-     SET status = 'SENT', sent_at = p.published_at, last_error = NULL
-    FROM unnest($1::uuid[], $2::timestamptz[]) AS p(id, published_at)
-   WHERE m.id = p.id AND m.status = 'PENDING'`;
-
-/** Rows leased to the process that wrote them, handed to the relay at once: claimable now, and the relay woken. */
-const END_LEASE = `
-  WITH released AS (
-    UPDATE outbox_message SET next_attempt_at = now()
-     WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
-    RETURNING broker)
-  SELECT pg_notify($2, broker) FROM (SELECT DISTINCT broker FROM released) AS b`;
-
 /** Milliseconds until the soonest row in backoff may be claimed again; null when none waits. */
 const NEXT_RETRY = `
   SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS due_in_ms
@@ -176,7 +158,7 @@ export class OutboxStore {
         values: [claim.batchSize, claim.broker, claim.excludedBrokers],
       });
       const failures = rows.length > 0 ? await publish(rows) : [];
-      const parked = failures.length > 0 ? await this.recordFailures(failures, client) : 0;
+      const parked = failures.length > 0 ? await this.recordFailures(client, failures) : 0;
       await client.query('COMMIT');
       return { claimed: rows.length, successorsWaiting: rows.some((row) => row.has_successor), failures, parked };
     } catch (error) {
@@ -196,21 +178,8 @@ export class OutboxStore {
     return rows[0]?.due_in_ms ?? null;
   }
 
-  /** Marks rows SENT that were published right after their commit, with the time each was published. */
-  async markSent(marks: readonly { row: OutboxRecord; publishedAt: Date }[]): Promise<void> {
-    await this.pool.query(MARK_SENT, [marks.map(({ row }) => row.id), marks.map(({ publishedAt }) => publishedAt)]);
-  }
-
-  /** Hands leased rows to the relay now. */
-  async endLease(ids: readonly string[]): Promise<void> {
-    await this.pool.query(END_LEASE, [ids, OUTBOX_CHANNEL]);
-  }
-
-  /**
-   * Sets the rows back to PENDING until their retry is due, or parks them; returns how many were
-   * parked. In the relay's transaction, or on its own.
-   */
-  async recordFailures(failures: readonly RowFailure[], client: Pool | PoolClient = this.pool): Promise<number> {
+  /** Sets the rows back to PENDING until their retry is due, or parks them; returns how many were parked. */
+  private async recordFailures(client: PoolClient, failures: readonly RowFailure[]): Promise<number> {
     const { rows } = await client.query<{ status: string }>(RECORD_FAILURES, [
       failures.map(({ row }) => row.id),
       failures.map(({ error }) => error),

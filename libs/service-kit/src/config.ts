@@ -107,11 +107,6 @@ export function serviceConfigSchema(service: string, port: number) {
     OUTBOX_POLL_INTERVAL_MS: envInt(30_000, 10, 600_000),
     OUTBOX_MAX_ATTEMPTS: envInt(10, 1, 1_000),
     OUTBOX_RETENTION_HOURS: envInt(24, 1, 24 * 365),
-    /**
-     * How long the relay leaves a row to the process that wrote it, which publishes it right after
-     * the commit; past it (after a crash, say) the relay publishes it. 0: the relay publishes every row.
-     */
-    OUTBOX_PUBLISH_LEASE_MS: envInt(10_000, 0, 600_000),
     /** The outbox backlog alert is raised while the oldest unpublished message is older than this. */
     OUTBOX_AGE_ALERT_SECONDS: envInt(30, 1, 7 * 86_400),
     INBOX_CACHE_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400),

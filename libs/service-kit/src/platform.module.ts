@@ -60,6 +60,7 @@ export class PlatformModule {
         ApiDatabase,
         options.database,
         { provide: SERVICE_DATABASE, useExisting: options.database },
+        OutboxWriter,
         ...platformProviders(),
         PlatformRuntime,
         ...rateLimit.providers,

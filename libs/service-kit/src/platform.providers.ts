@@ -71,8 +71,6 @@ export function platformProviders(): Provider[] {
       inject: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, IdempotentConsumer, OutboxWriter, RABBIT_CONNECTION, RABBIT_CONSUMERS, KAFKA_RUNTIME],
       useFactory: messageTransports,
     },
-    // Rows a service writes are published by the same process right after the commit (the relay's fast path).
-    { provide: OutboxWriter, inject: [OutboxRelay], useFactory: (relay: OutboxRelay) => new OutboxWriter(relay.afterCommit) },
     { provide: OutboxRelay, inject: [PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, RELAY_POOL, RABBIT_CONNECTION, KAFKA_RUNTIME], useFactory: outboxRelay },
     { provide: OutboxAdmin, inject: [RELAY_POOL], useFactory: (pool: Pool) => new OutboxAdmin(pool) },
     {
@@ -86,15 +84,14 @@ export function platformProviders(): Provider[] {
 
 /**
  * The relay's connections: one per relay worker (OUTBOX_RELAY_CONCURRENCY per broker), one for
- * LISTEN, one for the outbox janitor, one for gauges and readiness, one for operator queries, one
- * for the fast path's SENT marks.
+ * LISTEN, one for the outbox janitor, one for gauges and readiness, one for operator queries.
  */
 function relayPool(options: PlatformOptions, logger: Logger): Pool {
   const { config, service } = options;
   const brokers = Number(options.rabbitmq) + Number(options.kafka);
   const pool = new Pool({
     connectionString: config.DATABASE_URL,
-    max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 5,
+    max: config.OUTBOX_RELAY_CONCURRENCY * brokers + 4,
     connectionTimeoutMillis: 5_000,
     application_name: `${service}-relay`,
     // pg closes a connection idle for 10 s by default; at a few orders a second the relay then
@@ -249,7 +246,6 @@ function outboxRelay(
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
       retry: RetryPolicy.exponential({ initialMs: 500, maxMs: 60_000, maxAttempts: config.OUTBOX_MAX_ATTEMPTS }),
       retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
-      publishAfterCommitLeaseMs: config.OUTBOX_PUBLISH_LEASE_MS,
     },
     logger.child({ component: 'outbox-relay' }),
     metrics,
