@@ -1,4 +1,4 @@
-import { type CommitWrite, deliverSelected, writeGroups, writesTogether } from './commit-writes';
+import { type CommitWrite, writeGroups, writesTogether } from './commit-writes';
 import { sql } from './sql';
 
 const insertInto = (table: string, ids: string[]): CommitWrite => ({
@@ -29,7 +29,7 @@ describe('writesTogether', () => {
         'WITH write_1 AS (INSERT INTO orders (id, items) SELECT * FROM unnest($1::uuid[], $2::text[])),',
         'write_2 AS (INSERT INTO saga_instance (id) SELECT * FROM unnest($3::uuid[])),',
         'write_3 AS (INSERT INTO outbox_message (id) SELECT * FROM unnest($4::uuid[]))',
-        'SELECT 3 AS part, to_jsonb(s) AS selected FROM (SELECT pg_notify($5, broker) FROM unnest($6::text[]) AS b(broker)) AS s',
+        'SELECT count(*) FROM (SELECT pg_notify($5, broker) FROM unnest($6::text[]) AS b(broker)) AS s',
       ].join('\n'),
     );
     expect(together.values).toEqual([['o-1'], ['[]'], ['o-1'], ['m-1'], 'channel', ['kafka']]);
@@ -44,20 +44,6 @@ describe('writesTogether', () => {
 
     expect(together.text).toContain(`write_2 AS (${values.map((index) => `$${index + 2}`).join(',')})`);
     expect(together.values).toEqual(['X', ...values]);
-  });
-});
-
-describe('deliverSelected', () => {
-  it('hands each write the rows of its own SELECT, and an empty list when it selected none', () => {
-    const received: Record<string, unknown>[][] = [];
-    const reading = (table: string): CommitWrite => ({ ...insertInto(table, ['a']), select: sql`SELECT 1`, onSelected: (rows) => void received.push([...rows]) });
-
-    deliverSelected([reading('orders'), insertInto('saga_instance', ['a']), reading('outbox_message')], [
-      { part: 3, selected: { id: 'm-1' } },
-      { part: 3, selected: { id: 'm-2' } },
-    ]);
-
-    expect(received).toEqual([[], [{ id: 'm-1' }, { id: 'm-2' }]]);
   });
 });
 

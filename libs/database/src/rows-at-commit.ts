@@ -51,8 +51,7 @@ export class RowsAtCommit<Row> {
 export class WritesAtCommit<Row> {
   private readonly pending = new WeakMap<SqlTransaction, Row[]>();
 
-  /** `write` gets the transaction too, to register what must happen once it has committed. */
-  constructor(private readonly write: (rows: readonly Row[], tx: SqlTransaction) => CommitWrite) {}
+  constructor(private readonly write: (rows: readonly Row[]) => CommitWrite) {}
 
   add(tx: SqlTransaction, rows: readonly Row[]): void {
     if (rows.length === 0) return;
@@ -62,7 +61,7 @@ export class WritesAtCommit<Row> {
     this.pending.set(tx, started);
     tx.writeAtCommit(() => {
       this.pending.delete(tx);
-      return this.write(started, tx);
+      return this.write(started);
     });
   }
 }

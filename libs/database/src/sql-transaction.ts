@@ -1,5 +1,5 @@
 import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
-import { type CommitWrite, deliverSelected, type SelectedRow, writeGroups, writesTogether } from './commit-writes';
+import { type CommitWrite, writeGroups, writesTogether } from './commit-writes';
 import type { SqlStatement } from './sql';
 
 /**
@@ -55,9 +55,7 @@ export class SqlTransaction {
   /** Called by SqlDatabase: runs the hooks, including any a hook registers, then the writes. */
   async runCommitHooks(): Promise<void> {
     for (let index = 0; index < this.commitHooks.length; index += 1) await this.commitHooks[index]();
-    for (const group of writeGroups(this.commitWrites.map((write) => write()))) {
-      deliverSelected(group, await this.query<SelectedRow & QueryResultRow>(writesTogether(group)));
-    }
+    for (const group of writeGroups(this.commitWrites.map((write) => write()))) await this.execute(writesTogether(group));
   }
 
   /**
