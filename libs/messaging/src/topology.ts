@@ -90,6 +90,12 @@ export interface QueueSpec {
   readonly deliveryLimit: number;
   /** Unacked messages a consumer of this queue may hold; RABBITMQ_PREFETCH_PER_QUEUE overrides it. */
   readonly prefetch: number;
+  /**
+   * No saga waits on what this queue carries, so its consumer lets a batch gather for a while
+   * (the service's EVENT_LINGER_MS) before handling it: larger batches, fewer transactions, and
+   * more of the cores left to the queues a saga does wait on.
+   */
+  readonly lingers?: boolean;
 }
 
 /**
@@ -174,6 +180,7 @@ export const rabbitTopology: RabbitTopology = {
       bindings: [{ exchange: Exchanges.orderPlaced, routingKey: '' }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
+      lingers: true,
     },
     {
       ...commandQueue(Queues.paymentCommands, [ChargePayment, RefundPayment]),
@@ -195,6 +202,7 @@ export const rabbitTopology: RabbitTopology = {
       bindings: [{ exchange: Exchanges.orderEvents, routingKey: 'order.*' }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
+      lingers: true,
     },
     {
       name: Queues.notificationOrderPlaced,
@@ -202,6 +210,7 @@ export const rabbitTopology: RabbitTopology = {
       bindings: [{ exchange: Exchanges.orderPlaced, routingKey: '' }],
       deliveryLimit: 5,
       prefetch: WORK_QUEUE_PREFETCH,
+      lingers: true,
     },
     {
       name: Queues.notificationEmail,
@@ -209,6 +218,7 @@ export const rabbitTopology: RabbitTopology = {
       bindings: [dispatchOn({ channel: 'email', priority: 'normal' })],
       deliveryLimit: 5,
       prefetch: EMAIL_PREFETCH,
+      lingers: true,
     },
     {
       name: Queues.notificationSms,

@@ -36,6 +36,11 @@ export interface OutboxRelayOptions {
   readonly retry: RetryPolicy;
   /** How long SENT rows are kept (for inspection and replay by hand) before they are deleted. */
   readonly retentionMs: number;
+  /**
+   * For a broker whose rows nobody waits on: once woken, a worker waits this long before claiming,
+   * so one claim, one publish and one SENT mark carry what committed meanwhile.
+   */
+  readonly lingerMs?: Partial<Record<Broker, number>>;
 }
 
 export interface OutboxRelayMetrics {
@@ -197,8 +202,16 @@ export class OutboxRelay {
 
   private async run(broker: Broker): Promise<void> {
     let consecutiveErrors = 0;
+    let woken = false;
+    const lingerMs = this.options.lingerMs?.[broker] ?? 0;
     while (!this.stopping) {
       await this.listener.ensureListening();
+      // Woken for a new row: let the rows committed over the next lingerMs come along in this claim.
+      if (woken && lingerMs > 0) {
+        await pause(lingerMs);
+        if (this.stopping) break;
+      }
+      woken = false;
       // Read before claiming: a row whose NOTIFY comes later may have committed too late for this claim.
       const seenGeneration = this.wakeups.generation(broker);
       try {
@@ -209,6 +222,7 @@ export class OutboxRelay {
         // A batch that took everything claimable ends the round: a row committed since the claim
         // sent a NOTIFY, which has moved the generation on, so this sleep returns at once.
         await this.wakeups.sleep(broker, this.options.pollIntervalMs, seenGeneration);
+        woken = true;
       } catch (error) {
         consecutiveErrors += 1;
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
@@ -243,3 +257,5 @@ export function toOutboundMessage(row: OutboxRecord): OutboundMessage {
     payload: row.payload,
   };
 }
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -102,6 +102,11 @@ export function serviceConfigSchema(service: string, port: number) {
     RABBITMQ_PREFETCH: z.never({ error: 'was replaced by RABBITMQ_PREFETCH_PER_QUEUE (e.g. notification.sms=2)' }).optional(),
     /** The retry ladder of every consumed queue: how long a failed message waits before each new try. */
     RABBITMQ_RETRY_DELAYS_MS: retryDelays('1000,5000,30000'),
+    /**
+     * How long a batch of messages no saga waits on may gather before it is handled or published:
+     * the event and e-mail queues' consumers, and the outbox relay's Kafka workers. 0: at once.
+     */
+    EVENT_LINGER_MS: envInt(250, 0, 10_000),
     OUTBOX_BATCH_SIZE: envInt(200, 1, 10_000),
     OUTBOX_RELAY_CONCURRENCY: envInt(2, 1, 16),
     OUTBOX_POLL_INTERVAL_MS: envInt(30_000, 10, 600_000),

@@ -132,7 +132,10 @@ function consumerDatabase(options: PlatformOptions, logger: Logger): SqlDatabase
   });
 }
 
-/** Each consumed queue with its prefetch (the topology's, unless RABBITMQ_PREFETCH_PER_QUEUE overrides it) and retry policy. */
+/**
+ * Each consumed queue with its prefetch (the topology's, unless RABBITMQ_PREFETCH_PER_QUEUE overrides it), its linger
+ * (EVENT_LINGER_MS for the queues the topology says may linger) and retry policy.
+ */
 function rabbitConsumers(options: PlatformOptions): RabbitQueueConsumer[] {
   const topology = options.rabbitTopology ?? rabbitTopology;
   return (options.rabbitQueues ?? []).map((queue) => {
@@ -141,6 +144,7 @@ function rabbitConsumers(options: PlatformOptions): RabbitQueueConsumer[] {
     return {
       queue,
       prefetch: options.config.RABBITMQ_PREFETCH_PER_QUEUE[queue] ?? declared.prefetch,
+      lingerMs: declared.lingers ? options.config.EVENT_LINGER_MS : 0,
       retry: options.retryPolicies?.[queue] ?? RetryPolicy.intervals(...options.config.RABBITMQ_RETRY_DELAYS_MS),
     };
   });
@@ -244,6 +248,8 @@ function outboxRelay(
       batchSize: config.OUTBOX_BATCH_SIZE,
       concurrency: config.OUTBOX_RELAY_CONCURRENCY,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+      // Kafka carries the event logs, which no saga waits on; RabbitMQ carries its commands and replies.
+      lingerMs: { kafka: config.EVENT_LINGER_MS },
       retry: RetryPolicy.exponential({ initialMs: 500, maxMs: 60_000, maxAttempts: config.OUTBOX_MAX_ATTEMPTS }),
       retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
     },

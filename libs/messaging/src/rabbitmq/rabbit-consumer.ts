@@ -6,6 +6,7 @@ import { handleTogether, type TogetherOutcome } from '../batch-attempts';
 import type { RetryPolicy } from '../retry-policy';
 import { Exchanges, retryQueueOf } from '../topology';
 import { type BatchMetrics, decodePayload, type InboundBatchHandler, type InboundMessage, metadataFromHeaders } from '../message';
+import { BatchGathering } from './batch-gathering';
 import type { RabbitConnection } from './rabbit-connection';
 
 export interface RabbitConsumerOptions {
@@ -15,6 +16,12 @@ export interface RabbitConsumerOptions {
    * handled together in one batch (one transaction).
    */
   readonly prefetch: number;
+  /**
+   * How long a batch may gather after its first delivery before it is handled (0: at once). For
+   * queues no caller waits on: their batches grow, and their per-batch costs stop competing with
+   * the saga's for the cores. A full prefetch window cuts the batch at once.
+   */
+  readonly lingerMs: number;
   /**
    * The retry ladder: a message that failed for a reason that is neither permanent nor transient
    * waits in `<queue>.retry.<ms>ms` for each of the policy's intervals in turn (the topology
@@ -85,12 +92,17 @@ export class RabbitConsumer {
       this.connection.recover(`the consumer channel of ${this.options.queue} closed`);
     });
     await channel.prefetch(this.options.prefetch);
-    // Deliveries wait here while a batch is being handled; the next batch takes them all.
+    // Deliveries wait here while a batch is being handled or gathers; the next batch takes them all.
     const waiting: amqp.ConsumeMessage[] = [];
+    const gathering = new BatchGathering(this.options.lingerMs, this.options.prefetch);
     let draining = false;
     const drain = async (): Promise<void> => {
       try {
-        while (waiting.length > 0 && open) await this.onBatch(channel, waiting.splice(0, this.options.prefetch), () => open);
+        while (waiting.length > 0 && open) {
+          await gathering.untilCut(waiting.length);
+          if (!open) break;
+          await this.onBatch(channel, waiting.splice(0, this.options.prefetch), () => open);
+        }
       } catch (error) {
         // onBatch settles or hands back every delivery itself; reaching here is a bug, and the
         // broker redelivers whatever was not acked once the channel goes.
@@ -115,7 +127,9 @@ export class RabbitConsumer {
           this.connection.recover(`the broker cancelled the consumer of ${this.options.queue}`);
           return;
         }
+        if (waiting.length === 0) gathering.batchStarted();
         waiting.push(delivery);
+        gathering.grewTo(waiting.length);
         if (!draining) startDraining();
       },
       { noAck: false },

@@ -4,6 +4,7 @@ import { BatchTransport, type BatchTransportOptions } from './batch-transport';
 export interface RabbitQueueConsumer {
   readonly queue: string;
   readonly prefetch: number;
+  readonly lingerMs: number;
   readonly retry: RetryPolicy;
 }
 
@@ -22,11 +23,11 @@ export class RabbitMqTransport extends BatchTransport {
 
   listen(callback: () => void): void {
     this.indexHandlers();
-    for (const { queue, prefetch, retry } of this.queues) {
+    for (const { queue, prefetch, lingerMs, retry } of this.queues) {
       this.platform.metrics.consumerStarted(queue);
       new RabbitConsumer(
         this.connection,
-        { queue, prefetch, retry, consumer: this.platform.service },
+        { queue, prefetch, lingerMs, retry, consumer: this.platform.service },
         (messages) => this.dispatch(queue, messages),
         this.platform.logger.child({ component: 'consumer' }),
         this.platform.metrics,

@@ -1,0 +1,35 @@
+/**
+ * When a batch is cut: lingerMs after its first delivery arrived, or as soon as the prefetch
+ * window is full (the broker sends no more until an ack, so waiting longer would gain nothing).
+ */
+export class BatchGathering {
+  private firstArrivedAt = 0;
+  private cutEarly: (() => void) | null = null;
+
+  constructor(
+    private readonly lingerMs: number,
+    private readonly windowSize: number,
+  ) {}
+
+  /** The first delivery of a batch arrived. */
+  batchStarted(): void {
+    this.firstArrivedAt = performance.now();
+  }
+
+  grewTo(waiting: number): void {
+    if (waiting >= this.windowSize) this.cutEarly?.();
+  }
+
+  async untilCut(waiting: number): Promise<void> {
+    const left = this.firstArrivedAt + this.lingerMs - performance.now();
+    if (left <= 0 || waiting >= this.windowSize) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => resolve(), left);
+      this.cutEarly = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.cutEarly = null;
+  }
+}
