@@ -41,6 +41,13 @@ describe('service configuration', () => {
     expect(refusal({ OUTBOX_AGE_ALERT_SECONDS: '30s' })).toContain('OUTBOX_AGE_ALERT_SECONDS:');
   });
 
+  it('lets events linger 250 ms by default, at once with 0, and refuses a linger that is not a whole number of milliseconds', () => {
+    expect(loadConfig('order', schema, {}).EVENT_LINGER_MS).toBe(250);
+    expect(loadConfig('order', schema, { EVENT_LINGER_MS: '0' }).EVENT_LINGER_MS).toBe(0);
+    expect(refusal({ EVENT_LINGER_MS: '-1' })).toMatch(/EVENT_LINGER_MS: must be a whole number between 0 and 10000 \(got "-1"\)/);
+    expect(refusal({ EVENT_LINGER_MS: '250ms' })).toContain('EVENT_LINGER_MS:');
+  });
+
   it('names every bad variable at once', () => {
     const message = refusal({ RABBITMQ_URL: 'http://rabbit', KAFKA_BROKERS: 'localhost', LOG_LEVEL: 'loud', PORT: '70000' });
 
