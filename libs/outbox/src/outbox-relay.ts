@@ -202,16 +202,9 @@ export class OutboxRelay {
 
   private async run(broker: Broker): Promise<void> {
     let consecutiveErrors = 0;
-    let woken = false;
     const lingerMs = this.options.lingerMs?.[broker] ?? 0;
     while (!this.stopping) {
       await this.listener.ensureListening();
-      // Woken for a new row: let the rows committed over the next lingerMs come along in this claim.
-      if (woken && lingerMs > 0) {
-        await pause(lingerMs);
-        if (this.stopping) break;
-      }
-      woken = false;
       // Read before claiming: a row whose NOTIFY comes later may have committed too late for this claim.
       const seenGeneration = this.wakeups.generation(broker);
       try {
@@ -222,7 +215,8 @@ export class OutboxRelay {
         // A batch that took everything claimable ends the round: a row committed since the claim
         // sent a NOTIFY, which has moved the generation on, so this sleep returns at once.
         await this.wakeups.sleep(broker, this.options.pollIntervalMs, seenGeneration);
-        woken = true;
+        // Rows nobody waits on: those committed over the next lingerMs join the claim this wake-up brings.
+        await this.wakeups.linger(broker, lingerMs);
       } catch (error) {
         consecutiveErrors += 1;
         this.logger.error({ err: describeError(error) }, 'outbox relay round failed');
@@ -257,5 +251,3 @@ export function toOutboundMessage(row: OutboxRecord): OutboundMessage {
     payload: row.payload,
   };
 }
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

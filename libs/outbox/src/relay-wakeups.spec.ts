@@ -48,4 +48,39 @@ describe('RelayWakeups', () => {
     wakeups.close();
     expect(await settled(wakeups.sleep('kafka', 60_000, wakeups.generation('kafka')))).toBe(true);
   });
+
+  it('a wake-up while a worker lingers joins its claim: the generation moves, and no other worker is woken', async () => {
+    const wakeups = new RelayWakeups(['kafka']);
+    const before = wakeups.generation('kafka');
+    const other = wakeups.sleep('kafka', 60_000, before);
+    const lingering = wakeups.linger('kafka', 60_000);
+
+    wakeups.wake('kafka');
+
+    expect(wakeups.generation('kafka')).not.toBe(before);
+    expect(await settled(other)).toBe(false);
+    wakeups.close();
+    expect(await settled(lingering)).toBe(true);
+  });
+
+  it('once the linger is over, a wake-up wakes a sleeping worker again', async () => {
+    const wakeups = new RelayWakeups(['kafka']);
+    await wakeups.linger('kafka', 1);
+    const other = wakeups.sleep('kafka', 60_000, wakeups.generation('kafka'));
+
+    wakeups.wake('kafka');
+
+    expect(await settled(other)).toBe(true);
+    wakeups.close();
+  });
+
+  it('closing ends a linger at once, so a stopping relay does not wait it out', async () => {
+    const wakeups = new RelayWakeups(['kafka']);
+    const lingering = wakeups.linger('kafka', 60_000);
+    expect(await settled(lingering)).toBe(false);
+
+    wakeups.close();
+
+    expect(await settled(lingering)).toBe(true);
+  });
 });

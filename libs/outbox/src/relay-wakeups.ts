@@ -13,6 +13,9 @@ export class RelayWakeups {
    */
   private readonly generations = new Map<string, number>();
   private readonly sleepers = new Map<string, Set<() => void>>();
+  /** Workers gathering rows for their next claim, per broker; a wake-up meanwhile joins that claim. */
+  private readonly lingering = new Map<string, number>();
+  private readonly lingerEnds = new Set<() => void>();
   private closed = false;
 
   constructor(brokers: readonly string[]) {
@@ -26,11 +29,14 @@ export class RelayWakeups {
     return this.generations.get(broker) ?? 0;
   }
 
-  /** New work for `broker`: wake one of its sleeping workers. Work for a broker no worker serves wakes them all. */
+  /**
+   * New work for `broker`: wake one of its sleeping workers, unless one is lingering, whose claim
+   * will take it. Work for a broker no worker serves wakes them all.
+   */
   wake(broker: string): void {
     if (!this.generations.has(broker)) return this.wakeAll();
     this.generations.set(broker, this.generation(broker) + 1);
-    this.handOn(broker);
+    if (!this.lingering.get(broker)) this.handOn(broker);
   }
 
   /** Wake every worker of every broker (start of LISTEN, the end of a retry backoff, stop). */
@@ -60,10 +66,30 @@ export class RelayWakeups {
     });
   }
 
+  /** Waits `ms` (cut short by close()) while the rows of a broker nobody waits on gather for the next claim. */
+  async linger(broker: string, ms: number): Promise<void> {
+    if (this.closed || ms <= 0) return;
+    this.lingering.set(broker, (this.lingering.get(broker) ?? 0) + 1);
+    try {
+      await new Promise<void>((resolve) => {
+        const end = (): void => {
+          clearTimeout(timer);
+          this.lingerEnds.delete(end);
+          resolve();
+        };
+        const timer = setTimeout(end, ms);
+        this.lingerEnds.add(end);
+      });
+    } finally {
+      this.lingering.set(broker, (this.lingering.get(broker) ?? 1) - 1);
+    }
+  }
+
   /** Wakes everyone for good: the relay is stopping. */
   close(): void {
     this.closed = true;
     this.wakeAll();
+    for (const end of [...this.lingerEnds]) end();
   }
 
   open(): void {
