@@ -4,10 +4,10 @@ import { OutboxRelay, type OutboxRelayOptions } from '@platform/outbox';
 import { Pool } from 'pg';
 import { connectPublisher, createLabDatabase, insertRows, LAB, labLogger, type LabPublisher, labTopology } from '../../tools/outbox-lab/lab';
 import { platformUnderTest } from './support/environment';
-import { drainLabQueue, purgeLabQueue } from './support/lab-queue';
+import { drainLabQueue, labQueueConsumers, purgeLabQueue } from './support/lab-queue';
 import { eventually } from './support/platform';
 
-const LINGER_MS = 600;
+const LINGER_MS = 1_200;
 const ROWS = 8;
 /** Rows committed one at a time this far apart: all of them within one linger, each far apart enough for a claim of its own without one. */
 const COMMIT_SPACING_MS = 40;
@@ -79,13 +79,19 @@ describe('batches that linger, for messages nobody waits on', () => {
     let ids: string[] = [];
 
     await relayWith({ ...RELAY_OPTIONS, lingerMs: { rabbitmq: LINGER_MS } }, publisher, async () => {
+      // A first row, so the relay is listening and asleep, as it is between orders, when the others commit.
+      await insertRows(pool, 'rabbitmq', [{ aggregateId: 'linger-first', seq: 0 }]);
+      await eventually(sentCount, (sent) => sent === 1, { what: 'the first row to be sent' });
+      publisher.batches.length = 0;
+
       ids = await commitOneAtATime(pool);
-      await eventually(sentCount, (sent) => sent === ROWS, { what: 'every row to be sent' });
+      await eventually(sentCount, (sent) => sent === ROWS + 1, { what: 'every row to be sent' });
     });
 
-    // Every row committed within the first linger: one claim takes them all (two if a claim straddled a commit).
+    // The first commit woke the relay, and every other one came within its linger: one claim took them all.
+    // (Two, should this machine be slow enough for the commits to outlast the linger.)
     expect(publisher.batches.length).toBeLessThanOrEqual(2);
-    const received = await drainLabQueue();
+    const received = (await drainLabQueue()).filter((message) => message.aggregateId !== 'linger-first');
     expect(received.map((message) => message.messageId).sort()).toEqual([...ids].sort());
   });
 
@@ -102,6 +108,8 @@ describe('batches that linger, for messages nobody waits on', () => {
     );
     connection.start();
     try {
+      // Attached before the first message, so the messages reach it one at a time, as they are published.
+      await eventually(labQueueConsumers, (consumers) => consumers === 1, { what: 'the consumer to attach' });
       const publisher = countingBatches(lab.publisher);
       let ids: string[] = [];
       // The relay does not linger here, so the messages reach the queue one at a time.

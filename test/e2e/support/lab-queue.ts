@@ -23,6 +23,17 @@ export async function purgeLabQueue(): Promise<void> {
   }
 }
 
+/** How many consumers the lab queue has: a test starts publishing once its consumer is attached. */
+export async function labQueueConsumers(): Promise<number> {
+  const connection = await amqp.connect(platformUnderTest.rabbitUrl);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(LAB.queue)).consumerCount;
+  } finally {
+    await connection.close();
+  }
+}
+
 /**
  * Reads (and acks) everything in the lab queue, one basic.get at a time, until the queue is empty.
  * Call it once the relays have stopped: every message they published was confirmed by the

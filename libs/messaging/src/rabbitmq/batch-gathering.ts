@@ -11,12 +11,9 @@ export class BatchGathering {
     private readonly windowSize: number,
   ) {}
 
-  /** The first delivery of a batch arrived. */
-  batchStarted(): void {
-    this.firstArrivedAt = performance.now();
-  }
-
-  grewTo(waiting: number): void {
+  /** A delivery joined the deliveries waiting for the next batch, which now number `waiting`. */
+  arrived(waiting: number): void {
+    if (waiting === 1) this.firstArrivedAt = performance.now();
     if (waiting >= this.windowSize) this.cutEarly?.();
   }
 
@@ -24,12 +21,13 @@ export class BatchGathering {
     const left = this.firstArrivedAt + this.lingerMs - performance.now();
     if (left <= 0 || waiting >= this.windowSize) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => resolve(), left);
-      this.cutEarly = () => {
+      const cut = (): void => {
         clearTimeout(timer);
+        this.cutEarly = null;
         resolve();
       };
+      const timer = setTimeout(cut, left);
+      this.cutEarly = cut;
     });
-    this.cutEarly = null;
   }
 }

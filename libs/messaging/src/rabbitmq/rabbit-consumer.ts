@@ -127,9 +127,8 @@ export class RabbitConsumer {
           this.connection.recover(`the broker cancelled the consumer of ${this.options.queue}`);
           return;
         }
-        if (waiting.length === 0) gathering.batchStarted();
         waiting.push(delivery);
-        gathering.grewTo(waiting.length);
+        gathering.arrived(waiting.length);
         if (!draining) startDraining();
       },
       { noAck: false },
