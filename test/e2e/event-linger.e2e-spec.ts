@@ -6,19 +6,12 @@ import { connectPublisher, createLabDatabase, insertRows, LAB, labLogger, type L
 import { platformUnderTest } from './support/environment';
 import { drainLabQueue, labQueueConsumers, purgeLabQueue } from './support/lab-queue';
 import { eventually } from './support/platform';
+import { LAB_RELAY_OPTIONS } from './support/lab-relay';
 
 const LINGER_MS = 1_200;
 const ROWS = 8;
 /** Rows committed one at a time this far apart: all of them within one linger, each far apart enough for a claim of its own without one. */
 const COMMIT_SPACING_MS = 40;
-
-const RELAY_OPTIONS: OutboxRelayOptions = {
-  batchSize: 100,
-  pollIntervalMs: 60_000,
-  concurrency: 1,
-  retry: RetryPolicy.exponential({ initialMs: 100, maxMs: 1_000, maxAttempts: 5 }),
-  retentionMs: 60_000,
-};
 
 /** The real RabbitMQ publisher, counting the batches the relay hands it. */
 function countingBatches(inner: MessagePublisher): MessagePublisher & { batches: number[] } {
@@ -78,7 +71,7 @@ describe('batches that linger, for messages nobody waits on', () => {
     const publisher = countingBatches(lab.publisher);
     let ids: string[] = [];
 
-    await relayWith({ ...RELAY_OPTIONS, lingerMs: { rabbitmq: LINGER_MS } }, publisher, async () => {
+    await relayWith({ ...LAB_RELAY_OPTIONS, lingerMs: { rabbitmq: LINGER_MS } }, publisher, async () => {
       // A first row, so the relay is listening and asleep, as it is between orders, when the others commit.
       await insertRows(pool, 'rabbitmq', [{ aggregateId: 'linger-first', seq: 0 }]);
       await eventually(sentCount, (sent) => sent === 1, { what: 'the first row to be sent' });
@@ -113,7 +106,7 @@ describe('batches that linger, for messages nobody waits on', () => {
       const publisher = countingBatches(lab.publisher);
       let ids: string[] = [];
       // The relay does not linger here, so the messages reach the queue one at a time.
-      await relayWith(RELAY_OPTIONS, publisher, async () => {
+      await relayWith(LAB_RELAY_OPTIONS, publisher, async () => {
         ids = await commitOneAtATime(pool);
         await eventually(sentCount, (sent) => sent === ROWS, { what: 'every row to be sent' });
       });

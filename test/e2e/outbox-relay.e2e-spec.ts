@@ -3,20 +3,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { prepared, type SqlStatement, sql, SqlDatabase } from '@platform/database';
 import { IdempotentConsumer } from '@platform/idempotency';
-import { type InboundMessage, RetryPolicy } from '@platform/messaging';
-import { OutboxRelay, type OutboxRelayOptions } from '@platform/outbox';
+import type { InboundMessage } from '@platform/messaging';
+import { OutboxRelay } from '@platform/outbox';
 import { Pool } from 'pg';
 import { createLabDatabase, insertRows, interleavedRows, LAB, labLogger } from '../../tools/outbox-lab/lab';
 import { eventually } from './support/platform';
 import { drainLabQueue, firstDeliveryOrder, purgeLabQueue, type Received } from './support/lab-queue';
-
-const RELAY_OPTIONS: OutboxRelayOptions = {
-  batchSize: 100,
-  pollIntervalMs: 60_000,
-  concurrency: 1,
-  retry: RetryPolicy.exponential({ initialMs: 100, maxMs: 1_000, maxAttempts: 5 }),
-  retentionMs: 60_000,
-};
+import { LAB_RELAY_OPTIONS } from './support/lab-relay';
 
 const relayEntry = path.resolve(__dirname, '../../dist/tools/outbox-lab/relay-process.js');
 
@@ -152,7 +145,7 @@ describe('the outbox relay on the real PostgreSQL and RabbitMQ', () => {
     const plain = await pool.connect();
     const platform = new SqlDatabase({ name: 'plans-test', connectionString: database, maxConnections: 1, acquireTimeoutMs: 5_000 });
     const relayPool = new Pool({ connectionString: database, max: 1 });
-    const relay = new OutboxRelay(relayPool, [], RELAY_OPTIONS, labLogger());
+    const relay = new OutboxRelay(relayPool, [], LAB_RELAY_OPTIONS, labLogger());
     try {
       for (let run = 0; run < 6; run += 1) {
         await plain.query(prepared(lookup(absentIds)));
