@@ -32,10 +32,22 @@ export async function awaitServicesRememberingInRedis(): Promise<void> {
     async () => {
       const order = await terminalOrder((await placeOrder(customer, [{ sku, quantity: 1 }])).body.id);
       const [placed] = await queryService<{ id: string }>('order', "SELECT id FROM outbox_message WHERE aggregate_id = $1 AND message_type = 'order.placed'", [order.id]);
-      const remembered = await run('redis-cli', ['-n', String(platformUnderTest.redisDatabase), '--scan', '--pattern', `inbox:*:${placed.id}`]);
-      return remembered.trim().length > 0;
+      // Its consumers may handle it a moment after the order ended: events linger (EVENT_LINGER_MS).
+      return rememberedWithin(placed.id, 5_000);
     },
     Boolean,
     { timeoutMs: 60_000, intervalMs: 500, what: 'the services to remember messages in Redis again' },
   );
+}
+
+/** Whether a consumer has remembered the message in Redis within `ms`. */
+async function rememberedWithin(messageId: string, ms: number): Promise<boolean> {
+  const remembered = async () =>
+    (await run('redis-cli', ['-n', String(platformUnderTest.redisDatabase), '--scan', '--pattern', `inbox:*:${messageId}`])).trim().length > 0;
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await remembered()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
