@@ -14,14 +14,14 @@ export class RelayWakeups {
   private readonly generations = new Map<string, number>();
   private readonly sleepers = new Map<string, Set<() => void>>();
   /** Workers gathering rows for their next claim, per broker; a wake-up meanwhile joins that claim. */
-  private readonly lingering = new Map<string, number>();
-  private readonly lingerEnds = new Set<() => void>();
+  private readonly lingerers = new Map<string, Set<() => void>>();
   private closed = false;
 
   constructor(brokers: readonly string[]) {
     for (const broker of brokers) {
       this.generations.set(broker, 0);
       this.sleepers.set(broker, new Set());
+      this.lingerers.set(broker, new Set());
     }
   }
 
@@ -36,7 +36,7 @@ export class RelayWakeups {
   wake(broker: string): void {
     if (!this.generations.has(broker)) return this.wakeAll();
     this.generations.set(broker, this.generation(broker) + 1);
-    if (!this.lingering.get(broker)) this.handOn(broker);
+    if (!this.lingerers.get(broker)?.size) this.handOn(broker);
   }
 
   /** Wake every worker of every broker (start of LISTEN, the end of a retry backoff, stop). */
@@ -67,29 +67,25 @@ export class RelayWakeups {
   }
 
   /** Waits `ms` (cut short by close()) while the rows of a broker nobody waits on gather for the next claim. */
-  async linger(broker: string, ms: number): Promise<void> {
-    if (this.closed || ms <= 0) return;
-    this.lingering.set(broker, (this.lingering.get(broker) ?? 0) + 1);
-    try {
-      await new Promise<void>((resolve) => {
-        const end = (): void => {
-          clearTimeout(timer);
-          this.lingerEnds.delete(end);
-          resolve();
-        };
-        const timer = setTimeout(end, ms);
-        this.lingerEnds.add(end);
-      });
-    } finally {
-      this.lingering.set(broker, (this.lingering.get(broker) ?? 1) - 1);
-    }
+  linger(broker: string, ms: number): Promise<void> {
+    if (this.closed || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const lingering = this.lingerers.get(broker) ?? new Set<() => void>();
+      const end = (): void => {
+        clearTimeout(timer);
+        lingering.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      lingering.add(end);
+    });
   }
 
   /** Wakes everyone for good: the relay is stopping. */
   close(): void {
     this.closed = true;
     this.wakeAll();
-    for (const end of [...this.lingerEnds]) end();
+    for (const lingering of this.lingerers.values()) for (const end of [...lingering]) end();
   }
 
   open(): void {
