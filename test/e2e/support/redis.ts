@@ -41,13 +41,14 @@ export async function awaitServicesRememberingInRedis(): Promise<void> {
 }
 
 /** Whether a consumer has remembered the message in Redis within `ms`. */
-async function rememberedWithin(messageId: string, ms: number): Promise<boolean> {
+function rememberedWithin(messageId: string, ms: number): Promise<boolean> {
   const remembered = async () =>
     (await run('redis-cli', ['-n', String(platformUnderTest.redisDatabase), '--scan', '--pattern', `inbox:*:${messageId}`])).trim().length > 0;
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await remembered()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return eventually(remembered, Boolean, { timeoutMs: ms, what: 'the message to be remembered' }).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('timed out waiting for the message to be remembered')) return false;
+      throw error;
+    },
+  );
 }
