@@ -54,31 +54,13 @@ export class RelayWakeups {
   /** Resolves on a wake-up, after `timeoutMs`, or at once if one came since `seenGeneration`. */
   sleep(broker: string, timeoutMs: number, seenGeneration: number): Promise<void> {
     if (this.closed || this.generation(broker) !== seenGeneration) return Promise.resolve();
-    return new Promise((resolve) => {
-      const sleeping = this.sleepers.get(broker) ?? new Set<() => void>();
-      const wake = (): void => {
-        clearTimeout(timer);
-        sleeping.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, timeoutMs);
-      sleeping.add(wake);
-    });
+    return waitAmong(timeoutMs, this.sleepers.get(broker));
   }
 
   /** Waits `ms` (cut short by close()) while the rows of a broker nobody waits on gather for the next claim. */
   linger(broker: string, ms: number): Promise<void> {
     if (this.closed || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const lingering = this.lingerers.get(broker) ?? new Set<() => void>();
-      const end = (): void => {
-        clearTimeout(timer);
-        lingering.delete(end);
-        resolve();
-      };
-      const timer = setTimeout(end, ms);
-      lingering.add(end);
-    });
+    return waitAmong(ms, this.lingerers.get(broker));
   }
 
   /** Wakes everyone for good: the relay is stopping. */
@@ -91,4 +73,17 @@ export class RelayWakeups {
   open(): void {
     this.closed = false;
   }
+}
+
+/** Waits `ms`, or until its entry in `waiting` is called (a wake-up, or close()), which takes it out. */
+function waitAmong(ms: number, waiting: Set<() => void> = new Set()): Promise<void> {
+  return new Promise((resolve) => {
+    const end = (): void => {
+      clearTimeout(timer);
+      waiting.delete(end);
+      resolve();
+    };
+    const timer = setTimeout(end, ms);
+    waiting.add(end);
+  });
 }
