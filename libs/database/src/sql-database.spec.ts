@@ -5,14 +5,14 @@ import { SqlDatabase } from './sql-database';
 
 jest.mock('pg', () => ({ ...jest.requireActual<object>('pg'), Pool: jest.fn() }));
 
-/** A pool of one fake connection that records the statements it is sent. */
-function databaseWhere(commitFails = false, onAfterCommitError?: (error: unknown) => void): { database: SqlDatabase; sent: string[] } {
+/** A pool of one fake connection that records the statements it is sent; `failing` names the statement that fails. */
+function databaseWhere(failing?: RegExp, onAfterCommitError?: (error: unknown) => void): { database: SqlDatabase; sent: string[] } {
   const sent: string[] = [];
   const client = {
     query: async (query: string | { text: string }) => {
       const text = typeof query === 'string' ? query : query.text;
       sent.push(text.startsWith('BEGIN') ? 'BEGIN' : text);
-      if (text === 'COMMIT' && commitFails) throw new Error('connection lost');
+      if (failing?.test(text)) throw new Error('connection lost');
       return { rows: [], rowCount: 0 };
     },
     on: () => undefined,
@@ -23,13 +23,18 @@ function databaseWhere(commitFails = false, onAfterCommitError?: (error: unknown
   return { database: new SqlDatabase({ name: 'test', connectionString: 'postgresql://test', maxConnections: 1, acquireTimeoutMs: 10, onAfterCommitError }), sent };
 }
 
+const lookup = sql`SELECT available FROM product WHERE sku = ${'mug'}`;
+
 describe('after-commit hooks', () => {
   it('when the transaction commits, then they run after COMMIT, with the connection back in the pool', async () => {
     const { database, sent } = databaseWhere();
 
-    await database.transaction(async (tx) => tx.afterCommit(() => sent.push('hook')));
+    await database.transaction(async (tx) => {
+      await tx.query(lookup);
+      tx.afterCommit(() => sent.push('hook'));
+    });
 
-    expect(sent).toEqual(['BEGIN', 'COMMIT', 'released', 'hook']);
+    expect(sent).toEqual(['BEGIN', lookup.text, 'COMMIT', 'released', 'hook']);
   });
 
   it('when the work fails, then they never run', async () => {
@@ -37,25 +42,31 @@ describe('after-commit hooks', () => {
 
     await expect(
       database.transaction(async (tx) => {
+        await tx.query(lookup);
         tx.afterCommit(() => sent.push('hook'));
         throw new Error('no stock');
       }),
     ).rejects.toThrow('no stock');
 
-    expect(sent).toEqual(['BEGIN', 'ROLLBACK', 'released']);
+    expect(sent).toEqual(['BEGIN', lookup.text, 'ROLLBACK', 'released']);
   });
 
   it('when COMMIT fails, then they never run', async () => {
-    const { database, sent } = databaseWhere(true);
+    const { database, sent } = databaseWhere(/^COMMIT$/);
 
-    await expect(database.transaction(async (tx) => tx.afterCommit(() => sent.push('hook')))).rejects.toThrow('connection lost');
+    await expect(
+      database.transaction(async (tx) => {
+        await tx.query(lookup);
+        tx.afterCommit(() => sent.push('hook'));
+      }),
+    ).rejects.toThrow('connection lost');
 
     expect(sent).not.toContain('hook');
   });
 
   it('when a hook throws, then the committed transaction still answers its result, the failure is reported, and the other hooks run', async () => {
     const reported: unknown[] = [];
-    const { database, sent } = databaseWhere(false, (error) => reported.push(error));
+    const { database, sent } = databaseWhere(undefined, (error) => reported.push(error));
 
     const result = await database.transaction(async (tx) => {
       tx.afterCommit(() => {
@@ -66,7 +77,7 @@ describe('after-commit hooks', () => {
     });
 
     expect(result).toBe('order placed');
-    expect(sent).toEqual(['BEGIN', 'COMMIT', 'released', 'second hook']);
+    expect(sent).toEqual(['released', 'second hook']);
     expect(reported).toEqual([new Error('metrics registry gone')]);
   });
 });
@@ -95,7 +106,7 @@ describe('writes at commit', () => {
     ]);
   });
 
-  it('when the work fails, then nothing it added is written', async () => {
+  it('when the work fails, then nothing it added is written, and nothing was begun to roll back', async () => {
     const { database, sent } = databaseWhere();
 
     await expect(
@@ -105,6 +116,57 @@ describe('writes at commit', () => {
       }),
     ).rejects.toThrow('no stock');
 
-    expect(sent).toEqual(['BEGIN', 'ROLLBACK', 'released']);
+    expect(sent).toEqual(['released']);
+  });
+});
+
+describe('a transaction whose only statement is its writes at commit', () => {
+  const orders = new WritesAtCommit<string>((ids) => ({ table: 'orders', statement: sql`INSERT INTO orders (id) SELECT * FROM unnest(${ids}::uuid[])` }));
+  const sagas = new WritesAtCommit<string>((ids) => ({ table: 'saga_instance', statement: sql`INSERT INTO saga_instance (id) SELECT * FROM unnest(${ids}::uuid[])` }));
+  const together =
+    'WITH write_1 AS (INSERT INTO orders (id) SELECT * FROM unnest($1::uuid[])),\nwrite_2 AS (INSERT INTO saga_instance (id) SELECT * FROM unnest($2::uuid[]))\nSELECT 1';
+
+  it('when nothing else was sent, then that statement goes alone, without BEGIN or COMMIT, and the hooks run after it', async () => {
+    const { database, sent } = databaseWhere();
+
+    await database.transaction(async (tx) => {
+      orders.add(tx, ['o-1']);
+      sagas.add(tx, ['o-1']);
+      tx.afterCommit(() => sent.push('hook'));
+    });
+
+    expect(sent).toEqual([together, 'released', 'hook']);
+  });
+
+  it('when that statement fails, then the hooks never run and there is nothing to roll back', async () => {
+    const { database, sent } = databaseWhere(/^WITH/);
+
+    await expect(
+      database.transaction(async (tx) => {
+        orders.add(tx, ['o-1']);
+        sagas.add(tx, ['o-1']);
+        tx.afterCommit(() => sent.push('hook'));
+      }),
+    ).rejects.toThrow('connection lost');
+
+    expect(sent).toEqual([together, 'released']);
+  });
+
+  it('when the writes take two statements (one table twice), then they share a transaction begun for them', async () => {
+    const { database, sent } = databaseWhere();
+    const statuses = new WritesAtCommit<string>((ids) => ({ table: 'orders', statement: sql`UPDATE orders SET status = 'SEEN' WHERE id = ANY(${ids}::uuid[])` }));
+
+    await database.transaction(async (tx) => {
+      orders.add(tx, ['o-1']);
+      statuses.add(tx, ['o-1']);
+    });
+
+    expect(sent).toEqual([
+      'BEGIN',
+      'INSERT INTO orders (id) SELECT * FROM unnest($1::uuid[])',
+      "UPDATE orders SET status = 'SEEN' WHERE id = ANY($1::uuid[])",
+      'COMMIT',
+      'released',
+    ]);
   });
 });

@@ -1,5 +1,4 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { PLAN_EVERY_EXECUTION } from './custom-plans';
 import { bigintsAsNumbers } from './exact-integers';
 import { DatabaseBusyError } from './postgres-errors';
 import { SqlTransaction } from './sql-transaction';
@@ -64,12 +63,10 @@ export class SqlDatabase {
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
-      await client.query(`BEGIN; ${PLAN_EVERY_EXECUTION}`);
       result = await work(tx);
-      await tx.runCommitHooks();
-      await client.query('COMMIT');
+      await tx.commit();
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken ??= rollbackError as Error));
+      if (tx.open) await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken ??= rollbackError as Error));
       throw error;
     } finally {
       client.off('error', onError);
