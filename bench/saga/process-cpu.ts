@@ -95,6 +95,12 @@ export function readMachineBusyTicks(): number {
   return parseMachineBusyTicks(readFileSync('/proc/stat', 'utf8'));
 }
 
+/** How long ago a process started, from its start time in ticks after boot and the machine's uptime. */
+export function secondsSinceStart(process: ProcessCpu): number {
+  const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return uptimeSeconds - process.startTime / clockTicksPerSecond();
+}
+
 let ticksPerSecond: number | undefined;
 
 /** USER_HZ, the unit of every figure above (100 on all common Linux builds, but asked, not assumed). */

@@ -184,7 +184,7 @@ export function markdown(report: SagaBenchReport, services: readonly PlatformSer
   if (idle) {
     lines.push(
       '',
-      `At rest (${number(idle.seconds)} s, no orders), CPU in % of one core:`,
+      `At rest (${number(idle.seconds)} s, no orders, the youngest service ${number(idle.youngestServiceAgeSeconds)} s old), CPU in % of one core:`,
       '',
       table(
         GROUP_COLUMNS.map(([, title]) => title),
