@@ -26,8 +26,9 @@ export class OpenPaymentBook {
  * The payments and accounts a batch of payment commands works on. The first command of a
  * transaction reads and locks what the whole batch needs in two statements: the payments of every
  * order it names, then every account involved, in customer order (the lock order all batches
- * share). The commands then work in memory, in batch order, and the changes are written in at most
- * three statements at commit, where each command cost three before.
+ * share). The commands then work in memory, in batch order, and the changes join the transaction's
+ * writes at commit: with its outbox rows, one statement, or two when the batch also refunds. Each
+ * command cost three statements before.
  */
 @Injectable()
 export class PaymentBook {
@@ -87,28 +88,39 @@ export class PaymentBook {
     for (const row of rows) book.availableOf.set(row.customer_id, row.available_cents);
   }
 
+  /** The book's changes join the transaction's other writes at commit (its outbox rows): one statement, one round trip. */
   private async write(tx: PaymentTransaction, book: OpenPaymentBook): Promise<void> {
     if (book.charged.length > 0) {
       const { charged } = book;
-      await tx.execute(sql`
+      tx.writeAtCommit(() => ({
+        table: 'payment',
+        statement: sql`
         INSERT INTO payment (id, order_id, customer_id, amount_cents, status, updated_at)
         SELECT id, order_id, customer_id, amount_cents, 'CHARGED', now()
           FROM unnest(${charged.map(({ payment }) => payment.id)}::uuid[], ${charged.map(({ orderId }) => orderId)}::text[],
                       ${charged.map(({ payment }) => payment.customerId)}::text[], ${charged.map(({ payment }) => payment.amountCents)}::bigint[])
-            AS p(id, order_id, customer_id, amount_cents)`);
+            AS p(id, order_id, customer_id, amount_cents)`,
+      }));
     }
     if (book.refunded.size > 0) {
-      await tx.execute(sql`
-        UPDATE payment SET status = 'REFUNDED', updated_at = now() WHERE id = ANY(${[...book.refunded]}::uuid[]) AND status = 'CHARGED'`);
+      // Another write of the table: it goes in a statement after the INSERT's, so it sees the payments a batch charged and refunded.
+      tx.writeAtCommit(() => ({
+        table: 'payment',
+        statement: sql`
+        UPDATE payment SET status = 'REFUNDED', updated_at = now() WHERE id = ANY(${[...book.refunded]}::uuid[]) AND status = 'CHARGED'`,
+      }));
     }
     if (book.changedAccounts.size > 0) {
       const customers = [...book.changedAccounts];
       // The rows are locked since the book was opened, so the new balances are set, not added.
-      await tx.execute(sql`
+      tx.writeAtCommit(() => ({
+        table: 'account',
+        statement: sql`
         UPDATE account a SET available_cents = s.available_cents, updated_at = now()
           FROM unnest(${customers}::text[], ${customers.map((customerId) => book.availableOf.get(customerId)!)}::bigint[])
             AS s(customer_id, available_cents)
-         WHERE a.customer_id = s.customer_id`);
+         WHERE a.customer_id = s.customer_id`,
+      }));
     }
   }
 }
