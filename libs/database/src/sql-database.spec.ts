@@ -24,6 +24,11 @@ function databaseWhere(failing?: RegExp, onAfterCommitError?: (error: unknown) =
 }
 
 const lookup = sql`SELECT available FROM product WHERE sku = ${'mug'}`;
+const orders = new WritesAtCommit<string>((ids) => ({ table: 'orders', statement: sql`INSERT INTO orders (id) SELECT * FROM unnest(${ids}::uuid[])` }));
+const sagas = new WritesAtCommit<string>((ids) => ({ table: 'saga_instance', statement: sql`INSERT INTO saga_instance (id) SELECT * FROM unnest(${ids}::uuid[])` }));
+/** What `orders` and `sagas` send when one transaction adds to both. */
+const ordersAndSagasTogether =
+  'WITH write_1 AS (INSERT INTO orders (id) SELECT * FROM unnest($1::uuid[])),\nwrite_2 AS (INSERT INTO saga_instance (id) SELECT * FROM unnest($2::uuid[]))\nSELECT 1';
 
 describe('after-commit hooks', () => {
   it('when the transaction commits, then they run after COMMIT, with the connection back in the pool', async () => {
@@ -83,8 +88,6 @@ describe('after-commit hooks', () => {
 });
 
 describe('writes at commit', () => {
-  const orders = new WritesAtCommit<string>((ids) => ({ table: 'orders', statement: sql`INSERT INTO orders (id) SELECT * FROM unnest(${ids}::uuid[])` }));
-  const sagas = new WritesAtCommit<string>((ids) => ({ table: 'saga_instance', statement: sql`INSERT INTO saga_instance (id) SELECT * FROM unnest(${ids}::uuid[])` }));
   const endings = new RowsAtCommit<string>(async (tx, ids) => void (await tx.query(sql`UPDATE orders SET status = 'COMPLETED' WHERE id = ANY(${ids}) RETURNING id`)));
 
   it('when a transaction has several, then they reach the server in one statement, after the hooks whose results are read, before COMMIT', async () => {
@@ -100,7 +103,7 @@ describe('writes at commit', () => {
     expect(sent).toEqual([
       'BEGIN',
       "UPDATE orders SET status = 'COMPLETED' WHERE id = ANY($1) RETURNING id",
-      'WITH write_1 AS (INSERT INTO orders (id) SELECT * FROM unnest($1::uuid[])),\nwrite_2 AS (INSERT INTO saga_instance (id) SELECT * FROM unnest($2::uuid[]))\nSELECT 1',
+      ordersAndSagasTogether,
       'COMMIT',
       'released',
     ]);
@@ -121,10 +124,6 @@ describe('writes at commit', () => {
 });
 
 describe('a transaction whose only statement is its writes at commit', () => {
-  const orders = new WritesAtCommit<string>((ids) => ({ table: 'orders', statement: sql`INSERT INTO orders (id) SELECT * FROM unnest(${ids}::uuid[])` }));
-  const sagas = new WritesAtCommit<string>((ids) => ({ table: 'saga_instance', statement: sql`INSERT INTO saga_instance (id) SELECT * FROM unnest(${ids}::uuid[])` }));
-  const together =
-    'WITH write_1 AS (INSERT INTO orders (id) SELECT * FROM unnest($1::uuid[])),\nwrite_2 AS (INSERT INTO saga_instance (id) SELECT * FROM unnest($2::uuid[]))\nSELECT 1';
 
   it('when nothing else was sent, then that statement goes alone, without BEGIN or COMMIT, and the hooks run after it', async () => {
     const { database, sent } = databaseWhere();
@@ -135,7 +134,7 @@ describe('a transaction whose only statement is its writes at commit', () => {
       tx.afterCommit(() => sent.push('hook'));
     });
 
-    expect(sent).toEqual([together, 'released', 'hook']);
+    expect(sent).toEqual([ordersAndSagasTogether, 'released', 'hook']);
   });
 
   it('when that statement fails, then the hooks never run and there is nothing to roll back', async () => {
@@ -149,7 +148,7 @@ describe('a transaction whose only statement is its writes at commit', () => {
       }),
     ).rejects.toThrow('connection lost');
 
-    expect(sent).toEqual([together, 'released']);
+    expect(sent).toEqual([ordersAndSagasTogether, 'released']);
   });
 
   it('when the writes take two statements (one table twice), then they share a transaction begun for them', async () => {
