@@ -1,6 +1,6 @@
 /**
  * Plans each execution of a prepared statement with its actual parameters and the table's size at
- * that moment. Hot transactions begin with it (SqlDatabase, the outbox relay).
+ * that moment. Hot transactions begin with it (SqlTransaction's BEGIN, the outbox relay).
  *
  * PostgreSQL may otherwise switch a prepared statement to a generic plan from its sixth execution
  * on, and keeps that plan until ANALYZE or DDL invalidates it. The services prepare their

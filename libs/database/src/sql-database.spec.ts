@@ -124,7 +124,6 @@ describe('writes at commit', () => {
 });
 
 describe('a transaction whose only statement is its writes at commit', () => {
-
   it('when nothing else was sent, then that statement goes alone, without BEGIN or COMMIT, and the hooks run after it', async () => {
     const { database, sent } = databaseWhere();
 

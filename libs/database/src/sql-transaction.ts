@@ -29,11 +29,11 @@ export class SqlTransaction {
   private readonly commitHooks: (() => Promise<void>)[] = [];
   private readonly commitWrites: (() => CommitWrite)[] = [];
   private readonly committedHooks: (() => void)[] = [];
-  /** Whether BEGIN has been sent: only then is there anything to COMMIT or ROLLBACK. */
   private begun = false;
 
   constructor(private readonly client: PoolClient) {}
 
+  /** Whether BEGIN has been sent: only then is there anything to COMMIT or ROLLBACK. */
   get open(): boolean {
     return this.begun;
   }
