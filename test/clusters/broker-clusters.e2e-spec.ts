@@ -178,6 +178,22 @@ describe('the platform on three-node broker clusters', () => {
     for (const queue of Object.values(Queues)) expect({ queue, ...queues.get(queue) }).toEqual({ queue, type: 'quorum', members: 3 });
   });
 
+  // Before the Kafka losses: a producer that has not sent since Kafka's leaders moved back still
+  // writes to the old leaders, and a batch whose sends half succeed is sent again whole. The Kafka
+  // test allows those copies of an event; this one counts any copy as the RabbitMQ loss's doing.
+  it('completes orders while RabbitMQ loses the node leading order.saga-replies, and loses or doubles nothing', () =>
+    underLoad('rabbit-cluster', async (load, scenario) => {
+      const leader = await rabbitNodes.leaderOf(Queues.orderSagaReplies);
+      const survivor = rabbitNodes.nodes.find(({ id }) => id !== leader)!.id;
+      const recovery = await survive(`RabbitMQ node ${leader}, leader of ${Queues.orderSagaReplies}`, await rabbitNodes.pid(leader), load);
+      expect(await rabbitNodes.leaderOf(Queues.orderSagaReplies, survivor)).not.toBe(leader);
+      await rabbitNodes.start();
+      await eventually(() => rabbitNodes.runningNodes(survivor), (running) => running.length === 3, { timeoutMs: 60_000, what: `node ${leader} to rejoin` });
+
+      await expectNothingLostOrDoubled(scenario, await load.stop());
+      log(`recovery: saga-replies leader lost → slowest order ${recovery} ms`);
+  }), 600_000);
+
   it('completes orders while Kafka loses the node leading orders partitions, then its active controller, and loses nothing nor doubles an effect', () =>
     underLoad('kafka-cluster', async (load, scenario) => {
       const leaders = (await partitions([KafkaTopics.orders])).map(({ leader }) => leader as NodeId);
@@ -198,19 +214,6 @@ describe('the platform on three-node broker clusters', () => {
 
       await expectNothingLostOrDoubled(scenario, await load.stop(), { kafkaNodeLost: true });
       log(`recovery: partition leader lost → slowest order ${afterLeader} ms; controller lost → ${afterController} ms`);
-  }), 600_000);
-
-  it('completes orders while RabbitMQ loses the node leading order.saga-replies, and loses or doubles nothing', () =>
-    underLoad('rabbit-cluster', async (load, scenario) => {
-      const leader = await rabbitNodes.leaderOf(Queues.orderSagaReplies);
-      const survivor = rabbitNodes.nodes.find(({ id }) => id !== leader)!.id;
-      const recovery = await survive(`RabbitMQ node ${leader}, leader of ${Queues.orderSagaReplies}`, await rabbitNodes.pid(leader), load);
-      expect(await rabbitNodes.leaderOf(Queues.orderSagaReplies, survivor)).not.toBe(leader);
-      await rabbitNodes.start();
-      await eventually(() => rabbitNodes.runningNodes(survivor), (running) => running.length === 3, { timeoutMs: 60_000, what: `node ${leader} to rejoin` });
-
-      await expectNothingLostOrDoubled(scenario, await load.stop());
-      log(`recovery: saga-replies leader lost → slowest order ${recovery} ms`);
   }), 600_000);
 
   it('publishes to a quorum queue whose leader just died, through a channel opened while it elects a new one', async () => {
