@@ -1,6 +1,6 @@
 import type { CpuSeconds, Meter, Reading } from './measurement';
 import type { ProcessGroup } from './platform';
-import { secondsSinceStart } from './process-cpu';
+import { readUptimeSeconds, secondsSinceStart } from './process-cpu';
 
 const SERVICES: readonly ProcessGroup[] = ['order', 'inventory', 'payment', 'notification', 'points', 'console'];
 
@@ -47,5 +47,7 @@ export async function measureIdle(meter: Meter, seconds: number, settleSeconds: 
   };
 }
 
-const youngestServiceAge = ({ processes }: Reading): number =>
-  Math.min(...SERVICES.flatMap((group) => (processes.get(group) ?? []).map(secondsSinceStart)));
+const youngestServiceAge = ({ processes }: Reading): number => {
+  const uptimeSeconds = readUptimeSeconds();
+  return Math.min(...SERVICES.flatMap((group) => (processes.get(group) ?? []).map((process) => secondsSinceStart(process, uptimeSeconds))));
+};

@@ -95,9 +95,13 @@ export function readMachineBusyTicks(): number {
   return parseMachineBusyTicks(readFileSync('/proc/stat', 'utf8'));
 }
 
-/** How long ago a process started, from its start time in ticks after boot and the machine's uptime. */
-export function secondsSinceStart(process: ProcessCpu): number {
-  const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+/** Seconds since the machine booted, the clock a process's start time counts on. */
+export function readUptimeSeconds(): number {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+}
+
+/** How long before `uptimeSeconds` a process started, from its start time in ticks after boot. */
+export function secondsSinceStart(process: ProcessCpu, uptimeSeconds: number): number {
   return uptimeSeconds - process.startTime / clockTicksPerSecond();
 }
 
